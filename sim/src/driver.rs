@@ -1,0 +1,142 @@
+//! The Monte Carlo driver: runs in parallel, reduced deterministically.
+//!
+//! Runs are grouped in fixed blocks of [`BLOCK`] runs. Each block is
+//! simulated and accumulated in run order on one thread; blocks are merged
+//! into the totals in block order. The partition does not depend on the
+//! number of threads, so results are byte-identical at any thread count.
+//! Memory is bounded: only the totals and one wave of block partials live
+//! at once, whatever the number of runs.
+
+use rayon::prelude::*;
+
+use crate::model::{Plan, METRICS, SPEND};
+use crate::scenario::Scenario;
+use crate::stats::Accumulator;
+use crate::summary::{Summary, SummaryRow, SurvivalRow};
+
+/// Runs per block: the unit of parallel work and of ordered reduction.
+pub const BLOCK: u64 = 128;
+
+/// How to run a scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunConfig {
+    pub runs: u64,
+    pub seed: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+struct Partial {
+    values: Vec<Accumulator>,
+    survival: Vec<Accumulator>,
+}
+
+impl Partial {
+    fn new(plan: &Plan) -> Self {
+        Self {
+            values: vec![Accumulator::default(); plan.record_len()],
+            survival: vec![Accumulator::default(); plan.survival_offsets().len()],
+        }
+    }
+
+    fn merge(&mut self, other: &Partial) {
+        for (a, b) in self.values.iter_mut().zip(&other.values) {
+            a.merge(b);
+        }
+        for (a, b) in self.survival.iter_mut().zip(&other.survival) {
+            a.merge(b);
+        }
+    }
+}
+
+fn simulate_block(plan: &Plan, seed: u64, first: u64, last: u64) -> Partial {
+    let mut partial = Partial::new(plan);
+    let mut record = plan.new_record();
+    for run in first..last {
+        plan.simulate(seed, run, &mut record, None);
+        for (acc, &x) in partial.values.iter_mut().zip(&record.values) {
+            acc.add(x);
+        }
+        for (acc, &x) in partial.survival.iter_mut().zip(&record.survival) {
+            acc.add(x);
+        }
+    }
+    partial
+}
+
+/// Runs `config.runs` replicates of `scenario` and summarises them.
+/// `progress` is called with the number of runs completed so far.
+pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary {
+    let plan = Plan::new(scenario);
+    let runs = config.runs.max(1);
+    let n_blocks = runs.div_ceil(BLOCK);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build();
+    let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
+    let wave = (threads as u64 * 4).max(1);
+    let mut total = Partial::new(&plan);
+    let mut work = || {
+        let mut b = 0;
+        while b < n_blocks {
+            let end = (b + wave).min(n_blocks);
+            let partials: Vec<Partial> = (b..end)
+                .into_par_iter()
+                .map(|block| simulate_block(&plan, config.seed, block * BLOCK, ((block + 1) * BLOCK).min(runs)))
+                .collect();
+            for p in &partials {
+                total.merge(p);
+            }
+            b = end;
+            progress((end * BLOCK).min(runs));
+        }
+    };
+    match &pool {
+        Ok(p) => p.install(work),
+        Err(_) => work(),
+    }
+    summarise(scenario, &plan, &total, config, threads)
+}
+
+fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConfig, threads: usize) -> Summary {
+    let sources = scenario.spend_sources();
+    let metric_names: Vec<String> = METRICS
+        .iter()
+        .map(|m| m.to_string())
+        .chain(sources.iter().map(|s| format!("spend:{s}")))
+        .collect();
+    let n_regions = scenario.regions.len();
+    let region_order: Vec<(usize, String)> = std::iter::once((n_regions, "all".to_string()))
+        .chain(scenario.regions.iter().enumerate().map(|(i, r)| (i, r.id.clone())))
+        .collect();
+    let mut rows = Vec::with_capacity(plan.record_len());
+    for (ri, name) in &region_order {
+        for y in 0..scenario.years as usize {
+            for (mi, metric) in metric_names.iter().enumerate() {
+                rows.push(SummaryRow {
+                    region: name.clone(),
+                    year: scenario.year_label(y),
+                    metric: metric.clone(),
+                    stat: total.values[plan.index(*ri, y, mi)].stat(),
+                });
+            }
+        }
+    }
+    debug_assert_eq!(metric_names.len(), SPEND + sources.len());
+    let survival = plan
+        .survival_offsets()
+        .into_iter()
+        .zip(&total.survival)
+        .map(|(k, acc)| SurvivalRow { months_after_first_end: k, stat: acc.stat() })
+        .collect();
+    Summary {
+        scenario_name: scenario.name.clone(),
+        scenario_hash: scenario.hash.clone(),
+        seed: config.seed,
+        runs: config.runs.max(1),
+        threads,
+        regions: scenario.regions.iter().map(|r| r.id.clone()).collect(),
+        years: (0..scenario.years as usize).map(|y| scenario.year_label(y)).collect(),
+        rows,
+        survival,
+        warnings: scenario.warnings.clone(),
+    }
+}

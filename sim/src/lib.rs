@@ -1,0 +1,33 @@
+//! The fundscape engine: scenarios, the monthly model, the Monte Carlo
+//! driver and streaming statistics.
+//!
+//! Data flows one way: scenario text → [`load`] → validated [`Scenario`] →
+//! [`run`] → [`Summary`]. Nothing in the model or the driver does I/O; the
+//! loader reads scenario files and nothing else.
+//!
+//! ```no_run
+//! use fundscape_sim::{load, run, RunConfig};
+//! let scenario = load(std::path::Path::new("scenarios/uk-baseline.toml"))?;
+//! let summary = run(&scenario, &RunConfig { runs: 1000, seed: 1, threads: 0 }, &|_| {});
+//! println!("{} rows", summary.rows.len());
+//! # Ok::<(), fundscape_sim::LoadScenarioError>(())
+//! ```
+//!
+//! The model is specified in `model.md` (the project's copy is
+//! `docs/model.md`); section numbers in comments refer to it.
+
+pub mod correlation;
+pub mod driver;
+mod load;
+pub mod model;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+mod suggest;
+pub mod summary;
+pub mod value;
+
+pub use driver::{run, RunConfig};
+pub use load::{load, load_str, LoadScenarioError};
+pub use scenario::Scenario;
+pub use summary::Summary;

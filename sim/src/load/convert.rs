@@ -1,0 +1,576 @@
+//! Raw layer → validated [`Scenario`]: every check of model.md §2–5 that can
+//! be made at load time, with an error that says how to fix it.
+
+use super::locate::Seg;
+use super::raw::*;
+use super::FieldError;
+use crate::scenario::*;
+use crate::suggest::did_you_mean;
+use crate::value::{Value, ValueError};
+use toml::Value as Toml;
+
+type Result<T> = std::result::Result<T, FieldError>;
+
+/// The domain of a numeric key: draws are clamped into it, and a fixed
+/// number or a bounded distribution outside it is a load error.
+#[derive(Clone, Copy)]
+enum Domain {
+    Any,
+    NonNegative,
+    Probability,
+}
+
+/// A path builder: `p(&["regions"]).i(2).k("demand")`.
+#[derive(Clone)]
+struct P(Vec<Seg>);
+
+impl P {
+    fn k(&self, key: &str) -> P {
+        let mut v = self.0.clone();
+        v.push(Seg::Key(key.to_string()));
+        P(v)
+    }
+    fn i(&self, idx: usize) -> P {
+        let mut v = self.0.clone();
+        v.push(Seg::Index(idx));
+        P(v)
+    }
+    fn err(&self, msg: impl Into<String>) -> FieldError {
+        FieldError::new(&self.0, msg)
+    }
+}
+
+fn root(key: &str) -> P {
+    P(vec![Seg::Key(key.to_string())])
+}
+
+fn number(path: &P, v: &Toml) -> Result<f64> {
+    match v {
+        Toml::Integer(i) => Ok(*i as f64),
+        Toml::Float(f) => Ok(*f),
+        other => Err(path.err(format!("expected a number, found {}", type_name(other)))),
+    }
+}
+
+fn type_name(v: &Toml) -> &'static str {
+    match v {
+        Toml::String(_) => "a string",
+        Toml::Integer(_) => "a whole number",
+        Toml::Float(_) => "a number",
+        Toml::Boolean(_) => "true/false",
+        Toml::Datetime(_) => "a date",
+        Toml::Array(_) => "an array",
+        Toml::Table(_) => "a table",
+    }
+}
+
+const DISTS: [&str; 7] = ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "gamma"];
+
+fn dist_keys(dist: &str) -> &'static [&'static str] {
+    match dist {
+        "uniform" => &["min", "max"],
+        "triangular" | "pert" => &["min", "mode", "max"],
+        "normal" => &["mean", "sd", "min", "max"],
+        "lognormal" => &["median", "sigma", "min", "max"],
+        "beta" => &["alpha", "beta", "min", "max"],
+        "gamma" => &["shape", "scale", "min", "max"],
+        _ => &[],
+    }
+}
+
+/// Parses a *value*: a plain number or a distribution table (model.md §2).
+fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
+    let parsed = match v {
+        Toml::Integer(_) | Toml::Float(_) => {
+            let x = number(path, v)?;
+            Value::fixed(x).map_err(|e| path.err(e.to_string()))?
+        }
+        Toml::Table(t) => {
+            let dist = match t.get("dist") {
+                Some(Toml::String(s)) => s.as_str(),
+                Some(other) => return Err(path.k("dist").err(format!("expected the name of a distribution in quotes, found {}", type_name(other)))),
+                None => {
+                    return Err(path.err(
+                        "a distribution table needs `dist`, e.g. { dist = \"pert\", min = 1, mode = 2, max = 3 }",
+                    ))
+                }
+            };
+            if !DISTS.contains(&dist) {
+                let names: Vec<String> = DISTS.iter().map(|s| s.to_string()).collect();
+                let hint = did_you_mean(dist, &names);
+                return Err(path.k("dist").err(format!(
+                    "unknown distribution `{dist}`{}",
+                    if hint.is_empty() { format!("; use one of {}", DISTS.join(", ")) } else { hint }
+                )));
+            }
+            let allowed = dist_keys(dist);
+            for key in t.keys() {
+                if key != "dist" && !allowed.contains(&key.as_str()) {
+                    return Err(path.k(key).err(format!(
+                        "`{key}` is not a parameter of a {dist} distribution; it takes {}",
+                        allowed.join(", ")
+                    )));
+                }
+            }
+            let get = |key: &str| -> Result<Option<f64>> { t.get(key).map(|x| number(&path.k(key), x)).transpose() };
+            let need = |key: &str| -> Result<f64> {
+                get(key)?.ok_or_else(|| path.err(format!("a {dist} distribution needs `{key}` (it takes {})", allowed.join(", "))))
+            };
+            let built: std::result::Result<Value, ValueError> = match dist {
+                "uniform" => Value::uniform(need("min")?, need("max")?),
+                "triangular" => Value::triangular(need("min")?, need("mode")?, need("max")?),
+                "pert" => Value::pert(need("min")?, need("mode")?, need("max")?),
+                "normal" => Value::normal(need("mean")?, need("sd")?, get("min")?, get("max")?),
+                "lognormal" => Value::lognormal(need("median")?, need("sigma")?, get("min")?, get("max")?),
+                "beta" => Value::beta(need("alpha")?, need("beta")?, get("min")?, get("max")?),
+                _ => Value::gamma(need("shape")?, need("scale")?, get("min")?, get("max")?),
+            };
+            built.map_err(|e| path.err(e.to_string()))?
+        }
+        other => {
+            return Err(path.err(format!(
+                "expected a number or a distribution such as {{ dist = \"pert\", min = 1, mode = 2, max = 3 }}, found {}",
+                type_name(other)
+            )))
+        }
+    };
+    let (lo, hi) = parsed.support();
+    match domain {
+        Domain::Any => Ok(parsed),
+        Domain::NonNegative => {
+            if lo.is_finite() && lo < 0.0 {
+                Err(path.err(match parsed.as_fixed() {
+                    Some(x) => format!("must not be negative (it is {x})"),
+                    None => format!("must not be negative, but {parsed} reaches {lo}; raise its minimum to 0 or more"),
+                }))
+            } else {
+                Ok(parsed.clamped_to(0.0, f64::INFINITY))
+            }
+        }
+        Domain::Probability => {
+            if (lo.is_finite() && lo < 0.0) || (hi.is_finite() && hi > 1.0) {
+                Err(path.err(match parsed.as_fixed() {
+                    Some(x) => format!("is {x}, but a probability or share must lie in [0, 1]"),
+                    None => format!("{parsed} reaches outside [0, 1]; a probability or share must lie in [0, 1]"),
+                }))
+            } else {
+                Ok(parsed.clamped_to(0.0, 1.0))
+            }
+        }
+    }
+}
+
+fn opt_value(path: &P, v: Option<&Toml>, domain: Domain, default: f64) -> Result<Value> {
+    match v {
+        Some(v) => value(path, v, domain),
+        None => Value::fixed(default).map_err(|e| path.err(e.to_string())),
+    }
+}
+
+fn count(path: &P, n: i64, what: &str) -> Result<u64> {
+    u64::try_from(n).map_err(|_| path.err(format!("{what} must be a whole number, 0 or more (it is {n})")))
+}
+
+fn months(path: &P, n: i64, min: u32) -> Result<u32> {
+    match u32::try_from(n) {
+        Ok(m) if m >= min && m <= 1200 => Ok(m),
+        _ if min == 1 => Err(path.err(format!("must be a whole number of months from 1 to 1200 (it is {n})"))),
+        _ => Err(path.err(format!("must be a whole number of months from 0 to 1200 (it is {n})"))),
+    }
+}
+
+fn date(path: &P, text: &str) -> Result<YearMonth> {
+    YearMonth::parse(text).ok_or_else(|| path.err(format!("`{text}` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"")))
+}
+
+fn check_id(path: &P, id: &str, seen: &[String], what: &str) -> Result<()> {
+    let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(path.err(format!(
+            "`{id}` is not a valid {what} id; use lower-case letters, digits, `-` and `_`, e.g. \"north-west\""
+        )));
+    }
+    if seen.iter().any(|s| s == id) {
+        return Err(path.err(format!("duplicate {what} id `{id}`; every {what} needs its own id")));
+    }
+    Ok(())
+}
+
+fn region_ref(path: &P, id: &str, regions: &[Region]) -> Result<usize> {
+    regions.iter().position(|r| r.id == id).ok_or_else(|| {
+        let ids: Vec<String> = regions.iter().map(|r| r.id.clone()).collect();
+        let hint = did_you_mean(id, &ids);
+        path.err(if hint.is_empty() {
+            format!("unknown region `{id}`; the regions are {}", ids.join(", "))
+        } else {
+            format!("unknown region `{id}`{hint}")
+        })
+    })
+}
+
+pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Scenario> {
+    let mut warnings = Vec::new();
+    let meta = root("scenario");
+    let start_text = raw.scenario.start.as_deref().ok_or_else(|| meta.err("missing key `start`; add the first month, e.g. start = \"2025-04\""))?;
+    let start = date(&meta.k("start"), start_text)?;
+    let years = raw.scenario.years.unwrap_or(10);
+    if !(1..=100).contains(&years) {
+        return Err(meta.k("years").err(format!("must be a whole number of years from 1 to 100 (it is {years})")));
+    }
+    let runs = raw.scenario.runs.unwrap_or(10_000);
+    if runs < 1 {
+        return Err(meta.k("runs").err(format!("must be at least 1 (it is {runs})")));
+    }
+    let seed = raw.scenario.seed.unwrap_or(20_251_124);
+    if seed < 0 {
+        return Err(meta.k("seed").err(format!("must be a whole number, 0 or more (it is {seed})")));
+    }
+    let name = raw.scenario.name.unwrap_or_else(|| stem.to_string());
+
+    let wage_growth = {
+        let p = root("economy").k("wage_growth");
+        let v = opt_value(&p, raw.economy.as_ref().and_then(|e| e.wage_growth.as_ref()), Domain::Any, 0.0)?;
+        if v.support().0 <= -1.0 {
+            return Err(p.err("must be greater than -1 (a growth of -1 would make posts free)"));
+        }
+        v
+    };
+
+    let posts_raw = raw.posts.unwrap_or_default();
+    let posts = {
+        let p = root("posts");
+        PostParams {
+            annual_cost: opt_value(&p.k("annual_cost"), posts_raw.annual_cost.as_ref(), Domain::NonNegative, 45_000.0)?,
+            cases_per_year: opt_value(&p.k("cases_per_year"), posts_raw.cases_per_year.as_ref(), Domain::NonNegative, 120.0)?,
+            ramp_months: months(&p.k("ramp_months"), posts_raw.ramp_months.unwrap_or(12), 0)?,
+            ramp_start: opt_value(&p.k("ramp_start"), posts_raw.ramp_start.as_ref(), Domain::Probability, 0.5)?,
+            turnover: opt_value(&p.k("turnover"), posts_raw.turnover.as_ref(), Domain::Probability, 0.2)?,
+            vacancy_months: opt_value(&p.k("vacancy_months"), posts_raw.vacancy_months.as_ref(), Domain::NonNegative, 4.0)?,
+        }
+    };
+
+    let mut successors = Vec::new();
+    if let Some(s) = raw.sustainability {
+        let p = root("sustainability").k("successors");
+        for (i, r) in s.successors.iter().enumerate() {
+            let pi = p.i(i);
+            let source = SuccessorSource::parse(&r.source).ok_or_else(|| {
+                let names: Vec<String> = SuccessorSource::ALL.iter().map(|s| s.as_str().to_string()).collect();
+                let hint = did_you_mean(&r.source, &names);
+                pi.k("source").err(format!(
+                    "unknown successor source `{}`{}",
+                    r.source,
+                    if hint.is_empty() { format!("; use one of {}", names.join(", ")) } else { hint }
+                ))
+            })?;
+            successors.push(Successor {
+                source,
+                probability: value(&pi.k("probability"), &r.probability, Domain::Probability)?,
+                term_months: months(&pi.k("term_months"), r.term_months, 1)?,
+            });
+        }
+    }
+
+    if raw.regions.is_empty() {
+        return Err(root("regions").err("a scenario needs at least one [[regions]] table"));
+    }
+    let mut regions: Vec<Region> = Vec::new();
+    let mut region_ids: Vec<String> = Vec::new();
+    for (i, r) in raw.regions.iter().enumerate() {
+        let p = root("regions").i(i);
+        check_id(&p.k("id"), &r.id, &region_ids, "region")?;
+        region_ids.push(r.id.clone());
+        let la = r.legal_aid.as_ref();
+        let lap = p.k("legal_aid");
+        let legal_aid = LegalAid {
+            providers: u32::try_from(count(&lap.k("providers"), la.and_then(|l| l.providers).unwrap_or(0), "`providers`")?)
+                .map_err(|_| lap.k("providers").err("too many providers"))?,
+            cases_per_provider: opt_value(&lap.k("cases_per_provider"), la.and_then(|l| l.cases_per_provider.as_ref()), Domain::NonNegative, 0.0)?,
+            exit_rate: opt_value(&lap.k("exit_rate"), la.and_then(|l| l.exit_rate.as_ref()), Domain::Probability, 0.0)?,
+            entry_rate: opt_value(&lap.k("entry_rate"), la.and_then(|l| l.entry_rate.as_ref()), Domain::NonNegative, 0.0)?,
+        };
+        let lo = r.local_authority.as_ref();
+        let lop = p.k("local_authority");
+        let local_authority = LocalAuthority {
+            budget: opt_value(&lop.k("budget"), lo.and_then(|l| l.budget.as_ref()), Domain::NonNegative, 0.0)?,
+            match_share: opt_value(&lop.k("match"), lo.and_then(|l| l.match_share.as_ref()), Domain::Probability, 0.0)?,
+        };
+        let backlog = count(&p.k("backlog"), r.backlog.unwrap_or(0), "`backlog`")?;
+        regions.push(Region {
+            id: r.id.clone(),
+            name: r.name.clone().unwrap_or_else(|| r.id.clone()),
+            demand: value(&p.k("demand"), &r.demand, Domain::NonNegative)?,
+            demand_growth: opt_value(&p.k("demand_growth"), r.demand_growth.as_ref(), Domain::Any, 0.0)?,
+            demand_volatility: opt_value(&p.k("demand_volatility"), r.demand_volatility.as_ref(), Domain::NonNegative, 0.0)?,
+            backlog,
+            abandon_rate: value(&p.k("abandon_rate"), &r.abandon_rate, Domain::Probability)?,
+            other_capacity: opt_value(&p.k("other_capacity"), r.other_capacity.as_ref(), Domain::NonNegative, 0.0)?,
+            legal_aid,
+            local_authority,
+        });
+    }
+
+    let correlation_factor = match raw.correlation {
+        None => None,
+        Some(c) => Some(correlation(&c, &regions)?),
+    };
+
+    let mut grants = Vec::new();
+    let mut grant_ids: Vec<String> = Vec::new();
+    let reserved: Vec<&str> = SuccessorSource::ALL.iter().map(|s| s.as_str()).collect();
+    for (i, g) in raw.grants.iter().enumerate() {
+        let p = root("grants").i(i);
+        check_id(&p.k("id"), &g.id, &grant_ids, "grant")?;
+        grant_ids.push(g.id.clone());
+        if g.funder.trim().is_empty() {
+            return Err(p.k("funder").err("a grant needs a funder name"));
+        }
+        if reserved.contains(&g.funder.as_str()) {
+            return Err(p.k("funder").err(format!(
+                "`{}` is the name of a successor source; name the funder itself (spend is reported by funder)",
+                g.funder
+            )));
+        }
+        let region = region_ref(&p.k("region"), &g.region, &regions)?;
+        let gstart = date(&p.k("start"), &g.start)?;
+        let gmonths = months(&p.k("months"), g.months, 1)?;
+        let n_posts = count(&p.k("posts"), g.posts, "`posts`")?;
+        let n_infl = count(&p.k("influencing_posts"), g.influencing_posts, "`influencing_posts`")?;
+        if n_posts + n_infl > 100_000 {
+            return Err(p.k("posts").err("more than 100,000 posts in one grant; check the number"));
+        }
+        let overrides = PostOverrides {
+            annual_cost: g.annual_cost.is_some(),
+            cases_per_year: g.cases_per_year.is_some(),
+            ramp_start: g.ramp_start.is_some(),
+            turnover: g.turnover.is_some(),
+        };
+        let params = PostParams {
+            annual_cost: match &g.annual_cost {
+                Some(v) => value(&p.k("annual_cost"), v, Domain::NonNegative)?,
+                None => posts.annual_cost.clone(),
+            },
+            cases_per_year: match &g.cases_per_year {
+                Some(v) => value(&p.k("cases_per_year"), v, Domain::NonNegative)?,
+                None => posts.cases_per_year.clone(),
+            },
+            ramp_months: match g.ramp_months {
+                Some(m) => months(&p.k("ramp_months"), m, 0)?,
+                None => posts.ramp_months,
+            },
+            ramp_start: match &g.ramp_start {
+                Some(v) => value(&p.k("ramp_start"), v, Domain::Probability)?,
+                None => posts.ramp_start.clone(),
+            },
+            turnover: match &g.turnover {
+                Some(v) => value(&p.k("turnover"), v, Domain::Probability)?,
+                None => posts.turnover.clone(),
+            },
+            vacancy_months: match &g.vacancy_months {
+                Some(v) => value(&p.k("vacancy_months"), v, Domain::NonNegative)?,
+                None => posts.vacancy_months.clone(),
+            },
+        };
+        let amount = opt_value(&p.k("amount"), g.amount.as_ref(), Domain::NonNegative, 0.0)?;
+        let end = YearMonth(gstart.0 + gmonths as i32);
+        if end < start {
+            warnings.push(format!(
+                "grant `{}` ended in {end}, before the scenario starts ({start}); it is ignored. Describe the posts that exist at the start by their current funding, or start the scenario earlier",
+                g.id
+            ));
+            continue;
+        }
+        grants.push(Grant {
+            id: g.id.clone(),
+            funder: g.funder.clone(),
+            region,
+            start: gstart,
+            months: gmonths,
+            posts: n_posts as u32,
+            influencing_posts: n_infl as u32,
+            amount,
+            params,
+            overrides,
+        });
+    }
+
+    let mut shocks = Vec::new();
+    let mut shock_ids: Vec<String> = Vec::new();
+    for (i, s) in raw.shocks.iter().enumerate() {
+        let p = root("shocks").i(i);
+        check_id(&p.k("id"), &s.id, &shock_ids, "shock")?;
+        shock_ids.push(s.id.clone());
+        let timing = match (&s.start, &s.rate_per_year) {
+            (Some(d), None) => ShockTiming::Dated(date(&p.k("start"), d)?.months_since(start)),
+            (None, Some(r)) => ShockTiming::Random { rate_per_year: value(&p.k("rate_per_year"), r, Domain::NonNegative)? },
+            (Some(_), Some(_)) => {
+                return Err(p.k("rate_per_year").err("a shock has either `start` (a dated shock) or `rate_per_year` (random arrivals), not both"))
+            }
+            (None, None) => return Err(p.err("a shock needs `start` (a dated shock) or `rate_per_year` (random arrivals)")),
+        };
+        let kind = match s.kind.as_str() {
+            "demand" => {
+                if s.share.is_some() {
+                    return Err(p.k("share").err("`share` belongs to legal_aid_exit shocks; a demand shock takes `cases`"));
+                }
+                let cases = s.cases.as_ref().ok_or_else(|| p.err("a demand shock needs `cases` (extra cases in its first 12 months)"))?;
+                let half_life_months = match s.half_life_months {
+                    None => None,
+                    Some(h) => Some(months(&p.k("half_life_months"), h, 1).map_err(|_| {
+                        p.k("half_life_months").err(format!("must be a whole number of months from 1 to 1200 (it is {h}); omit it for demand that stays level"))
+                    })?),
+                };
+                let split = match &s.regions {
+                    None => DemandSplit::All,
+                    Some(Toml::String(a)) if a == "all" => DemandSplit::All,
+                    Some(Toml::Table(t)) => {
+                        let rp = p.k("regions");
+                        let mut shares = Vec::new();
+                        for (id, share) in t {
+                            let idx = region_ref(&rp.k(id), id, &regions)?;
+                            let x = number(&rp.k(id), share)?;
+                            if !(0.0..=1.0).contains(&x) {
+                                return Err(rp.k(id).err(format!("is {x}, but a share must lie in [0, 1]")));
+                            }
+                            shares.push((idx, x));
+                        }
+                        let total: f64 = shares.iter().map(|(_, x)| x).sum();
+                        if (total - 1.0).abs() > 1e-6 {
+                            return Err(rp.err(format!("the shares sum to {total}, not 1; make them add up to 1")));
+                        }
+                        shares.sort_by_key(|(idx, _)| *idx);
+                        DemandSplit::Shares(shares)
+                    }
+                    Some(_) => {
+                        return Err(p.k("regions").err(
+                            "for a demand shock write regions = \"all\" or a table of shares, e.g. { london = 0.4, north-west = 0.6 }",
+                        ))
+                    }
+                };
+                ShockKind::Demand { cases: value(&p.k("cases"), cases, Domain::NonNegative)?, half_life_months, split }
+            }
+            "legal_aid_exit" => {
+                if s.cases.is_some() || s.half_life_months.is_some() {
+                    return Err(p.k(if s.cases.is_some() { "cases" } else { "half_life_months" }).err(
+                        "a legal_aid_exit shock takes `share` (the share of providers that leave), not cases or a half-life",
+                    ));
+                }
+                let share = s.share.as_ref().ok_or_else(|| p.err("a legal_aid_exit shock needs `share`, the share of providers that leave"))?;
+                let hit = match &s.regions {
+                    None => (0..regions.len()).collect(),
+                    Some(Toml::String(a)) if a == "all" => (0..regions.len()).collect(),
+                    Some(Toml::Array(ids)) => {
+                        let rp = p.k("regions");
+                        let mut hit = Vec::new();
+                        for (j, id) in ids.iter().enumerate() {
+                            let Some(id) = id.as_str() else {
+                                return Err(rp.i(j).err("expected a region id in quotes"));
+                            };
+                            let idx = region_ref(&rp.i(j), id, &regions)?;
+                            if !hit.contains(&idx) {
+                                hit.push(idx);
+                            }
+                        }
+                        hit.sort_unstable();
+                        hit
+                    }
+                    Some(_) => {
+                        return Err(p.k("regions").err(
+                            "for a legal_aid_exit shock write regions = \"all\" or a list of ids, e.g. [\"london\", \"wales\"]",
+                        ))
+                    }
+                };
+                ShockKind::LegalAidExit { share: value(&p.k("share"), share, Domain::Probability)?, regions: hit }
+            }
+            other => {
+                let hint = did_you_mean(other, &["demand".to_string(), "legal_aid_exit".to_string()]);
+                return Err(p.k("kind").err(format!(
+                    "unknown shock kind `{other}`{}",
+                    if hint.is_empty() { "; use \"demand\" or \"legal_aid_exit\"".to_string() } else { hint }
+                )));
+            }
+        };
+        shocks.push(Shock { id: s.id.clone(), timing, kind });
+    }
+
+    Ok(Scenario {
+        name,
+        start,
+        years: years as u32,
+        runs: runs as u64,
+        seed: seed as u64,
+        wage_growth,
+        posts,
+        successors,
+        regions,
+        correlation_factor,
+        grants,
+        shocks,
+        warnings,
+        hash,
+    })
+}
+
+/// Builds the correlation matrix, checks that it is positive semi-definite
+/// and returns its lower-triangular factor (model.md §4).
+fn correlation(c: &RawCorrelation, regions: &[Region]) -> Result<Vec<f64>> {
+    let p = root("correlation");
+    let n = regions.len();
+    let default = c.default.unwrap_or(0.0);
+    if !(-1.0..=1.0).contains(&default) {
+        return Err(p.k("default").err(format!("is {default}, but a correlation must lie in [-1, 1]")));
+    }
+    let mut m = vec![default; n * n];
+    for i in 0..n {
+        m[i * n + i] = 1.0;
+    }
+    let mut pair_of: Vec<Option<usize>> = vec![None; n * n];
+    for (k, pair) in c.pairs.iter().enumerate() {
+        let pp = p.k("pairs").i(k);
+        let a = region_ref(&pp.k("a"), &pair.a, regions)?;
+        let b = region_ref(&pp.k("b"), &pair.b, regions)?;
+        if a == b {
+            return Err(pp.k("b").err(format!("a pair needs two different regions (both are `{}`)", pair.a)));
+        }
+        if !(-1.0..=1.0).contains(&pair.rho) {
+            return Err(pp.k("rho").err(format!("is {}, but a correlation must lie in [-1, 1]", pair.rho)));
+        }
+        if let Some(prev) = pair_of[a * n + b] {
+            return Err(pp.err(format!("the pair {}–{} is already given in correlation.pairs[{prev}]; keep one", pair.a, pair.b)));
+        }
+        pair_of[a * n + b] = Some(k);
+        pair_of[b * n + a] = Some(k);
+        m[a * n + b] = pair.rho;
+        m[b * n + a] = pair.rho;
+    }
+    match crate::correlation::check_psd(&m, n) {
+        Ok(()) => Ok(crate::correlation::cholesky_psd(&m, n)),
+        Err(bad) => {
+            let names: Vec<&str> = bad.regions.iter().map(|&i| regions[i].id.as_str()).collect();
+            let mut pairs = Vec::new();
+            let mut first_pair = None;
+            for (x, &i) in bad.regions.iter().enumerate() {
+                for &j in &bad.regions[x + 1..] {
+                    if let Some(k) = pair_of[i * n + j] {
+                        first_pair = Some(first_pair.map_or(k, |f: usize| f.min(k)));
+                        pairs.push(format!("{}–{} = {}", regions[i].id, regions[j].id, m[i * n + j]));
+                    }
+                }
+            }
+            let at = match first_pair {
+                Some(k) => p.k("pairs").i(k),
+                None => p.k("default"),
+            };
+            let detail = if pairs.is_empty() {
+                format!("the default correlation {default} is impossible for {n} regions")
+            } else {
+                format!("these pairs cannot hold together: {}", pairs.join(", "))
+            };
+            Err(at.err(format!(
+                "the correlation matrix is not positive semi-definite (smallest eigenvalue {:.3}); the conflict involves {}: {detail}; make these correlations consistent, e.g. closer to each other",
+                bad.min_eigenvalue,
+                names.join(", ")
+            )))
+        }
+    }
+}

@@ -1,0 +1,825 @@
+//! The monthly model of one run (model.md §4–6).
+//!
+//! [`Plan`] compiles a [`Scenario`] once (stream ids, post templates, metric
+//! layout); [`Plan::simulate`] runs one Monte Carlo replicate and fills a
+//! [`RunRecord`]. The order of events inside a month is exactly model.md §5:
+//! (1) changes, (2) new posts, (3) term ends and successors, (4) staffing,
+//! (5) legal aid, (6) cases, service and abandonment, (7) spend.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Binomial, Distribution, Poisson, StandardNormal};
+
+use crate::rng::{Kind, RunStreams, StreamId, StreamRng};
+use crate::scenario::{DemandSplit, Scenario, ShockKind, ShockTiming, SuccessorSource};
+use crate::value::Value;
+
+/// The metrics of a run, per region and model year, in report order. Spend
+/// metrics follow at [`SPEND`], one per spend source.
+pub const METRICS: [&str; 9] = [
+    "demand",
+    "served",
+    "abandoned",
+    "backlog_end",
+    "capacity",
+    "legal_aid_providers",
+    "posts_funded",
+    "posts_filled",
+    "posts_lost",
+];
+pub const DEMAND: usize = 0;
+pub const SERVED: usize = 1;
+pub const ABANDONED: usize = 2;
+pub const BACKLOG_END: usize = 3;
+pub const CAPACITY: usize = 4;
+pub const PROVIDERS: usize = 5;
+pub const POSTS_FUNDED: usize = 6;
+pub const POSTS_FILLED: usize = 7;
+pub const POSTS_LOST: usize = 8;
+pub const SPEND: usize = 9;
+
+/// Annual probability → monthly probability: `1 − (1 − p)^(1/12)`.
+pub fn monthly_probability(p: f64) -> f64 {
+    if p >= 1.0 {
+        1.0
+    } else {
+        1.0 - (1.0 - p).powf(1.0 / 12.0)
+    }
+}
+
+/// Poisson draw; inversion for small means (cheap and exact), rand_distr's
+/// sampler above.
+pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    if mean < 30.0 {
+        let u: f64 = rng.random();
+        let mut p = (-mean).exp();
+        let mut cdf = p;
+        let mut k = 0u64;
+        while u > cdf && k < 10_000 {
+            k += 1;
+            p *= mean / k as f64;
+            cdf += p;
+            if p == 0.0 {
+                break;
+            }
+        }
+        k
+    } else {
+        match Poisson::new(mean) {
+            Ok(d) => {
+                let x: f64 = d.sample(rng);
+                x as u64
+            }
+            Err(_) => mean.round() as u64,
+        }
+    }
+}
+
+/// Binomial draw of `n` trials with probability `p`.
+pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || !(p > 0.0) {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    match Binomial::new(n, p) {
+        Ok(d) => d.sample(rng),
+        Err(_) => 0,
+    }
+}
+
+/// Months until a holder with monthly leaving probability `q` leaves: the
+/// number of monthly checks survived before the first departure (geometric).
+fn months_until_leaving<R: Rng + ?Sized>(rng: &mut R, q: f64) -> i32 {
+    if !(q > 0.0) {
+        return i32::MAX / 2;
+    }
+    if q >= 1.0 {
+        return 0;
+    }
+    let u = 1.0 - rng.random::<f64>(); // (0, 1]
+    let g = (u.ln() / (1.0 - q).ln()).floor();
+    if g >= (i32::MAX / 4) as f64 {
+        i32::MAX / 2
+    } else {
+        g as i32
+    }
+}
+
+/// A draw of a vacancy length, rounded half up to whole months.
+fn vacancy<R: Rng + ?Sized>(rng: &mut R, v: &Value) -> i32 {
+    let x = v.sample(rng);
+    (x + 0.5).floor().clamp(0.0, 1.0e6) as i32
+}
+
+/// A value drawn once per run from its own keyed stream (or fixed).
+#[derive(Debug, Clone)]
+struct Param {
+    value: Value,
+    stream: StreamId,
+}
+
+impl Param {
+    fn new(value: &Value, path: &str) -> Self {
+        Self { value: value.clone(), stream: StreamId::of(path) }
+    }
+
+    fn draw(&self, streams: &RunStreams) -> f64 {
+        match self.value.as_fixed() {
+            Some(x) => x,
+            None => self.value.sample(&mut streams.stream(Kind::Parameter, self.stream)),
+        }
+    }
+}
+
+struct RegionPlan {
+    demand: Param,
+    growth: Param,
+    volatility: Param,
+    abandon: Param,
+    other_capacity: Param,
+    cases_per_provider: Param,
+    exit_rate: Param,
+    entry_rate: Param,
+    la_budget: Param,
+    stream: StreamId,
+    providers: u64,
+    backlog: f64,
+}
+
+struct GrantPlan {
+    region: usize,
+    /// Start, in months from the scenario start.
+    start: i32,
+    months: i32,
+    advice: u32,
+    influencing: u32,
+    funder_source: usize,
+    stream: StreamId,
+    annual_cost: Option<Param>,
+    cases_per_year: Option<Param>,
+    ramp_start: Option<Param>,
+    turnover: Option<Param>,
+    ramp_months: u32,
+    vacancy_months: Value,
+}
+
+struct ShockPlan {
+    stream: StreamId,
+    timing: Timing,
+    kind: ShockKind,
+    /// Parameter draws for dated shocks.
+    cases: Option<Param>,
+    share: Option<Param>,
+}
+
+enum Timing {
+    Dated(i32),
+    Random(Param),
+}
+
+/// A scenario compiled for running.
+pub struct Plan {
+    months: usize,
+    years: usize,
+    n_regions: usize,
+    n_metrics: usize,
+    n_sources: usize,
+    wage_growth: Param,
+    annual_cost: Param,
+    cases_per_year: Param,
+    ramp_start: Param,
+    turnover: Param,
+    successors: Vec<(SuccessorSource, usize, Param, i32)>,
+    regions: Vec<RegionPlan>,
+    factor: Option<Vec<f64>>,
+    grants: Vec<GrantPlan>,
+    shocks: Vec<ShockPlan>,
+    /// Survival offsets k = 0, 12, 24, … with the number of eligible posts.
+    survival_offsets: Vec<(usize, usize)>,
+}
+
+/// Everything one run reports: metrics by (region, year, metric), with
+/// region index `n_regions` for the total, and post survival by offset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub values: Vec<f64>,
+    pub survival: Vec<f64>,
+}
+
+/// One region-month of a run, for tests and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonthRow {
+    pub month: usize,
+    pub region: usize,
+    pub backlog_start: f64,
+    pub demand: f64,
+    pub served: f64,
+    pub abandoned: f64,
+    pub backlog_end: f64,
+    pub capacity: f64,
+    pub providers: u64,
+    pub posts_funded: u32,
+    pub posts_filled: u32,
+    pub posts_lost: u32,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Staff {
+    /// Not yet created (its grant starts later).
+    Pending,
+    Filled { hired: i32, leaves_at: i32 },
+    Vacant { fills_at: i32 },
+    Lost,
+}
+
+struct Post {
+    grant: usize,
+    region: usize,
+    advice: bool,
+    staff: Staff,
+    term_end: i32,
+    source: usize,
+    la_funded: bool,
+    lost_month: i32,
+    staff_rng: StreamRng,
+    succession_rng: StreamRng,
+}
+
+/// Per-grant draws of one run.
+struct GrantDraw {
+    annual_cost: f64,
+    cases_per_year: f64,
+    ramp_start: f64,
+    turnover_monthly: f64,
+}
+
+impl Plan {
+    pub fn new(s: &Scenario) -> Self {
+        let sources = s.spend_sources();
+        let source_idx = |name: &str| sources.iter().position(|x| x == name).unwrap_or(0);
+        let successors = s
+            .successors
+            .iter()
+            .enumerate()
+            .map(|(i, succ)| {
+                let path = format!("sustainability.successors[{i}].{}.probability", succ.source.as_str());
+                (succ.source, source_idx(succ.source.as_str()), Param::new(&succ.probability, &path), succ.term_months as i32)
+            })
+            .collect();
+        let regions = s
+            .regions
+            .iter()
+            .map(|r| {
+                let p = |key: &str, v: &Value| Param::new(v, &format!("regions.{}.{key}", r.id));
+                RegionPlan {
+                    demand: p("demand", &r.demand),
+                    growth: p("demand_growth", &r.demand_growth),
+                    volatility: p("demand_volatility", &r.demand_volatility),
+                    abandon: p("abandon_rate", &r.abandon_rate),
+                    other_capacity: p("other_capacity", &r.other_capacity),
+                    cases_per_provider: p("legal_aid.cases_per_provider", &r.legal_aid.cases_per_provider),
+                    exit_rate: p("legal_aid.exit_rate", &r.legal_aid.exit_rate),
+                    entry_rate: p("legal_aid.entry_rate", &r.legal_aid.entry_rate),
+                    la_budget: p("local_authority.budget", &r.local_authority.budget),
+                    stream: StreamId::of(&r.id),
+                    providers: u64::from(r.legal_aid.providers),
+                    backlog: r.backlog as f64,
+                }
+            })
+            .collect();
+        let grants: Vec<GrantPlan> = s
+            .grants
+            .iter()
+            .map(|g| {
+                let o = g.overrides;
+                let p = |on: bool, key: &str, v: &Value| on.then(|| Param::new(v, &format!("grants.{}.{key}", g.id)));
+                GrantPlan {
+                    region: g.region,
+                    start: g.start.months_since(s.start),
+                    months: g.months as i32,
+                    advice: g.posts,
+                    influencing: g.influencing_posts,
+                    funder_source: source_idx(&g.funder),
+                    stream: StreamId::of(&g.id),
+                    annual_cost: p(o.annual_cost, "annual_cost", &g.params.annual_cost),
+                    cases_per_year: p(o.cases_per_year, "cases_per_year", &g.params.cases_per_year),
+                    ramp_start: p(o.ramp_start, "ramp_start", &g.params.ramp_start),
+                    turnover: p(o.turnover, "turnover", &g.params.turnover),
+                    ramp_months: g.params.ramp_months,
+                    vacancy_months: g.params.vacancy_months.clone(),
+                }
+            })
+            .collect();
+        let shocks = s
+            .shocks
+            .iter()
+            .map(|sh| {
+                let dated = matches!(sh.timing, ShockTiming::Dated(_));
+                let (cases, share) = match &sh.kind {
+                    ShockKind::Demand { cases, .. } => (dated.then(|| Param::new(cases, &format!("shocks.{}.cases", sh.id))), None),
+                    ShockKind::LegalAidExit { share, .. } => (None, dated.then(|| Param::new(share, &format!("shocks.{}.share", sh.id)))),
+                };
+                ShockPlan {
+                    stream: StreamId::of(&sh.id),
+                    timing: match &sh.timing {
+                        ShockTiming::Dated(m) => Timing::Dated(*m),
+                        ShockTiming::Random { rate_per_year } => {
+                            Timing::Random(Param::new(rate_per_year, &format!("shocks.{}.rate_per_year", sh.id)))
+                        }
+                    },
+                    kind: sh.kind.clone(),
+                    cases,
+                    share,
+                }
+            })
+            .collect();
+        let months = s.months();
+        let mut survival_offsets = Vec::new();
+        let mut k = 0;
+        while k < months {
+            let eligible: usize = grants
+                .iter()
+                .filter(|g| {
+                    let end = g.start + g.months;
+                    end >= 0 && (end as usize) < months && (end as usize + k) < months
+                })
+                .map(|g| (g.advice + g.influencing) as usize)
+                .sum();
+            if eligible == 0 && k > 0 {
+                break;
+            }
+            if eligible > 0 {
+                survival_offsets.push((k, eligible));
+            }
+            k += 12;
+        }
+        Self {
+            months,
+            years: s.years as usize,
+            n_regions: s.regions.len(),
+            n_metrics: SPEND + sources.len(),
+            n_sources: sources.len(),
+            wage_growth: Param::new(&s.wage_growth, "economy.wage_growth"),
+            annual_cost: Param::new(&s.posts.annual_cost, "posts.annual_cost"),
+            cases_per_year: Param::new(&s.posts.cases_per_year, "posts.cases_per_year"),
+            ramp_start: Param::new(&s.posts.ramp_start, "posts.ramp_start"),
+            turnover: Param::new(&s.posts.turnover, "posts.turnover"),
+            successors,
+            regions,
+            factor: s.correlation_factor.clone(),
+            grants,
+            shocks,
+            survival_offsets,
+        }
+    }
+
+    /// Number of values in a run record: (regions + total) × years × metrics.
+    pub fn record_len(&self) -> usize {
+        (self.n_regions + 1) * self.years * self.n_metrics
+    }
+
+    pub fn n_metrics(&self) -> usize {
+        self.n_metrics
+    }
+
+    /// The survival offsets (months after the first term end) reported.
+    pub fn survival_offsets(&self) -> Vec<usize> {
+        self.survival_offsets.iter().map(|(k, _)| *k).collect()
+    }
+
+    /// Index of a value in [`RunRecord::values`].
+    pub fn index(&self, region: usize, year: usize, metric: usize) -> usize {
+        (region * self.years + year) * self.n_metrics + metric
+    }
+
+    pub fn new_record(&self) -> RunRecord {
+        RunRecord { values: vec![0.0; self.record_len()], survival: vec![0.0; self.survival_offsets.len()] }
+    }
+
+    /// Simulates run `run` of `seed` into `out`; with `trace`, also records
+    /// every region-month.
+    pub fn simulate(&self, seed: u64, run: u64, out: &mut RunRecord, mut trace: Option<&mut Vec<MonthRow>>) {
+        out.values.iter_mut().for_each(|v| *v = 0.0);
+        let streams = RunStreams::new(seed, run);
+        let nr = self.n_regions;
+        let months = self.months;
+
+        // Per-run draws (§2): values, once per run, each from its own stream.
+        let wage_growth = self.wage_growth.draw(&streams);
+        let shared = GrantDraw {
+            annual_cost: self.annual_cost.draw(&streams),
+            cases_per_year: self.cases_per_year.draw(&streams),
+            ramp_start: self.ramp_start.draw(&streams),
+            turnover_monthly: monthly_probability(self.turnover.draw(&streams)),
+        };
+        let successors: Vec<(usize, f64, i32, bool)> = self
+            .successors
+            .iter()
+            .map(|(src, idx, p, term)| (*idx, p.draw(&streams), *term, *src == SuccessorSource::LocalAuthority))
+            .collect();
+        let demand: Vec<f64> = self.regions.iter().map(|r| r.demand.draw(&streams)).collect();
+        let abandon: Vec<f64> = self.regions.iter().map(|r| r.abandon.draw(&streams)).collect();
+        let other_capacity: Vec<f64> = self.regions.iter().map(|r| r.other_capacity.draw(&streams) / 12.0).collect();
+        let cases_per_provider: Vec<f64> = self.regions.iter().map(|r| r.cases_per_provider.draw(&streams) / 12.0).collect();
+        let exit_monthly: Vec<f64> = self.regions.iter().map(|r| monthly_probability(r.exit_rate.draw(&streams))).collect();
+        let entry_monthly: Vec<f64> = self.regions.iter().map(|r| r.entry_rate.draw(&streams) / 12.0).collect();
+        let la_budget: Vec<f64> = self.regions.iter().map(|r| r.la_budget.draw(&streams)).collect();
+
+        // §4: demand multipliers with correlated annual log-noise.
+        let mut log_g = vec![0.0f64; nr * self.years];
+        {
+            let growth: Vec<f64> = self.regions.iter().map(|r| r.growth.draw(&streams)).collect();
+            let sigma: Vec<f64> = self.regions.iter().map(|r| r.volatility.draw(&streams)).collect();
+            let mut noise: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)).collect();
+            let mut e = vec![0.0f64; nr];
+            for y in 1..self.years {
+                for (r, rng) in noise.iter_mut().enumerate() {
+                    e[r] = StandardNormal.sample(rng);
+                }
+                for r in 0..nr {
+                    let z = match &self.factor {
+                        Some(l) => (0..=r).map(|k| l[r * nr + k] * e[k]).sum::<f64>(),
+                        None => e[r],
+                    };
+                    log_g[r * self.years + y] = log_g[r * self.years + y - 1] + growth[r] + sigma[r] * z;
+                }
+            }
+        }
+        let base_mean: Vec<f64> = (0..nr * self.years)
+            .map(|i| demand[i / self.years] / 12.0 * log_g[i].exp())
+            .collect();
+
+        // Shocks: extra demand by region-month, exit events by month.
+        let mut extra = vec![0.0f64; nr * months];
+        let mut exits: Vec<(usize, f64, &[usize])> = Vec::new();
+        let total_demand: f64 = demand.iter().sum();
+        for sh in &self.shocks {
+            let mut rng = streams.stream(Kind::Shock, sh.stream);
+            // (start month, cases or share) of each arrival.
+            let arrivals: Vec<(i32, f64)> = match &sh.timing {
+                Timing::Dated(m) => {
+                    let v = match (&sh.cases, &sh.share) {
+                        (Some(c), _) => c.draw(&streams),
+                        (_, Some(s)) => s.draw(&streams),
+                        _ => 0.0,
+                    };
+                    vec![(*m, v)]
+                }
+                Timing::Random(rate) => {
+                    let n = poisson(&mut rng, rate.draw(&streams) * self.years as f64);
+                    (0..n)
+                        .map(|_| {
+                            let m = rng.random_range(0..months as i32);
+                            let v = match &sh.kind {
+                                ShockKind::Demand { cases, .. } => cases.sample(&mut rng),
+                                ShockKind::LegalAidExit { share, .. } => share.sample(&mut rng),
+                            };
+                            (m, v)
+                        })
+                        .collect()
+                }
+            };
+            match &sh.kind {
+                ShockKind::Demand { half_life_months, split, .. } => {
+                    let weights: Vec<(usize, f64)> = match split {
+                        DemandSplit::All => (0..nr)
+                            .map(|r| (r, if total_demand > 0.0 { demand[r] / total_demand } else { 1.0 / nr as f64 }))
+                            .collect(),
+                        DemandSplit::Shares(s) => s.clone(),
+                    };
+                    for (start, cases) in arrivals {
+                        add_shock(&mut extra, months, start, cases, *half_life_months, &weights);
+                    }
+                }
+                ShockKind::LegalAidExit { regions, .. } => {
+                    for (start, share) in arrivals {
+                        if start >= 0 && (start as usize) < months {
+                            exits.push((start as usize, share, regions.as_slice()));
+                        }
+                    }
+                }
+            }
+        }
+        // Same-month exit shocks apply in file order, then arrival order.
+        exits.sort_by_key(|e| e.0);
+
+        // Posts, in creation order (§5): grants in file order, each grant's
+        // advice posts then its influencing posts.
+        let grant_draws: Vec<GrantDraw> = self
+            .grants
+            .iter()
+            .map(|g| GrantDraw {
+                annual_cost: g.annual_cost.as_ref().map_or(shared.annual_cost, |p| p.draw(&streams)),
+                cases_per_year: g.cases_per_year.as_ref().map_or(shared.cases_per_year, |p| p.draw(&streams)),
+                ramp_start: g.ramp_start.as_ref().map_or(shared.ramp_start, |p| p.draw(&streams)),
+                turnover_monthly: g.turnover.as_ref().map_or(shared.turnover_monthly, |p| monthly_probability(p.draw(&streams))),
+            })
+            .collect();
+        let mut posts: Vec<Post> = Vec::new();
+        for (gi, g) in self.grants.iter().enumerate() {
+            for j in 0..(g.advice + g.influencing) {
+                let id = g.stream.child(u64::from(j));
+                let mut staff_rng = streams.stream(Kind::Staffing, id);
+                let staff = if g.start < 0 {
+                    // Existing at the start: filled, ramp counted from the grant's start.
+                    let leaves_at = months_until_leaving(&mut staff_rng, grant_draws[gi].turnover_monthly);
+                    Staff::Filled { hired: g.start, leaves_at }
+                } else {
+                    Staff::Pending
+                };
+                posts.push(Post {
+                    grant: gi,
+                    region: g.region,
+                    advice: j < g.advice,
+                    staff,
+                    term_end: g.start + g.months,
+                    source: g.funder_source,
+                    la_funded: false,
+                    lost_month: i32::MAX,
+                    staff_rng,
+                    succession_rng: streams.stream(Kind::Succession, id),
+                });
+            }
+        }
+
+        let mut providers: Vec<u64> = self.regions.iter().map(|r| r.providers).collect();
+        let mut backlog: Vec<f64> = self.regions.iter().map(|r| r.backlog).collect();
+        let mut arrivals_rng: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::Arrivals, r.stream)).collect();
+        let mut legal_aid_rng: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::LegalAid, r.stream)).collect();
+        let mut la_committed = vec![0.0f64; nr]; // base-year annual costs of LA-funded posts
+        let mut lost = vec![0u32; nr];
+        let mut post_capacity = vec![0.0f64; nr];
+        let mut ending: Vec<usize> = Vec::new();
+        let mut exit_cursor = 0;
+        let nm = self.n_metrics;
+        let total = nr;
+
+        for m in 0..months {
+            let mi = m as i32;
+            let y = m / 12;
+            let cost_factor = (1.0 + wage_growth).powi(y as i32);
+
+            // (1) changes: none in this version of the model.
+            // (2) grants starting now create vacant posts.
+            for p in posts.iter_mut() {
+                if p.staff == Staff::Pending && self.grants[p.grant].start == mi {
+                    let v = vacancy(&mut p.staff_rng, &self.grants[p.grant].vacancy_months);
+                    p.staff = Staff::Vacant { fills_at: mi + v };
+                }
+            }
+            // (3) terms ending now: release local-authority shares, then try
+            // successors in creation order.
+            ending.clear();
+            for (i, p) in posts.iter_mut().enumerate() {
+                if p.term_end == mi && !matches!(p.staff, Staff::Lost | Staff::Pending) {
+                    if p.la_funded {
+                        la_committed[p.region] -= grant_draws[p.grant].annual_cost;
+                        p.la_funded = false;
+                    }
+                    ending.push(i);
+                }
+            }
+            for &i in &ending {
+                let p = &mut posts[i];
+                let cost = grant_draws[p.grant].annual_cost;
+                let mut taken = false;
+                for &(src, prob, term, needs_budget) in &successors {
+                    let success = p.succession_rng.random::<f64>() < prob;
+                    if !success {
+                        continue;
+                    }
+                    if needs_budget {
+                        let need = (la_committed[p.region] + cost) * cost_factor;
+                        if need > la_budget[p.region] * (1.0 + 1e-12) + 1e-9 {
+                            continue;
+                        }
+                        la_committed[p.region] += cost;
+                        p.la_funded = true;
+                    }
+                    p.source = src;
+                    p.term_end = mi + term;
+                    taken = true;
+                    break;
+                }
+                if !taken {
+                    p.staff = Staff::Lost;
+                    p.lost_month = mi;
+                    lost[p.region] += 1;
+                }
+            }
+            // (4) staffing: leavers, then vacancies that have run out.
+            for p in posts.iter_mut() {
+                if let Staff::Filled { leaves_at, .. } = p.staff {
+                    if leaves_at <= mi {
+                        let v = vacancy(&mut p.staff_rng, &self.grants[p.grant].vacancy_months);
+                        p.staff = Staff::Vacant { fills_at: mi + v };
+                    }
+                }
+                if let Staff::Vacant { fills_at } = p.staff {
+                    if fills_at <= mi {
+                        let stay = months_until_leaving(&mut p.staff_rng, grant_draws[p.grant].turnover_monthly);
+                        p.staff = Staff::Filled { hired: mi, leaves_at: mi + 1 + stay };
+                    }
+                }
+            }
+            // (5) legal aid: exit shocks, exits, entries.
+            while exit_cursor < exits.len() && exits[exit_cursor].0 == m {
+                let (_, share, hit) = exits[exit_cursor];
+                for &r in hit {
+                    let gone = binomial(&mut legal_aid_rng[r], providers[r], share);
+                    providers[r] -= gone;
+                }
+                exit_cursor += 1;
+            }
+            for r in 0..nr {
+                let rng = &mut legal_aid_rng[r];
+                let gone = binomial(rng, providers[r], exit_monthly[r]);
+                providers[r] -= gone;
+                providers[r] += poisson(rng, entry_monthly[r]);
+            }
+            // (6) cases: capacity, service, abandonment.
+            post_capacity.iter_mut().for_each(|c| *c = 0.0);
+            for p in &posts {
+                if let (true, Staff::Filled { hired, .. }) = (p.advice, p.staff) {
+                    let g = &self.grants[p.grant];
+                    let d = &grant_draws[p.grant];
+                    let k = (mi - hired) as f64;
+                    let productivity = if g.ramp_months == 0 {
+                        1.0
+                    } else {
+                        (d.ramp_start + (1.0 - d.ramp_start) * k / f64::from(g.ramp_months)).min(1.0)
+                    };
+                    post_capacity[p.region] += d.cases_per_year / 12.0 * productivity;
+                }
+            }
+            let year_end = m % 12 == 11;
+            for r in 0..nr {
+                let new_cases = poisson(&mut arrivals_rng[r], base_mean[r * self.years + y] + extra[r * months + m]) as f64;
+                let capacity = other_capacity[r] + providers[r] as f64 * cases_per_provider[r] + post_capacity[r];
+                let start_backlog = backlog[r];
+                let queue = start_backlog + new_cases;
+                let served = queue.min(capacity);
+                let abandoned = (queue - served) * abandon[r];
+                backlog[r] = queue - served - abandoned;
+                for region in [r, total] {
+                    let base = self.index(region, y, 0);
+                    let v = &mut out.values[base..base + nm];
+                    v[DEMAND] += new_cases;
+                    v[SERVED] += served;
+                    v[ABANDONED] += abandoned;
+                    v[CAPACITY] += capacity;
+                    if year_end {
+                        v[BACKLOG_END] += backlog[r];
+                        v[PROVIDERS] += providers[r] as f64;
+                        v[POSTS_LOST] += f64::from(lost[r]);
+                    }
+                }
+                if let Some(t) = trace.as_deref_mut() {
+                    let (funded, filled) = count_posts(&posts, r);
+                    t.push(MonthRow {
+                        month: m,
+                        region: r,
+                        backlog_start: start_backlog,
+                        demand: new_cases,
+                        served,
+                        abandoned,
+                        backlog_end: backlog[r],
+                        capacity,
+                        providers: providers[r],
+                        posts_funded: funded,
+                        posts_filled: filled,
+                        posts_lost: lost[r],
+                    });
+                }
+            }
+            // (7) spend, and the year-end post stocks.
+            for p in &posts {
+                let live = !matches!(p.staff, Staff::Lost | Staff::Pending);
+                if !live {
+                    continue;
+                }
+                let filled = matches!(p.staff, Staff::Filled { .. });
+                if filled {
+                    let spend = grant_draws[p.grant].annual_cost * cost_factor / 12.0;
+                    for region in [p.region, total] {
+                        out.values[self.index(region, y, SPEND + p.source)] += spend;
+                    }
+                }
+                if year_end {
+                    for region in [p.region, total] {
+                        let base = self.index(region, y, 0);
+                        out.values[base + POSTS_FUNDED] += 1.0;
+                        if filled {
+                            out.values[base + POSTS_FILLED] += 1.0;
+                        }
+                    }
+                }
+            }
+        }
+        debug_assert!(self.n_sources + SPEND == nm);
+
+        // Post survival after the first term end (§8).
+        for (slot, (k, eligible)) in self.survival_offsets.iter().enumerate() {
+            let mut funded = 0usize;
+            for p in &posts {
+                let g = &self.grants[p.grant];
+                let first_end = g.start + g.months;
+                if first_end < 0 || first_end as usize + k >= months {
+                    continue;
+                }
+                if p.lost_month > first_end + *k as i32 {
+                    funded += 1;
+                }
+            }
+            out.survival[slot] = funded as f64 / *eligible as f64;
+        }
+    }
+}
+
+fn count_posts(posts: &[Post], region: usize) -> (u32, u32) {
+    let mut funded = 0;
+    let mut filled = 0;
+    for p in posts.iter().filter(|p| p.region == region) {
+        if !matches!(p.staff, Staff::Lost | Staff::Pending) {
+            funded += 1;
+            if matches!(p.staff, Staff::Filled { .. }) {
+                filled += 1;
+            }
+        }
+    }
+    (funded, filled)
+}
+
+/// Adds a demand shock of `cases` in its first 12 months from `start`
+/// (model.md §4): `a·2^(−k/h)` in month k, or `cases/12` a month when level.
+fn add_shock(extra: &mut [f64], months: usize, start: i32, cases: f64, half_life: Option<u32>, weights: &[(usize, f64)]) {
+    let profile = |k: i32| -> f64 {
+        match half_life {
+            Some(h) => {
+                let norm: f64 = (0..12).map(|j| 2f64.powf(-f64::from(j) / f64::from(h))).sum();
+                cases / norm * 2f64.powf(-f64::from(k) / f64::from(h))
+            }
+            None => cases / 12.0,
+        }
+    };
+    for m in start.max(0)..months as i32 {
+        let amount = profile(m - start);
+        for &(r, w) in weights {
+            extra[r * months + m as usize] += amount * w;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monthly_probability_compounds_back_to_the_annual_one() {
+        for p in [0.0, 0.05, 0.2, 0.9] {
+            let q = monthly_probability(p);
+            assert!((1.0 - (1.0 - q).powi(12) - p).abs() < 1e-12);
+        }
+        assert_eq!(monthly_probability(1.0), 1.0);
+    }
+
+    #[test]
+    fn decaying_shock_adds_exactly_its_cases_in_the_first_twelve_months() {
+        let mut extra = vec![0.0; 24];
+        add_shock(&mut extra, 24, 0, 6000.0, Some(18), &[(0, 1.0)]);
+        let first: f64 = extra[..12].iter().sum();
+        assert!((first - 6000.0).abs() < 1e-9, "{first}");
+        assert!(extra[12] < extra[11]);
+        let mut level = vec![0.0; 24];
+        add_shock(&mut level, 24, 3, 1200.0, None, &[(0, 1.0)]);
+        assert_eq!(level[2], 0.0);
+        assert!(level[3..].iter().all(|x| (x - 100.0).abs() < 1e-12));
+    }
+
+    /// Poisson and binomial samplers against their means, within 4 standard
+    /// errors.
+    #[test]
+    fn samplers_match_their_means() {
+        use rand::SeedableRng;
+        let mut rng = StreamRng::seed_from_u64(3);
+        let n = 50_000;
+        for mean in [0.04, 2.5, 29.0, 750.0] {
+            let total: u64 = (0..n).map(|_| poisson(&mut rng, mean)).sum();
+            let se = (mean / n as f64).sqrt();
+            assert!((total as f64 / n as f64 - mean).abs() < 4.0 * se, "poisson {mean}");
+        }
+        let (trials, p) = (40u64, 0.1);
+        let total: u64 = (0..n).map(|_| binomial(&mut rng, trials, p)).sum();
+        let se = (trials as f64 * p * (1.0 - p) / n as f64).sqrt();
+        assert!((total as f64 / n as f64 - 4.0).abs() < 4.0 * se);
+        // Geometric waiting time: mean (1 − q)/q.
+        let q = 0.05;
+        let total: i64 = (0..n).map(|_| i64::from(months_until_leaving(&mut rng, q))).sum();
+        let sd = ((1.0 - q) / (q * q)).sqrt();
+        assert!((total as f64 / n as f64 - (1.0 - q) / q).abs() < 4.0 * sd / (n as f64).sqrt());
+    }
+}

@@ -1,0 +1,249 @@
+//! The validated scenario the engine runs (model.md §3). Every field here has
+//! been checked by [`crate::load`]; the engine trusts it.
+
+use crate::value::Value;
+
+/// A calendar month, stored as `year * 12 + (month - 1)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct YearMonth(pub i32);
+
+impl YearMonth {
+    /// Parses `"YYYY-MM"`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (y, m) = text.split_once('-')?;
+        if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let year: i32 = y.parse().ok()?;
+        let month: i32 = m.parse().ok()?;
+        if !(1..=12).contains(&month) {
+            return None;
+        }
+        Some(Self(year * 12 + month - 1))
+    }
+
+    pub fn year(self) -> i32 {
+        self.0.div_euclid(12)
+    }
+
+    pub fn month(self) -> u32 {
+        self.0.rem_euclid(12) as u32 + 1
+    }
+
+    /// Months from `origin` to `self` (negative when `self` is earlier).
+    pub fn months_since(self, origin: YearMonth) -> i32 {
+        self.0 - origin.0
+    }
+}
+
+impl std::fmt::Display for YearMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year(), self.month())
+    }
+}
+
+/// Where a post's money comes from after its grant (model.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SuccessorSource {
+    SameFunder,
+    OtherFunder,
+    LegalAid,
+    LocalAuthority,
+}
+
+impl SuccessorSource {
+    pub const ALL: [SuccessorSource; 4] = [Self::SameFunder, Self::OtherFunder, Self::LegalAid, Self::LocalAuthority];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SameFunder => "same_funder",
+            Self::OtherFunder => "other_funder",
+            Self::LegalAid => "legal_aid",
+            Self::LocalAuthority => "local_authority",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Successor {
+    pub source: SuccessorSource,
+    /// Probability that this successor takes the post at a term end.
+    pub probability: Value,
+    pub term_months: u32,
+}
+
+/// Post parameters: the `[posts]` defaults, or a grant's overrides of them.
+#[derive(Debug, Clone)]
+pub struct PostParams {
+    pub annual_cost: Value,
+    pub cases_per_year: Value,
+    pub ramp_months: u32,
+    pub ramp_start: Value,
+    pub turnover: Value,
+    /// Drawn afresh for every vacancy.
+    pub vacancy_months: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct LegalAid {
+    pub providers: u32,
+    pub cases_per_provider: Value,
+    /// Annual probability that a provider leaves.
+    pub exit_rate: Value,
+    /// Expected new providers per year.
+    pub entry_rate: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct LocalAuthority {
+    /// £ a year available for posts funded by the region's local authorities.
+    pub budget: Value,
+    /// Share of a new post's cost that local authorities pay (used by rounds).
+    pub match_share: Value,
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub id: String,
+    pub name: String,
+    pub demand: Value,
+    pub demand_growth: Value,
+    pub demand_volatility: Value,
+    pub backlog: u64,
+    pub abandon_rate: Value,
+    pub other_capacity: Value,
+    pub legal_aid: LegalAid,
+    pub local_authority: LocalAuthority,
+}
+
+#[derive(Debug, Clone)]
+pub struct Grant {
+    pub id: String,
+    pub funder: String,
+    /// Index into [`Scenario::regions`].
+    pub region: usize,
+    pub start: YearMonth,
+    pub months: u32,
+    pub posts: u32,
+    pub influencing_posts: u32,
+    pub amount: Value,
+    /// The `[posts]` defaults with this grant's overrides applied.
+    pub params: PostParams,
+    /// Which of `params` the grant overrides (drawn per grant rather than shared).
+    pub overrides: PostOverrides,
+}
+
+/// Which post parameters a grant sets itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PostOverrides {
+    pub annual_cost: bool,
+    pub cases_per_year: bool,
+    pub ramp_start: bool,
+    pub turnover: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ShockTiming {
+    /// A dated shock, in months from the scenario start (may be negative).
+    Dated(i32),
+    /// Random arrivals at this rate per year.
+    Random { rate_per_year: Value },
+}
+
+#[derive(Debug, Clone)]
+pub enum ShockKind {
+    /// Extra demand: `cases` in its first 12 months, split over regions.
+    Demand {
+        cases: Value,
+        half_life_months: Option<u32>,
+        split: DemandSplit,
+    },
+    /// A share of legal-aid providers leaves at once in each region hit.
+    LegalAidExit { share: Value, regions: Vec<usize> },
+}
+
+#[derive(Debug, Clone)]
+pub enum DemandSplit {
+    /// In proportion to each region's drawn `demand`.
+    All,
+    /// Fixed shares by region index; they sum to 1.
+    Shares(Vec<(usize, f64)>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Shock {
+    pub id: String,
+    pub timing: ShockTiming,
+    pub kind: ShockKind,
+}
+
+/// The validated scenario. Build it with [`crate::load`].
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub start: YearMonth,
+    pub years: u32,
+    pub runs: u64,
+    pub seed: u64,
+    pub wage_growth: Value,
+    pub posts: PostParams,
+    pub successors: Vec<Successor>,
+    pub regions: Vec<Region>,
+    /// Lower-triangular factor of the demand-noise correlation matrix
+    /// (row-major, `regions.len()` squared), or `None` for independent regions.
+    pub correlation_factor: Option<Vec<f64>>,
+    pub grants: Vec<Grant>,
+    pub shocks: Vec<Shock>,
+    /// Warnings found at load time (shown by `validate`, kept in the manifest).
+    pub warnings: Vec<String>,
+    /// A hash of the scenario after overlays (hex), for the manifest.
+    pub hash: String,
+}
+
+impl Scenario {
+    pub fn months(&self) -> usize {
+        self.years as usize * 12
+    }
+
+    /// Calendar label of model year `y` (the year in which it starts).
+    pub fn year_label(&self, y: usize) -> i32 {
+        YearMonth(self.start.0 + 12 * y as i32).year()
+    }
+
+    /// Spend sources in report order: each grant funder as first written,
+    /// then the four successor sources.
+    pub fn spend_sources(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for g in &self.grants {
+            if !out.contains(&g.funder) {
+                out.push(g.funder.clone());
+            }
+        }
+        for s in SuccessorSource::ALL {
+            if !out.iter().any(|o| o == s.as_str()) {
+                out.push(s.as_str().to_string());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_month_parses_and_rejects() {
+        let d = YearMonth::parse("2025-04").unwrap();
+        assert_eq!((d.year(), d.month()), (2025, 4));
+        assert_eq!(d.to_string(), "2025-04");
+        assert_eq!(YearMonth::parse("2026-01").unwrap().months_since(d), 9);
+        for bad in ["2025-13", "2025-00", "2025-4", "25-04", "2025/04", "2025-04-01", "abcd-ef", ""] {
+            assert_eq!(YearMonth::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! Values: a parameter written as a plain number or as a distribution
+//! (model.md §2). A [`Value`] is built once at load time by a constructor that
+//! checks its parameters, so the engine can draw from it without failing.
+
+use rand::Rng;
+use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Pert, Triangular, Uniform};
+
+/// Why a distribution's parameters were rejected.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ValueError {
+    #[error("`{0}` must be a finite number")]
+    NotFinite(&'static str),
+    #[error("`min` ({min}) must not be greater than `max` ({max}); swap them")]
+    InvertedBounds { min: f64, max: f64 },
+    #[error("`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})")]
+    ModeOutside { min: f64, mode: f64, max: f64 },
+    #[error("`{key}` must be greater than 0 (it is {value})")]
+    NotPositive { key: &'static str, value: f64 },
+    #[error("`{key}` must not be negative (it is {value})")]
+    Negative { key: &'static str, value: f64 },
+}
+
+/// The shape of a value's distribution, with its parameters checked.
+#[derive(Debug, Clone)]
+pub enum Shape {
+    Fixed(f64),
+    Uniform(Uniform<f64>),
+    Triangular(Triangular<f64>),
+    Pert(Pert<f64>),
+    Normal(Normal<f64>),
+    LogNormal(LogNormal<f64>),
+    Beta(Beta<f64>),
+    Gamma(Gamma<f64>),
+}
+
+/// A numeric parameter: a fixed number or a distribution with optional
+/// clamping bounds. Drawing never fails.
+#[derive(Debug, Clone)]
+pub struct Value {
+    shape: Shape,
+    /// Textual description for `validate` and the manifest.
+    describe: String,
+    lo: f64,
+    hi: f64,
+    /// The smallest and largest values a draw can take (after clamping), used
+    /// by load-time checks such as "a probability must lie in [0, 1]".
+    support: (f64, f64),
+}
+
+fn finite(key: &'static str, x: f64) -> Result<f64, ValueError> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(ValueError::NotFinite(key))
+    }
+}
+
+fn positive(key: &'static str, x: f64) -> Result<f64, ValueError> {
+    // Written so that NaN fails.
+    if finite(key, x)? > 0.0 {
+        Ok(x)
+    } else {
+        Err(ValueError::NotPositive { key, value: x })
+    }
+}
+
+fn ordered(min: f64, max: f64) -> Result<(), ValueError> {
+    if min <= max {
+        Ok(())
+    } else {
+        Err(ValueError::InvertedBounds { min, max })
+    }
+}
+
+impl Value {
+    /// A fixed number.
+    ///
+    /// # Errors
+    /// If `x` is not finite.
+    pub fn fixed(x: f64) -> Result<Self, ValueError> {
+        finite("value", x)?;
+        Ok(Self::with_shape(Shape::Fixed(x), format!("{x}"), (x, x), None, None))
+    }
+
+    /// Uniform on `[min, max]`.
+    ///
+    /// # Errors
+    /// If a bound is not finite or `min > max`.
+    pub fn uniform(min: f64, max: f64) -> Result<Self, ValueError> {
+        finite("min", min)?;
+        finite("max", max)?;
+        ordered(min, max)?;
+        let shape = if min == max {
+            Shape::Fixed(min)
+        } else {
+            Shape::Uniform(Uniform::new_inclusive(min, max).map_err(|_| ValueError::InvertedBounds { min, max })?)
+        };
+        Ok(Self::with_shape(shape, format!("uniform({min}, {max})"), (min, max), None, None))
+    }
+
+    /// Triangular on `[min, max]` with its peak at `mode`.
+    ///
+    /// # Errors
+    /// If a parameter is not finite, `min > max` or `mode` lies outside.
+    pub fn triangular(min: f64, mode: f64, max: f64) -> Result<Self, ValueError> {
+        Self::check_three(min, mode, max)?;
+        let shape = if min == max {
+            Shape::Fixed(min)
+        } else {
+            Shape::Triangular(Triangular::new(min, max, mode).map_err(|_| ValueError::ModeOutside { min, mode, max })?)
+        };
+        Ok(Self::with_shape(shape, format!("triangular({min}, {mode}, {max})"), (min, max), None, None))
+    }
+
+    /// Beta-PERT on `[min, max]` with its mode at `mode` (λ = 4).
+    ///
+    /// # Errors
+    /// If a parameter is not finite, `min > max` or `mode` lies outside.
+    pub fn pert(min: f64, mode: f64, max: f64) -> Result<Self, ValueError> {
+        Self::check_three(min, mode, max)?;
+        let shape = if min == max {
+            Shape::Fixed(min)
+        } else {
+            Shape::Pert(Pert::new(min, max).with_mode(mode).map_err(|_| ValueError::ModeOutside { min, mode, max })?)
+        };
+        Ok(Self::with_shape(shape, format!("pert({min}, {mode}, {max})"), (min, max), None, None))
+    }
+
+    /// Normal with mean and standard deviation, optionally clamped.
+    ///
+    /// # Errors
+    /// If a parameter is not finite or `sd < 0`, or the bounds are inverted.
+    pub fn normal(mean: f64, sd: f64, min: Option<f64>, max: Option<f64>) -> Result<Self, ValueError> {
+        finite("mean", mean)?;
+        if !(finite("sd", sd)? >= 0.0) {
+            return Err(ValueError::Negative { key: "sd", value: sd });
+        }
+        let shape = if sd == 0.0 {
+            Shape::Fixed(mean)
+        } else {
+            Shape::Normal(Normal::new(mean, sd).map_err(|_| ValueError::Negative { key: "sd", value: sd })?)
+        };
+        let support = (f64::NEG_INFINITY, f64::INFINITY);
+        Self::bounded(shape, format!("normal({mean}, {sd})"), support, min, max)
+    }
+
+    /// Log-normal with the given median and log-sd, optionally clamped.
+    ///
+    /// # Errors
+    /// If `median <= 0`, `sigma < 0`, or the bounds are inverted.
+    pub fn lognormal(median: f64, sigma: f64, min: Option<f64>, max: Option<f64>) -> Result<Self, ValueError> {
+        positive("median", median)?;
+        if !(finite("sigma", sigma)? >= 0.0) {
+            return Err(ValueError::Negative { key: "sigma", value: sigma });
+        }
+        let shape = if sigma == 0.0 {
+            Shape::Fixed(median)
+        } else {
+            Shape::LogNormal(LogNormal::new(median.ln(), sigma).map_err(|_| ValueError::Negative { key: "sigma", value: sigma })?)
+        };
+        Self::bounded(shape, format!("lognormal({median}, {sigma})"), (0.0, f64::INFINITY), min, max)
+    }
+
+    /// Beta(alpha, beta) on [0, 1], optionally clamped.
+    ///
+    /// # Errors
+    /// If `alpha <= 0` or `beta <= 0`, or the bounds are inverted.
+    pub fn beta(alpha: f64, beta: f64, min: Option<f64>, max: Option<f64>) -> Result<Self, ValueError> {
+        positive("alpha", alpha)?;
+        positive("beta", beta)?;
+        let shape = Shape::Beta(Beta::new(alpha, beta).map_err(|_| ValueError::NotPositive { key: "alpha", value: alpha })?);
+        Self::bounded(shape, format!("beta({alpha}, {beta})"), (0.0, 1.0), min, max)
+    }
+
+    /// Gamma(shape, scale), optionally clamped.
+    ///
+    /// # Errors
+    /// If `shape <= 0` or `scale <= 0`, or the bounds are inverted.
+    pub fn gamma(k: f64, scale: f64, min: Option<f64>, max: Option<f64>) -> Result<Self, ValueError> {
+        positive("shape", k)?;
+        positive("scale", scale)?;
+        let shape = Shape::Gamma(Gamma::new(k, scale).map_err(|_| ValueError::NotPositive { key: "shape", value: k })?);
+        Self::bounded(shape, format!("gamma({k}, {scale})"), (0.0, f64::INFINITY), min, max)
+    }
+
+    fn check_three(min: f64, mode: f64, max: f64) -> Result<(), ValueError> {
+        finite("min", min)?;
+        finite("mode", mode)?;
+        finite("max", max)?;
+        ordered(min, max)?;
+        if min <= mode && mode <= max {
+            Ok(())
+        } else {
+            Err(ValueError::ModeOutside { min, mode, max })
+        }
+    }
+
+    fn bounded(
+        shape: Shape,
+        describe: String,
+        support: (f64, f64),
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Result<Self, ValueError> {
+        if let Some(m) = min {
+            finite("min", m)?;
+        }
+        if let Some(m) = max {
+            finite("max", m)?;
+        }
+        if let (Some(a), Some(b)) = (min, max) {
+            ordered(a, b)?;
+        }
+        Ok(Self::with_shape(shape, describe, support, min, max))
+    }
+
+    fn with_shape(shape: Shape, mut describe: String, support: (f64, f64), min: Option<f64>, max: Option<f64>) -> Self {
+        let lo = min.unwrap_or(f64::NEG_INFINITY);
+        let hi = max.unwrap_or(f64::INFINITY);
+        if min.is_some() || max.is_some() {
+            describe = format!("{describe} in [{lo}, {hi}]");
+        }
+        let support = (support.0.max(lo), support.1.min(hi));
+        Self { shape, describe, lo, hi, support }
+    }
+
+    /// Restricts draws to a key's domain (model.md §5: "a draw outside a
+    /// key's domain is clamped into it"), e.g. `[0, 1]` for a probability.
+    pub fn clamped_to(mut self, lo: f64, hi: f64) -> Self {
+        self.lo = self.lo.max(lo);
+        self.hi = self.hi.min(hi);
+        self.support = (self.support.0.max(lo), self.support.1.min(hi));
+        self
+    }
+
+    /// The smallest and largest values a draw can take.
+    pub fn support(&self) -> (f64, f64) {
+        self.support
+    }
+
+    /// The fixed number, when the value is not random.
+    pub fn as_fixed(&self) -> Option<f64> {
+        match self.shape {
+            Shape::Fixed(x) => Some(x.clamp(self.lo, self.hi)),
+            _ => None,
+        }
+    }
+
+    /// Draws one value, clamped into the table's own `min`/`max`.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        let x = match &self.shape {
+            Shape::Fixed(x) => *x,
+            Shape::Uniform(d) => d.sample(rng),
+            Shape::Triangular(d) => d.sample(rng),
+            Shape::Pert(d) => d.sample(rng),
+            Shape::Normal(d) => d.sample(rng),
+            Shape::LogNormal(d) => d.sample(rng),
+            Shape::Beta(d) => d.sample(rng),
+            Shape::Gamma(d) => d.sample(rng),
+        };
+        x.clamp(self.lo, self.hi)
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    #[test]
+    fn constructors_reject_bad_parameters_including_nan() {
+        assert_eq!(Value::uniform(2.0, 1.0).unwrap_err(), ValueError::InvertedBounds { min: 2.0, max: 1.0 });
+        assert!(matches!(Value::pert(0.0, 5.0, 4.0), Err(ValueError::ModeOutside { .. })));
+        assert!(matches!(Value::normal(0.0, -1.0, None, None), Err(ValueError::Negative { key: "sd", .. })));
+        assert!(matches!(Value::beta(0.0, 1.0, None, None), Err(ValueError::NotPositive { key: "alpha", .. })));
+        assert!(matches!(Value::gamma(f64::NAN, 1.0, None, None), Err(ValueError::NotFinite("shape"))));
+        assert!(matches!(Value::triangular(0.0, f64::NAN, 1.0), Err(ValueError::NotFinite("mode"))));
+        assert!(matches!(Value::normal(0.0, 1.0, Some(3.0), Some(1.0)), Err(ValueError::InvertedBounds { .. })));
+    }
+
+    #[test]
+    fn draws_respect_bounds_and_support() {
+        let v = Value::normal(0.0, 10.0, Some(-1.0), Some(1.0)).unwrap();
+        assert_eq!(v.support(), (-1.0, 1.0));
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        for _ in 0..1000 {
+            let x = v.sample(&mut rng);
+            assert!((-1.0..=1.0).contains(&x));
+        }
+    }
+
+    /// Sample means within 4 standard errors of the analytic means.
+    #[test]
+    fn sample_means_match_closed_forms() {
+        let n = 40_000;
+        let cases: Vec<(Value, f64, f64)> = vec![
+            (Value::uniform(2.0, 6.0).unwrap(), 4.0, (16.0f64 / 12.0).sqrt()),
+            // PERT mean (min + 4 mode + max) / 6; sd from the Beta form.
+            (Value::pert(0.0, 2.0, 10.0).unwrap(), 3.0, {
+                let (a, b): (f64, f64) = (1.0 + 4.0 * 0.2, 1.0 + 4.0 * 0.8);
+                10.0 * (a * b / ((a + b) * (a + b) * (a + b + 1.0))).sqrt()
+            }),
+            (Value::triangular(0.0, 3.0, 6.0).unwrap(), 3.0, (27.0f64 / 18.0).sqrt()),
+            (Value::beta(2.0, 6.0, None, None).unwrap(), 0.25, (12.0f64 / (64.0 * 9.0)).sqrt()),
+            (Value::gamma(3.0, 2.0, None, None).unwrap(), 6.0, 12.0f64.sqrt()),
+            (Value::lognormal(100.0, 0.2, None, None).unwrap(), 100.0 * (0.02f64).exp(), {
+                let m = 100.0 * (0.02f64).exp();
+                m * ((0.04f64).exp() - 1.0).sqrt()
+            }),
+        ];
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
+        for (v, mean, sd) in cases {
+            let total: f64 = (0..n).map(|_| v.sample(&mut rng)).sum();
+            let se = sd / (n as f64).sqrt();
+            let got = total / n as f64;
+            assert!((got - mean).abs() < 4.0 * se, "{v}: mean {got}, expected {mean} ± {}", 4.0 * se);
+        }
+    }
+}
