@@ -1,1 +1,137 @@
-fn main(){}
+//! The `fundscape` command line: parses arguments, calls the engine and the
+//! writers, and maps errors to exit codes (2: bad input, 1: other failures).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use fundscape_sim::{RunConfig, Scenario, Summary};
+
+/// Monte Carlo projections of funded immigration-advice posts and unmet
+/// demand, region by region.
+#[derive(Debug, Parser)]
+#[command(name = "fundscape", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and write summary.csv, survival.csv and manifest.json.
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Number of Monte Carlo runs (default: the scenario's `runs`).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        runs: Option<u64>,
+        /// Random seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Results directory (default: results/<scenario file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a scenario (after overlays) and summarise what it contains.
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { scenario } => match fundscape_sim::load(&scenario) {
+            Ok(s) => {
+                print!("{}", fundscape_output::describe(&s));
+                println!("\n{}: valid", scenario.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => input_error(&e),
+        },
+        Command::Run { scenario, runs, seed, threads, out } => {
+            let s = match fundscape_sim::load(&scenario) {
+                Ok(s) => s,
+                Err(e) => return input_error(&e),
+            };
+            let config = RunConfig {
+                runs: runs.unwrap_or(s.runs),
+                seed: seed.unwrap_or(s.seed),
+                threads: threads.map_or(0, usize::from),
+            };
+            let dir = out.unwrap_or_else(|| default_out(&scenario));
+            run(&scenario, &s, &config, &dir)
+        }
+    }
+}
+
+fn input_error(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(2)
+}
+
+fn default_out(scenario: &Path) -> PathBuf {
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
+    Path::new("results").join(stem)
+}
+
+fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> ExitCode {
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(config.runs), indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} runs ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let summary = fundscape_sim::run(scenario, config, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let manifest = fundscape_output::Manifest::new(&summary, file, seconds);
+    let files = [
+        ("summary.csv", fundscape_output::summary_csv(&summary)),
+        ("survival.csv", fundscape_output::survival_csv(&summary)),
+        ("manifest.json", fundscape_output::manifest_json(&manifest)),
+    ];
+    if let Err(e) = fundscape_output::write_results(dir, &files) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    print!("{}", headline(&summary, seconds, dir));
+    ExitCode::SUCCESS
+}
+
+/// A few plain-words figures for the terminal.
+fn headline(s: &Summary, seconds: f64, dir: &Path) -> String {
+    let mut out = format!(
+        "{}: {} runs in {:.1} s (seed {}, {} threads)\n",
+        s.scenario_name, s.runs, seconds, s.seed, s.threads
+    );
+    let (first, last) = (s.years.first().copied(), s.years.last().copied());
+    if let (Some(first), Some(last)) = (first, last) {
+        let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
+        if let (Some(a), Some(b)) = (s.get("all", first, "posts_funded"), s.get("all", last, "posts_funded")) {
+            out.push_str(&format!("  posts funded at the end of {first}: {}; at the end of {last}: {}\n", range(a), range(b)));
+        }
+        if let Some(x) = s.get("all", last, "abandoned") {
+            out.push_str(&format!("  unmet demand (cases abandoned) in {last}: {}\n", range(x)));
+        }
+    }
+    if let Some(k) = s.survival.iter().find(|r| r.months_after_first_end == 24).or(s.survival.first()) {
+        out.push_str(&format!(
+            "  share of grant posts still funded {} months after their grant ends: {:.0}% ({:.0}–{:.0}%)\n",
+            k.months_after_first_end,
+            100.0 * k.stat.mean,
+            100.0 * k.stat.p05,
+            100.0 * k.stat.p95
+        ));
+    }
+    out.push_str(&format!("  wrote {}/ (summary.csv, survival.csv, manifest.json)\n", dir.display()));
+    out
+}

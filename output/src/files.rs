@@ -1,0 +1,186 @@
+//! The files of a results directory (model.md §9) and the atomic write.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fundscape_sim::stats::Stat;
+use fundscape_sim::Summary;
+use serde::Serialize;
+
+/// The results directory could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteResultsError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+fn stat_fields(s: &Stat) -> [String; 8] {
+    [s.mean, s.sd, s.p05, s.p25, s.p50, s.p75, s.p95, s.mcse].map(|x| format!("{x}"))
+}
+
+fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    // Writing to memory cannot fail.
+    let _ = w.write_record(header);
+    for row in rows {
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// `summary.csv`: `region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse`.
+pub fn summary_csv(summary: &Summary) -> Vec<u8> {
+    csv_bytes(
+        &["region", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
+        summary.rows.iter().map(|r| {
+            let mut row = vec![r.region.clone(), r.year.to_string(), r.metric.clone()];
+            row.extend(stat_fields(&r.stat));
+            row
+        }),
+    )
+}
+
+/// `survival.csv`: `months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse`.
+pub fn survival_csv(summary: &Summary) -> Vec<u8> {
+    csv_bytes(
+        &["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
+        summary.survival.iter().map(|r| {
+            let mut row = vec![r.months_after_first_end.to_string()];
+            row.extend(stat_fields(&r.stat));
+            row
+        }),
+    )
+}
+
+/// The contents of `manifest.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub program: &'static str,
+    pub version: &'static str,
+    pub scenario_name: String,
+    pub scenario_file: String,
+    /// FNV-1a hash of the scenario after overlays.
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub runs: u64,
+    pub threads: usize,
+    pub wall_time_seconds: f64,
+    /// Relative error bound of the reported quantiles.
+    pub quantile_relative_error: f64,
+    pub warnings: Vec<String>,
+}
+
+impl Manifest {
+    pub fn new(summary: &Summary, scenario_file: &Path, wall_time_seconds: f64) -> Self {
+        Self {
+            program: "fundscape",
+            version: env!("CARGO_PKG_VERSION"),
+            scenario_name: summary.scenario_name.clone(),
+            scenario_file: scenario_file.display().to_string(),
+            scenario_hash: summary.scenario_hash.clone(),
+            seed: summary.seed,
+            runs: summary.runs,
+            threads: summary.threads,
+            wall_time_seconds: (wall_time_seconds * 1000.0).round() / 1000.0,
+            quantile_relative_error: fundscape_sim::stats::RELATIVE_ERROR,
+            warnings: summary.warnings.clone(),
+        }
+    }
+}
+
+pub fn manifest_json(manifest: &Manifest) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Writes `files` (name, bytes) as the whole of `dir`: into a sibling
+/// temporary directory first, then swapped in by rename, so `dir` is
+/// replaced whole or not at all.
+///
+/// # Errors
+/// Any I/O failure; `dir` is then left as it was.
+pub fn write_results(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteResultsError> {
+    let err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WriteResultsError { path, source }
+    };
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(err(&parent))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "results".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let staged = (|| -> Result<(), WriteResultsError> {
+        std::fs::create_dir(&tmp).map_err(err(&tmp))?;
+        for (file, bytes) in files {
+            let path = tmp.join(file);
+            if let Some(p) = path.parent() {
+                std::fs::create_dir_all(p).map_err(err(p))?;
+            }
+            let mut f = std::fs::File::create(&path).map_err(err(&path))?;
+            f.write_all(bytes).map_err(err(&path))?;
+            f.sync_all().map_err(err(&path))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let had_old = dir.exists();
+    if had_old {
+        if let Err(e) = std::fs::rename(dir, &old) {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(err(dir)(e));
+        }
+    }
+    if let Err(e) = std::fs::rename(&tmp, dir) {
+        if had_old {
+            let _ = std::fs::rename(&old, dir);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(err(dir)(e));
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_directory_whole_and_leaves_no_staging_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("stale.txt"), "old").unwrap();
+        write_results(&dir, &[("a.csv", b"x\n".to_vec())]).unwrap();
+        assert_eq!(std::fs::read(dir.join("a.csv")).unwrap(), b"x\n");
+        assert!(!dir.join("stale.txt").exists());
+        let names: Vec<_> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out")]);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_results() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("summary.csv"), "previous").unwrap();
+        // A file name that is a directory path escaping upward cannot be created.
+        let bad = write_results(&dir, &[("ok.csv", b"1".to_vec()), ("sub/\0bad", b"2".to_vec())]);
+        assert!(bad.is_err());
+        assert_eq!(std::fs::read_to_string(dir.join("summary.csv")).unwrap(), "previous");
+        let names: Vec<_> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("out")]);
+    }
+}
