@@ -15,7 +15,7 @@ use crate::stats::Accumulator;
 use crate::summary::{Summary, SummaryRow, SurvivalRow};
 
 /// Runs per block: the unit of parallel work and of ordered reduction.
-pub const BLOCK: u64 = 128;
+pub const BLOCK: u64 = 256;
 
 /// How to run a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,17 +49,33 @@ impl Partial {
     }
 }
 
+/// Runs per mini-batch: records are buffered slot-major so that each
+/// figure's accumulator is updated for a whole mini-batch while it is hot.
+const MINI: usize = 32;
+
 fn simulate_block(plan: &Plan, seed: u64, first: u64, last: u64) -> Partial {
     let mut partial = Partial::new(plan);
     let mut record = plan.new_record();
-    for run in first..last {
-        plan.simulate(seed, run, &mut record, None);
-        for (acc, &x) in partial.values.iter_mut().zip(&record.values) {
-            acc.add(x);
+    let len = plan.record_len();
+    let mut buffer = vec![0.0f64; len * MINI];
+    let mut run = first;
+    while run < last {
+        let batch = ((last - run) as usize).min(MINI);
+        for i in 0..batch {
+            plan.simulate(seed, run + i as u64, &mut record, None);
+            for (slot, &x) in record.values.iter().enumerate() {
+                buffer[slot * MINI + i] = x;
+            }
+            for (acc, &x) in partial.survival.iter_mut().zip(&record.survival) {
+                acc.add(x);
+            }
         }
-        for (acc, &x) in partial.survival.iter_mut().zip(&record.survival) {
-            acc.add(x);
+        for (slot, acc) in partial.values.iter_mut().enumerate() {
+            for &x in &buffer[slot * MINI..slot * MINI + batch] {
+                acc.add(x);
+            }
         }
+        run += batch as u64;
     }
     partial
 }
@@ -75,19 +91,27 @@ pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sy
     let wave = (threads as u64 * 4).max(1);
     let mut total = Partial::new(&plan);
     let mut work = || {
+        // Each wave's partials are merged (in block order) while the next
+        // wave simulates, so no core waits for the reduction.
+        let mut pending: Vec<Partial> = Vec::new();
         let mut b = 0;
         while b < n_blocks {
             let end = (b + wave).min(n_blocks);
-            let partials: Vec<Partial> = (b..end)
-                .into_par_iter()
-                .map(|block| simulate_block(&plan, config.seed, block * BLOCK, ((block + 1) * BLOCK).min(runs)))
-                .collect();
-            for p in &partials {
-                total.merge(p);
-            }
+            let merge = |total: &mut Partial, done: Vec<Partial>| done.iter().for_each(|p| total.merge(p));
+            let ((), partials) = rayon::join(
+                || merge(&mut total, std::mem::take(&mut pending)),
+                || -> Vec<Partial> {
+                    (b..end)
+                        .into_par_iter()
+                        .map(|block| simulate_block(&plan, config.seed, block * BLOCK, ((block + 1) * BLOCK).min(runs)))
+                        .collect()
+                },
+            );
+            pending = partials;
             b = end;
             progress((end * BLOCK).min(runs));
         }
+        pending.iter().for_each(|p| total.merge(p));
     };
     match &pool {
         Ok(p) => p.install(work),

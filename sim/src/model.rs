@@ -53,19 +53,7 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
         return 0;
     }
     if mean < 30.0 {
-        let u: f64 = rng.random();
-        let mut p = (-mean).exp();
-        let mut cdf = p;
-        let mut k = 0u64;
-        while u > cdf && k < 10_000 {
-            k += 1;
-            p *= mean / k as f64;
-            cdf += p;
-            if p == 0.0 {
-                break;
-            }
-        }
-        k
+        poisson_by_inversion(rng, mean, (-mean).exp())
     } else {
         match Poisson::new(mean) {
             Ok(d) => {
@@ -77,6 +65,26 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
     }
 }
 
+/// Poisson draw by inversion for a small mean, given `p0 = exp(−mean)`.
+pub fn poisson_by_inversion<R: Rng + ?Sized>(rng: &mut R, mean: f64, p0: f64) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    let u: f64 = rng.random();
+    let mut p = p0;
+    let mut cdf = p;
+    let mut k = 0u64;
+    while u > cdf && k < 10_000 {
+        k += 1;
+        p *= mean / k as f64;
+        cdf += p;
+        if p == 0.0 {
+            break;
+        }
+    }
+    k
+}
+
 /// Binomial draw of `n` trials with probability `p`.
 pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if n == 0 || !(p > 0.0) {
@@ -85,9 +93,37 @@ pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
     if p >= 1.0 {
         return n;
     }
-    match Binomial::new(n, p) {
-        Ok(d) => d.sample(rng),
-        Err(_) => 0,
+    if (n as f64) * p < 10.0 && n < 1000 {
+        binomial_by_inversion(rng, n, p, (1.0 - p).powi(n as i32))
+    } else {
+        match Binomial::new(n, p) {
+            Ok(d) => d.sample(rng),
+            Err(_) => 0,
+        }
+    }
+}
+
+/// Binomial(n, p) by inversion (BINV) for small `n·p`, given `q_n = (1 − p)^n`:
+/// usually a single uniform and no logarithm.
+pub fn binomial_by_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q_n: f64) -> u64 {
+    {
+        let q = 1.0 - p;
+        let s = p / q;
+        let a = (n + 1) as f64 * s;
+        let mut r = q_n;
+        let mut u: f64 = rng.random();
+        let mut x = 0u64;
+        loop {
+            if u < r {
+                return x;
+            }
+            u -= r;
+            x += 1;
+            if x >= n {
+                return n;
+            }
+            r *= a / x as f64 - s;
+        }
     }
 }
 
@@ -101,7 +137,7 @@ fn months_until_leaving<R: Rng + ?Sized>(rng: &mut R, q: f64) -> i32 {
         return 0;
     }
     let u = 1.0 - rng.random::<f64>(); // (0, 1]
-    let g = (u.ln() / (1.0 - q).ln()).floor();
+    let g = u.ln() / (-q).ln_1p(); // ≥ 0, so truncation is floor
     if g >= (i32::MAX / 4) as f64 {
         i32::MAX / 2
     } else {
@@ -239,12 +275,20 @@ enum Staff {
 struct Post {
     grant: usize,
     region: usize,
-    advice: bool,
     staff: Staff,
     term_end: i32,
     source: usize,
     la_funded: bool,
     lost_month: i32,
+    /// Annual cost in the start year.
+    cost: f64,
+    /// Cases a month at full productivity (0 for influencing posts).
+    cases_month: f64,
+    ramp_start: f64,
+    /// Productivity gained per month of a hire (infinite: no ramp).
+    ramp_step: f64,
+    /// Monthly probability that the holder leaves.
+    turnover: f64,
     staff_rng: StreamRng,
     succession_rng: StreamRng,
 }
@@ -427,6 +471,7 @@ impl Plan {
         let cases_per_provider: Vec<f64> = self.regions.iter().map(|r| r.cases_per_provider.draw(&streams) / 12.0).collect();
         let exit_monthly: Vec<f64> = self.regions.iter().map(|r| monthly_probability(r.exit_rate.draw(&streams))).collect();
         let entry_monthly: Vec<f64> = self.regions.iter().map(|r| r.entry_rate.draw(&streams) / 12.0).collect();
+        let entry_p0: Vec<f64> = entry_monthly.iter().map(|m| (-m).exp()).collect();
         let la_budget: Vec<f64> = self.regions.iter().map(|r| r.la_budget.draw(&streams)).collect();
 
         // §4: demand multipliers with correlated annual log-noise.
@@ -520,55 +565,73 @@ impl Plan {
             })
             .collect();
         let mut posts: Vec<Post> = Vec::new();
+        let mut grant_posts: Vec<std::ops::Range<usize>> = Vec::with_capacity(self.grants.len());
         for (gi, g) in self.grants.iter().enumerate() {
+            let d = &grant_draws[gi];
+            let first = posts.len();
             for j in 0..(g.advice + g.influencing) {
                 let id = g.stream.child(u64::from(j));
                 let mut staff_rng = streams.stream(Kind::Staffing, id);
                 let staff = if g.start < 0 {
                     // Existing at the start: filled, ramp counted from the grant's start.
-                    let leaves_at = months_until_leaving(&mut staff_rng, grant_draws[gi].turnover_monthly);
+                    let leaves_at = months_until_leaving(&mut staff_rng, d.turnover_monthly);
                     Staff::Filled { hired: g.start, leaves_at }
                 } else {
                     Staff::Pending
                 };
+                let advice = j < g.advice;
                 posts.push(Post {
                     grant: gi,
                     region: g.region,
-                    advice: j < g.advice,
                     staff,
                     term_end: g.start + g.months,
                     source: g.funder_source,
                     la_funded: false,
                     lost_month: i32::MAX,
+                    cost: d.annual_cost,
+                    cases_month: if advice { d.cases_per_year / 12.0 } else { 0.0 },
+                    ramp_start: d.ramp_start,
+                    ramp_step: if g.ramp_months == 0 { f64::INFINITY } else { (1.0 - d.ramp_start) / f64::from(g.ramp_months) },
+                    turnover: d.turnover_monthly,
                     staff_rng,
                     succession_rng: streams.stream(Kind::Succession, id),
                 });
             }
+            grant_posts.push(first..posts.len());
         }
 
         let mut providers: Vec<u64> = self.regions.iter().map(|r| r.providers).collect();
         let mut backlog: Vec<f64> = self.regions.iter().map(|r| r.backlog).collect();
         let mut arrivals_rng: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::Arrivals, r.stream)).collect();
         let mut legal_aid_rng: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::LegalAid, r.stream)).collect();
-        let mut la_committed = vec![0.0f64; nr]; // base-year annual costs of LA-funded posts
+        let mut la_committed = vec![0.0f64; nr]; // start-year annual costs of LA-funded posts
         let mut lost = vec![0u32; nr];
         let mut post_capacity = vec![0.0f64; nr];
         let mut ending: Vec<usize> = Vec::new();
         let mut exit_cursor = 0;
+        // (providers, (1 − p)^providers) for each region's exit draws.
+        let mut exit_cache: Vec<(u64, f64)> = vec![(u64::MAX, 0.0); nr];
         let nm = self.n_metrics;
-        let total = nr;
+        // This year's figures by region; spend holds start-year costs until
+        // the year ends, when it is scaled by the year's wage factor.
+        let mut acc = vec![0.0f64; nr * nm];
 
+        let mut cost_factor = 1.0;
         for m in 0..months {
             let mi = m as i32;
             let y = m / 12;
-            let cost_factor = (1.0 + wage_growth).powi(y as i32);
+            if m > 0 && m % 12 == 0 {
+                cost_factor *= 1.0 + wage_growth;
+            }
 
             // (1) changes: none in this version of the model.
             // (2) grants starting now create vacant posts.
-            for p in posts.iter_mut() {
-                if p.staff == Staff::Pending && self.grants[p.grant].start == mi {
-                    let v = vacancy(&mut p.staff_rng, &self.grants[p.grant].vacancy_months);
-                    p.staff = Staff::Vacant { fills_at: mi + v };
+            for (gi, g) in self.grants.iter().enumerate() {
+                if g.start == mi {
+                    for p in &mut posts[grant_posts[gi].clone()] {
+                        let v = vacancy(&mut p.staff_rng, &g.vacancy_months);
+                        p.staff = Staff::Vacant { fills_at: mi + v };
+                    }
                 }
             }
             // (3) terms ending now: release local-authority shares, then try
@@ -577,7 +640,7 @@ impl Plan {
             for (i, p) in posts.iter_mut().enumerate() {
                 if p.term_end == mi && !matches!(p.staff, Staff::Lost | Staff::Pending) {
                     if p.la_funded {
-                        la_committed[p.region] -= grant_draws[p.grant].annual_cost;
+                        la_committed[p.region] -= p.cost;
                         p.la_funded = false;
                     }
                     ending.push(i);
@@ -585,7 +648,6 @@ impl Plan {
             }
             for &i in &ending {
                 let p = &mut posts[i];
-                let cost = grant_draws[p.grant].annual_cost;
                 let mut taken = false;
                 for &(src, prob, term, needs_budget) in &successors {
                     let success = p.succession_rng.random::<f64>() < prob;
@@ -593,11 +655,11 @@ impl Plan {
                         continue;
                     }
                     if needs_budget {
-                        let need = (la_committed[p.region] + cost) * cost_factor;
+                        let need = (la_committed[p.region] + p.cost) * cost_factor;
                         if need > la_budget[p.region] * (1.0 + 1e-12) + 1e-9 {
                             continue;
                         }
-                        la_committed[p.region] += cost;
+                        la_committed[p.region] += p.cost;
                         p.la_funded = true;
                     }
                     p.source = src;
@@ -611,19 +673,31 @@ impl Plan {
                     lost[p.region] += 1;
                 }
             }
-            // (4) staffing: leavers, then vacancies that have run out.
+            // (4) staffing: leavers, then vacancies that have run out; with
+            // the posts' capacity (step 6) and spend (step 7), which depend
+            // only on who is in post after this step.
+            post_capacity.iter_mut().for_each(|c| *c = 0.0);
             for p in posts.iter_mut() {
-                if let Staff::Filled { leaves_at, .. } = p.staff {
-                    if leaves_at <= mi {
+                match p.staff {
+                    Staff::Lost | Staff::Pending => continue,
+                    Staff::Filled { leaves_at, .. } if leaves_at <= mi => {
                         let v = vacancy(&mut p.staff_rng, &self.grants[p.grant].vacancy_months);
                         p.staff = Staff::Vacant { fills_at: mi + v };
                     }
+                    _ => {}
                 }
                 if let Staff::Vacant { fills_at } = p.staff {
                     if fills_at <= mi {
-                        let stay = months_until_leaving(&mut p.staff_rng, grant_draws[p.grant].turnover_monthly);
+                        let stay = months_until_leaving(&mut p.staff_rng, p.turnover);
                         p.staff = Staff::Filled { hired: mi, leaves_at: mi + 1 + stay };
                     }
+                }
+                if let Staff::Filled { hired, .. } = p.staff {
+                    if p.cases_month > 0.0 {
+                        let productivity = (p.ramp_start + p.ramp_step * f64::from(mi - hired)).min(1.0);
+                        post_capacity[p.region] += p.cases_month * productivity;
+                    }
+                    acc[p.region * nm + SPEND + p.source] += p.cost;
                 }
             }
             // (5) legal aid: exit shocks, exits, entries.
@@ -637,26 +711,24 @@ impl Plan {
             }
             for r in 0..nr {
                 let rng = &mut legal_aid_rng[r];
-                let gone = binomial(rng, providers[r], exit_monthly[r]);
+                let n = providers[r];
+                let p = exit_monthly[r];
+                let gone = if p > 0.0 && p < 1.0 && (n as f64) * p < 10.0 && n < 1000 {
+                    if exit_cache[r].0 != n {
+                        exit_cache[r] = (n, (1.0 - p).powi(n as i32));
+                    }
+                    binomial_by_inversion(rng, n, p, exit_cache[r].1)
+                } else {
+                    binomial(rng, n, p)
+                };
                 providers[r] -= gone;
-                providers[r] += poisson(rng, entry_monthly[r]);
+                providers[r] += if entry_monthly[r] < 30.0 {
+                    poisson_by_inversion(rng, entry_monthly[r], entry_p0[r])
+                } else {
+                    poisson(rng, entry_monthly[r])
+                };
             }
             // (6) cases: capacity, service, abandonment.
-            post_capacity.iter_mut().for_each(|c| *c = 0.0);
-            for p in &posts {
-                if let (true, Staff::Filled { hired, .. }) = (p.advice, p.staff) {
-                    let g = &self.grants[p.grant];
-                    let d = &grant_draws[p.grant];
-                    let k = (mi - hired) as f64;
-                    let productivity = if g.ramp_months == 0 {
-                        1.0
-                    } else {
-                        (d.ramp_start + (1.0 - d.ramp_start) * k / f64::from(g.ramp_months)).min(1.0)
-                    };
-                    post_capacity[p.region] += d.cases_per_year / 12.0 * productivity;
-                }
-            }
-            let year_end = m % 12 == 11;
             for r in 0..nr {
                 let new_cases = poisson(&mut arrivals_rng[r], base_mean[r * self.years + y] + extra[r * months + m]) as f64;
                 let capacity = other_capacity[r] + providers[r] as f64 * cases_per_provider[r] + post_capacity[r];
@@ -665,19 +737,11 @@ impl Plan {
                 let served = queue.min(capacity);
                 let abandoned = (queue - served) * abandon[r];
                 backlog[r] = queue - served - abandoned;
-                for region in [r, total] {
-                    let base = self.index(region, y, 0);
-                    let v = &mut out.values[base..base + nm];
-                    v[DEMAND] += new_cases;
-                    v[SERVED] += served;
-                    v[ABANDONED] += abandoned;
-                    v[CAPACITY] += capacity;
-                    if year_end {
-                        v[BACKLOG_END] += backlog[r];
-                        v[PROVIDERS] += providers[r] as f64;
-                        v[POSTS_LOST] += f64::from(lost[r]);
-                    }
-                }
+                let a = &mut acc[r * nm..(r + 1) * nm];
+                a[DEMAND] += new_cases;
+                a[SERVED] += served;
+                a[ABANDONED] += abandoned;
+                a[CAPACITY] += capacity;
                 if let Some(t) = trace.as_deref_mut() {
                     let (funded, filled) = count_posts(&posts, r);
                     t.push(MonthRow {
@@ -696,28 +760,33 @@ impl Plan {
                     });
                 }
             }
-            // (7) spend, and the year-end post stocks.
-            for p in &posts {
-                let live = !matches!(p.staff, Staff::Lost | Staff::Pending);
-                if !live {
-                    continue;
-                }
-                let filled = matches!(p.staff, Staff::Filled { .. });
-                if filled {
-                    let spend = grant_draws[p.grant].annual_cost * cost_factor / 12.0;
-                    for region in [p.region, total] {
-                        out.values[self.index(region, y, SPEND + p.source)] += spend;
-                    }
-                }
-                if year_end {
-                    for region in [p.region, total] {
-                        let base = self.index(region, y, 0);
-                        out.values[base + POSTS_FUNDED] += 1.0;
-                        if filled {
-                            out.values[base + POSTS_FILLED] += 1.0;
+            // (7) spend is in `acc`; at the year's end, the stocks, and the
+            // year's figures go into the record (regions, then the total).
+            if m % 12 == 11 || m + 1 == months {
+                for p in &posts {
+                    if !matches!(p.staff, Staff::Lost | Staff::Pending) {
+                        acc[p.region * nm + POSTS_FUNDED] += 1.0;
+                        if matches!(p.staff, Staff::Filled { .. }) {
+                            acc[p.region * nm + POSTS_FILLED] += 1.0;
                         }
                     }
                 }
+                let total = self.index(nr, y, 0);
+                for r in 0..nr {
+                    let a = &mut acc[r * nm..(r + 1) * nm];
+                    a[BACKLOG_END] = backlog[r];
+                    a[PROVIDERS] = providers[r] as f64;
+                    a[POSTS_LOST] = f64::from(lost[r]);
+                    for s in &mut a[SPEND..] {
+                        *s *= cost_factor / 12.0;
+                    }
+                    let base = self.index(r, y, 0);
+                    out.values[base..base + nm].copy_from_slice(a);
+                    for (t, x) in out.values[total..total + nm].iter_mut().zip(a.iter()) {
+                        *t += *x;
+                    }
+                }
+                acc.iter_mut().for_each(|x| *x = 0.0);
             }
         }
         debug_assert!(self.n_sources + SPEND == nm);
@@ -757,20 +826,24 @@ fn count_posts(posts: &[Post], region: usize) -> (u32, u32) {
 /// Adds a demand shock of `cases` in its first 12 months from `start`
 /// (model.md §4): `a·2^(−k/h)` in month k, or `cases/12` a month when level.
 fn add_shock(extra: &mut [f64], months: usize, start: i32, cases: f64, half_life: Option<u32>, weights: &[(usize, f64)]) {
-    let profile = |k: i32| -> f64 {
-        match half_life {
-            Some(h) => {
-                let norm: f64 = (0..12).map(|j| 2f64.powf(-f64::from(j) / f64::from(h))).sum();
-                cases / norm * 2f64.powf(-f64::from(k) / f64::from(h))
-            }
-            None => cases / 12.0,
+    let first = start.max(0);
+    if first as usize >= months {
+        return;
+    }
+    // Month k after the start carries a·r^k, r = 2^(−1/h); level: r = 1.
+    let (ratio, norm) = match half_life {
+        Some(h) => {
+            let r = 2f64.powf(-1.0 / f64::from(h));
+            (r, (0..12).map(|j| r.powi(j)).sum::<f64>())
         }
+        None => (1.0, 12.0),
     };
-    for m in start.max(0)..months as i32 {
-        let amount = profile(m - start);
+    let mut amount = cases / norm * ratio.powi(first - start);
+    for m in first as usize..months {
         for &(r, w) in weights {
-            extra[r * months + m as usize] += amount * w;
+            extra[r * months + m] += amount * w;
         }
+        amount *= ratio;
     }
 }
 

@@ -1,13 +1,37 @@
 //! Streaming statistics across runs: exact mean and sample sd (Welford,
-//! merged with Chan's formula) and quantiles from a mergeable log-bucket
-//! sketch (DDSketch) with relative error at most [`RELATIVE_ERROR`].
-//! Memory does not grow with the number of runs.
+//! merged with Chan's formula) and quantiles from a mergeable log-linear
+//! sketch with relative error at most [`RELATIVE_ERROR`]. Memory does not
+//! grow with the number of runs.
+//!
+//! The sketch keeps integer counts in buckets of magnitude: each power of
+//! two is split into 128 equal sub-buckets, read straight from the bits of
+//! the `f64` (exponent and top 7 bits of the mantissa), so adding a value
+//! costs a shift and an increment, no logarithm. A bucket `[lo, hi)` has
+//! `hi/lo ≤ 1 + 1/128`, and reporting its harmonic midpoint
+//! `2·lo·hi/(lo + hi)` is within `(hi − lo)/(hi + lo) ≤ 1/257` of any value
+//! in it. Counts are integers, so merging is exact and order-free.
 
 /// Relative accuracy of sketch quantiles: a reported quantile `q̂` of a true
-/// order statistic `q` satisfies `|q̂ − q| ≤ 0.005·|q|`.
-pub const RELATIVE_ERROR: f64 = 0.005;
+/// order statistic `q` satisfies `|q̂ − q| ≤ RELATIVE_ERROR·|q|` (under 0.4%).
+pub const RELATIVE_ERROR: f64 = 1.0 / 257.0;
 /// Magnitudes below this count as exactly zero.
 const ZERO: f64 = 1e-12;
+/// Mantissa bits kept in a bucket index (128 sub-buckets per octave).
+const SUB_BITS: u32 = 7;
+const SHIFT: u32 = 52 - SUB_BITS;
+
+/// The bucket of a positive, normal magnitude.
+#[inline]
+fn bucket(magnitude: f64) -> i32 {
+    (magnitude.to_bits() >> SHIFT) as i32
+}
+
+/// The value reported for bucket `index`: the harmonic midpoint of its bounds.
+fn representative(index: i32) -> f64 {
+    let lo = f64::from_bits((index as u64) << SHIFT);
+    let hi = f64::from_bits(((index + 1) as u64) << SHIFT);
+    2.0 * lo * hi / (lo + hi)
+}
 
 #[derive(Debug, Clone, Default)]
 struct Store {
@@ -16,22 +40,37 @@ struct Store {
 }
 
 impl Store {
+    #[inline]
     fn add(&mut self, index: i32, n: u64) {
-        if self.counts.is_empty() {
-            self.offset = index;
-            self.counts.push(n);
+        let pos = index.wrapping_sub(self.offset) as usize;
+        if let Some(c) = self.counts.get_mut(pos) {
+            *c += n;
             return;
         }
-        if index < self.offset {
-            let grow = (self.offset - index) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = index;
+        self.grow_and_add(index, n);
+    }
+
+    /// Widens the store to hold `index`, with slack on the side it grew so
+    /// that a drifting range does not reallocate on every new bucket.
+    #[cold]
+    fn grow_and_add(&mut self, index: i32, n: u64) {
+        if self.counts.is_empty() {
+            self.offset = index - 8;
+            self.counts = vec![0; 17];
+        } else {
+            let slack = (self.counts.len() as i32 / 2).max(16);
+            let end = self.offset + self.counts.len() as i32;
+            if index < self.offset {
+                let grow = (self.offset - index + slack) as usize;
+                let mut counts = vec![0; grow + self.counts.len()];
+                counts[grow..].copy_from_slice(&self.counts);
+                self.counts = counts;
+                self.offset -= grow as i32;
+            } else if index >= end {
+                self.counts.resize((index - self.offset + 1 + slack) as usize, 0);
+            }
         }
-        let pos = (index - self.offset) as usize;
-        if pos >= self.counts.len() {
-            self.counts.resize(pos + 1, 0);
-        }
-        self.counts[pos] += n;
+        self.counts[(index - self.offset) as usize] += n;
     }
 
     fn merge(&mut self, other: &Store) {
@@ -43,8 +82,7 @@ impl Store {
     }
 }
 
-/// A DDSketch: counts in logarithmic buckets, mergeable exactly (bucket
-/// counts are integers, so merge order never changes a result).
+/// A quantile sketch: counts in log-linear buckets, mergeable exactly.
 #[derive(Debug, Clone)]
 pub struct Sketch {
     positive: Store,
@@ -61,20 +99,8 @@ impl Default for Sketch {
     }
 }
 
-fn gamma() -> f64 {
-    (1.0 + RELATIVE_ERROR) / (1.0 - RELATIVE_ERROR)
-}
-
-fn bucket(magnitude: f64) -> i32 {
-    (magnitude.ln() / gamma().ln()).ceil() as i32
-}
-
-fn representative(index: i32) -> f64 {
-    let g = gamma();
-    2.0 * g.powi(index) / (g + 1.0)
-}
-
 impl Sketch {
+    #[inline]
     pub fn add(&mut self, x: f64) {
         if x.is_nan() {
             return;
@@ -135,20 +161,38 @@ impl Sketch {
     }
 }
 
-/// Mean and sum of squared deviations (Welford), mergeable (Chan et al.).
+/// Count, mean and sum of squared deviations, mergeable (Chan et al.).
+///
+/// Values are summed as deviations from a shift (the first value, then the
+/// running mean after each merge), which keeps the sums well conditioned
+/// without a division per value.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Moments {
     n: u64,
-    mean: f64,
-    m2: f64,
+    shift: f64,
+    s1: f64,
+    s2: f64,
 }
 
 impl Moments {
+    #[inline]
     pub fn add(&mut self, x: f64) {
+        if self.n == 0 {
+            self.shift = x;
+        }
+        let d = x - self.shift;
+        self.s1 += d;
+        self.s2 += d * d;
         self.n += 1;
-        let d = x - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (x - self.mean);
+    }
+
+    /// Sum of squared deviations from the mean.
+    fn m2(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            (self.s2 - self.s1 * self.s1 / self.n as f64).max(0.0)
+        }
     }
 
     pub fn merge(&mut self, other: &Moments) {
@@ -159,15 +203,20 @@ impl Moments {
             *self = *other;
             return;
         }
-        let n = self.n + other.n;
-        let d = other.mean - self.mean;
-        self.mean += d * other.n as f64 / n as f64;
-        self.m2 += other.m2 + d * d * self.n as f64 * other.n as f64 / n as f64;
-        self.n = n;
+        let (na, nb) = (self.n as f64, other.n as f64);
+        let (ma, mb) = (self.mean(), other.mean());
+        let n = na + nb;
+        let d = mb - ma;
+        let m2 = self.m2() + other.m2() + d * d * na * nb / n;
+        *self = Moments { n: self.n + other.n, shift: ma + d * nb / n, s1: 0.0, s2: m2 };
     }
 
     pub fn mean(&self) -> f64 {
-        self.mean
+        if self.n == 0 {
+            0.0
+        } else {
+            self.shift + self.s1 / self.n as f64
+        }
     }
 
     /// Sample standard deviation (n − 1); 0 for a single run.
@@ -175,7 +224,7 @@ impl Moments {
         if self.n < 2 {
             0.0
         } else {
-            (self.m2.max(0.0) / (self.n - 1) as f64).sqrt()
+            (self.m2() / (self.n - 1) as f64).sqrt()
         }
     }
 }
@@ -202,6 +251,7 @@ pub struct Stat {
 }
 
 impl Accumulator {
+    #[inline]
     pub fn add(&mut self, x: f64) {
         self.moments.add(x);
         self.sketch.add(x);
@@ -215,6 +265,7 @@ impl Accumulator {
     pub fn stat(&self) -> Stat {
         let sd = self.moments.sd();
         let n = self.moments.n.max(1) as f64;
+        debug_assert_eq!(self.moments.n, self.sketch.count);
         Stat {
             mean: self.moments.mean(),
             sd,
@@ -281,6 +332,19 @@ mod tests {
             prop_assert!((a.mean() - mean).abs() < 1e-9);
             prop_assert!((a.sd() - sd).abs() < 1e-9 * (1.0 + sd));
             prop_assert!((whole.sd() - sd).abs() < 1e-9 * (1.0 + sd));
+        }
+    }
+
+    #[test]
+    fn buckets_are_narrow_and_ordered() {
+        for x in [1e-9, 0.37, 1.0, 1.5, 73.0, 9_000.0, 3.2e7] {
+            let i = bucket(x);
+            let lo = f64::from_bits((i as u64) << SHIFT);
+            let hi = f64::from_bits(((i + 1) as u64) << SHIFT);
+            assert!(lo <= x && x < hi);
+            assert!(hi / lo <= 1.0 + 1.0 / 128.0 + 1e-15);
+            assert!((representative(i) - x).abs() <= RELATIVE_ERROR * x);
+            assert!(bucket(x * 1.01) > i);
         }
     }
 

@@ -223,6 +223,18 @@ fn merge_table(base: &mut toml::Table, over: toml::Table, path: &mut Vec<Seg>) -
                     Some(toml::Value::Array(b)) => std::mem::take(b),
                     _ => Vec::new(),
                 };
+                let mut ids: Vec<&toml::Value> = Vec::new();
+                for (idx, element) in o.iter().enumerate() {
+                    let id = element.get("id");
+                    if let Some(id) = id.filter(|id| ids.contains(id)) {
+                        path.extend([Seg::Index(idx), Seg::Key("id".into())]);
+                        return Err(FieldError::new(
+                            path,
+                            format!("duplicate id {}; every element of [[{key}]] needs its own id", shown(id)),
+                        ));
+                    }
+                    ids.extend(id);
+                }
                 for (idx, element) in o.into_iter().enumerate() {
                     path.push(Seg::Index(idx));
                     merge_element(&mut items, element, path)?;
@@ -261,12 +273,12 @@ fn merge_element(items: &mut Vec<toml::Value>, element: toml::Value, path: &mut 
         }
         (None, true) => {
             path.push(Seg::Key("id".into()));
-            let shown = id.map(|v| v.to_string()).unwrap_or_default();
+            let shown = id.as_ref().map(shown).unwrap_or_default();
             let known: Vec<String> = items
                 .iter()
                 .filter_map(|e| e.get("id").and_then(|v| v.as_str()).map(str::to_owned))
                 .collect();
-            let hint = crate::suggest::did_you_mean(shown.trim_matches('"'), &known);
+            let hint = crate::suggest::did_you_mean(shown.trim_matches('`'), &known);
             return Err(FieldError::new(
                 path,
                 format!("cannot remove {shown}: the files this one extends have no element with that id{hint}"),
@@ -280,6 +292,14 @@ fn merge_element(items: &mut Vec<toml::Value>, element: toml::Value, path: &mut 
         (None, false) => items.push(toml::Value::Table(over)),
     }
     Ok(())
+}
+
+/// A TOML value as written in a message: strings in backticks.
+fn shown(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
 }
 
 /// Finds the file and line of an error at a path in the merged table: the
@@ -317,7 +337,9 @@ fn serde_error(e: serde_path_to_error::Error<toml::de::Error>) -> FieldError {
     let raw = e.inner().message().trim_end_matches('.').to_string();
     let message = if let Some(rest) = raw.strip_prefix("unknown field `") {
         let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
-        path.push(Seg::Key(field.to_string()));
+        if path.last() != Some(&Seg::Key(field.to_string())) {
+            path.push(Seg::Key(field.to_string()));
+        }
         let expected: Vec<String> = tail
             .split('`')
             .enumerate()
