@@ -1,0 +1,308 @@
+//! End-to-end tests of the `fundscape` binary: real runs in temporary
+//! directories, the exact messages for bad input, exit codes, and outputs
+//! pinned at a fixed seed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fundscape"))
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn run_ok(args: &[&str], dir: &Path) -> Output {
+    let out = bin().args(args).current_dir(dir).output().unwrap_or_else(|e| panic!("cannot start fundscape: {e}"));
+    assert!(out.status.success(), "{}", show(&out));
+    out
+}
+
+#[test]
+fn run_writes_the_three_files_with_the_contracted_columns() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = data("tiny.toml");
+    let out = run_ok(&["run", scenario.to_str().unwrap(), "--runs", "200"], tmp.path());
+    let dir = tmp.path().join("results/tiny");
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let survival = std::fs::read_to_string(dir.join("survival.csv")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(summary.lines().next(), Some("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    // 3 region rows (all, north-west, wales) × 3 years × (9 metrics + 6 spend sources).
+    assert_eq!(summary.lines().count(), 1 + 3 * 3 * 15);
+    for metric in ["spend:JTI", "spend:AB Charitable Trust", "spend:same_funder", "spend:local_authority", "posts_lost"] {
+        assert!(summary.contains(&format!("all,2026,{metric},")), "missing {metric}");
+    }
+    assert_eq!(manifest["scenario_name"], "tiny test");
+    assert_eq!(manifest["runs"], 200);
+    assert_eq!(manifest["seed"], 7);
+    assert_eq!(manifest["program"], "fundscape");
+    assert_eq!(manifest["warnings"], serde_json::json!([]));
+    assert_eq!(manifest["scenario_hash"].as_str().map(str::len), Some(16));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote results/tiny/"));
+    // Nothing but the results directory is left behind.
+    let names: Vec<_> = std::fs::read_dir(tmp.path().join("results")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("tiny")]);
+}
+
+/// The outputs at a fixed seed are pinned byte for byte. If a deliberate
+/// change to the model moves them, regenerate with
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --release --test cli` and say why in
+/// the commit.
+#[test]
+fn outputs_at_a_fixed_seed_are_pinned() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--out", "pinned", "--threads", "1"], tmp.path());
+    for file in ["summary.csv", "survival.csv"] {
+        let got = std::fs::read_to_string(tmp.path().join("pinned").join(file)).unwrap();
+        let pinned = data(&format!("tiny-pinned-{file}"));
+        if std::env::var_os("FUNDSCAPE_UPDATE_PINNED").is_some() {
+            std::fs::write(&pinned, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&pinned).unwrap_or_default();
+        assert!(got == want, "{file} differs from {}; see this test's doc comment", pinned.display());
+    }
+}
+
+#[test]
+fn thread_count_does_not_change_a_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = data("tiny.toml");
+    run_ok(&["run", s.to_str().unwrap(), "--runs", "700", "--seed", "3", "--threads", "1", "--out", "one"], tmp.path());
+    run_ok(&["run", s.to_str().unwrap(), "--runs", "700", "--seed", "3", "--threads", "2", "--out", "two"], tmp.path());
+    for file in ["summary.csv", "survival.csv"] {
+        let a = std::fs::read(tmp.path().join("one").join(file)).unwrap();
+        let b = std::fs::read(tmp.path().join("two").join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn an_overlay_that_changes_nothing_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--out", "base"], tmp.path());
+    run_ok(&["run", data("overlay-noop.toml").to_str().unwrap(), "--out", "overlay"], tmp.path());
+    for file in ["summary.csv", "survival.csv"] {
+        let a = std::fs::read(tmp.path().join("base").join(file)).unwrap();
+        let b = std::fs::read(tmp.path().join("overlay").join(file)).unwrap();
+        assert!(a == b, "{file} differs");
+    }
+}
+
+#[test]
+fn validate_summarises_a_good_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_ok(&["validate", data("tiny.toml").to_str().unwrap()], tmp.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("scenario  tiny test"), "{text}");
+    assert!(text.contains("2 grants: 5 advice and 1 influencing posts; funders: JTI, AB Charitable Trust"), "{text}");
+    assert!(text.contains("exit-wave"), "{text}");
+    assert!(text.trim_end().ends_with("tiny.toml: valid"), "{text}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "validate wrote something");
+}
+
+/// Writes `name` with the text of tiny.toml edited by `edit`, runs it, and
+/// checks exit status 2, the exact message, and that nothing was written.
+fn assert_rejected(name: &str, edit: impl Fn(&str) -> String, message: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(data("tiny.toml")).unwrap();
+    let text = edit(&original);
+    assert_ne!(text, original, "the edit for {name} changed nothing");
+    std::fs::write(tmp.path().join(name), text).unwrap();
+    let out = bin().args(["run", name]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), format!("error: {message}\n"));
+    assert!(out.stdout.is_empty(), "{}", show(&out));
+    assert!(!tmp.path().join("results").exists(), "a rejected scenario wrote results");
+}
+
+#[test]
+fn bad_scenarios_get_one_exact_message_and_exit_2() {
+    let cases: Vec<(&str, Box<dyn Fn(&str) -> String>, &str)> = vec![
+        ("syntax.toml", Box::new(|t| t.replace("years = 3", "years = = 3")), "syntax.toml:6: invalid TOML: extra `=`, expected nothing"),
+        (
+            "unknown-key.toml",
+            Box::new(|t| t.replace("abandon_rate = 0.05", "abandon_rat = 0.05")),
+            "unknown-key.toml:32: regions[0].abandon_rat: unknown key `abandon_rat`; did you mean `abandon_rate`?",
+        ),
+        (
+            "unknown-region.toml",
+            Box::new(|t| t.replace("region = \"north-west\"", "region = \"north-wets\"")),
+            "unknown-region.toml:50: grants[0].region: unknown region `north-wets`; did you mean `north-west`?",
+        ),
+        (
+            "duplicate-id.toml",
+            Box::new(|t| t.replace("id = \"wales-2025\"", "id = \"gmiau-2024\"")),
+            "duplicate-id.toml:58: grants[1].id: duplicate id `gmiau-2024`; every element of [[grants]] needs its own id",
+        ),
+        (
+            "probability.toml",
+            Box::new(|t| t.replace("probability = 0.3", "probability = 1.3")),
+            "probability.toml:21: sustainability.successors[0].probability: is 1.3, but a probability or share must lie in [0, 1]",
+        ),
+        (
+            "negative-count.toml",
+            Box::new(|t| t.replace("posts = 3", "posts = -3")),
+            "negative-count.toml:53: grants[0].posts: `posts` must be a whole number, 0 or more (it is -3)",
+        ),
+        (
+            "negative-money.toml",
+            Box::new(|t| t.replace("budget = 100000", "budget = -100000")),
+            "negative-money.toml:35: regions[0].local_authority.budget: must not be negative (it is -100000)",
+        ),
+        (
+            "bad-date.toml",
+            Box::new(|t| t.replace("start = \"2024-09\"", "start = \"2024-9\"")),
+            "bad-date.toml:51: grants[0].start: `2024-9` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"",
+        ),
+        (
+            "years-zero.toml",
+            Box::new(|t| t.replace("years = 3", "years = 0")),
+            "years-zero.toml:6: scenario.years: must be a whole number of years from 1 to 100 (it is 0)",
+        ),
+        (
+            "inverted.toml",
+            Box::new(|t| t.replace("min = 1, max = 6", "min = 6, max = 1")),
+            "inverted.toml:17: posts.vacancy_months: `min` (6) must not be greater than `max` (1); swap them",
+        ),
+        (
+            "not-psd.toml",
+            Box::new(|t| {
+                t.replace(
+                    "default = 0.5",
+                    "default = 0.0\npairs = [{ a = \"north-west\", b = \"wales\", rho = 0.9 }, { a = \"wales\", b = \"north-west\", rho = 0.8 }]",
+                )
+            }),
+            "not-psd.toml:46: correlation.pairs[1]: the pair wales–north-west is already given in correlation.pairs[0]; keep one",
+        ),
+        (
+            "unknown-dist.toml",
+            Box::new(|t| t.replace("dist = \"beta\"", "dist = \"bta\"")),
+            "unknown-dist.toml:41: regions[1].abandon_rate.dist: unknown distribution `bta`; did you mean `beta`?",
+        ),
+        (
+            "missing-key.toml",
+            Box::new(|t| t.replace("demand = 3400\n", "")),
+            "missing-key.toml:37: regions[1]: missing key `demand`; add it",
+        ),
+    ];
+    for (name, edit, message) in cases {
+        assert_rejected(name, edit, message);
+    }
+}
+
+#[test]
+fn a_correlation_matrix_that_cannot_exist_names_the_regions() {
+    let text = std::fs::read_to_string(data("tiny.toml")).unwrap().replace(
+        "[correlation]\ndefault = 0.5",
+        "[[regions]]\nid = \"london\"\ndemand = 1\nabandon_rate = 0.1\n[correlation]\ndefault = 0.0\npairs = [{ a = \"london\", b = \"wales\", rho = 0.9 }, { a = \"london\", b = \"north-west\", rho = 0.9 }, { a = \"wales\", b = \"north-west\", rho = -0.9 }]",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("psd.toml"), text).unwrap();
+    let out = bin().args(["validate", "psd.toml"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: psd.toml:50: correlation.pairs[0]: the correlation matrix is not positive semi-definite (smallest eigenvalue -0.800); \
+the conflict involves north-west, wales, london: these pairs cannot hold together: north-west–wales = -0.9, north-west–london = 0.9, wales–london = 0.9; \
+make these correlations consistent, e.g. closer to each other\n"
+    );
+}
+
+#[test]
+fn overlays_point_at_the_file_that_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin().args(["validate", data("overlay-bad.toml").to_str().unwrap()]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let expected = format!("error: {}:7: grants[1].region: unknown region `wles`; did you mean `wales`?\n", data("overlay-bad.toml").display());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
+}
+
+#[test]
+fn extends_cycles_and_missing_files_are_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.toml"), "[scenario]\nextends = \"b.toml\"\n").unwrap();
+    std::fs::write(tmp.path().join("b.toml"), "[scenario]\nextends = \"a.toml\"\n").unwrap();
+    std::fs::write(tmp.path().join("c.toml"), "# overlay\n[scenario]\nextends = \"missing.toml\"\n").unwrap();
+    let cases = [
+        ("a.toml", "error: b.toml:2: scenario.extends: `extends` makes a cycle (a.toml -> b.toml -> a.toml); a scenario cannot extend itself, directly or through others\n"),
+        ("c.toml", "error: c.toml:3: scenario.extends: cannot read `missing.toml`: no such file; the path is relative to the extending file\n"),
+        ("none.toml", "error: none.toml: cannot read the scenario file: no such file\n"),
+    ];
+    for (file, message) in cases {
+        let out = bin().args(["run", file]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+        assert!(!tmp.path().join("results").exists());
+    }
+}
+
+#[test]
+fn zero_runs_is_refused_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = bin().args(["run", data("tiny.toml").to_str().unwrap(), "--runs", "0"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '0' for '--runs <RUNS>'"), "{}", show(&out));
+    assert!(!tmp.path().join("results").exists());
+}
+
+#[test]
+fn a_rejected_run_leaves_previous_results_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--runs", "50", "--out", "kept"], tmp.path());
+    let before = std::fs::read(tmp.path().join("kept/summary.csv")).unwrap();
+    std::fs::write(tmp.path().join("bad.toml"), "[scenario]\nstart = \"2025-04\"\n").unwrap();
+    let out = bin().args(["run", "bad.toml", "--out", "kept"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(std::fs::read(tmp.path().join("kept/summary.csv")).unwrap(), before);
+}
+
+#[test]
+fn an_unwritable_results_directory_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("blocker"), "a file where a directory should be").unwrap();
+    let out = bin()
+        .args(["run", data("tiny.toml").to_str().unwrap(), "--runs", "20", "--out", "blocker/results"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot write blocker"), "{}", show(&out));
+}
+
+/// Every shipped scenario validates and runs.
+#[test]
+fn shipped_scenarios_validate_and_run() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.iter().any(|p| p.ends_with("uk-baseline.toml")));
+    let tmp = tempfile::tempdir().unwrap();
+    for f in files {
+        run_ok(&["validate", f.to_str().unwrap()], tmp.path());
+        let out = run_ok(&["run", f.to_str().unwrap(), "--runs", "64", "--out", "out"], tmp.path());
+        assert!(String::from_utf8_lossy(&out.stdout).contains("64 runs"), "{}", show(&out));
+        assert!(tmp.path().join("out/summary.csv").exists());
+    }
+}

@@ -1,0 +1,271 @@
+//! The engine against closed-form answers. Each check states its tolerance
+//! in Monte Carlo standard errors (k = 4 unless said otherwise: a false
+//! failure about once in 16,000 checks).
+
+mod common;
+use common::*;
+
+const K: f64 = 4.0;
+
+/// One region, no growth, fixed capacity below demand, a backlog large
+/// enough that the queue never falls below capacity: `served = c` every
+/// month, and the expected backlog follows
+/// `E[B(m+1)] = (E[B(m)] + μ − c)(1 − p)` exactly, with abandonment
+/// `E[A(m)] = (E[B(m)] + μ − c)·p`.
+#[test]
+fn backlog_and_abandonment_follow_their_recursion_month_by_month() {
+    let s = scenario(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 2
+        [[regions]]
+        id = "north-west"
+        demand = 12000          # μ = 1000 a month
+        backlog = 5000
+        abandon_rate = 0.1
+        other_capacity = 6000   # c = 500 a month
+        "#,
+    );
+    let runs = 2000;
+    let traces = traces(&s, runs, 11);
+    let (mu, c, p) = (1000.0, 500.0, 0.1);
+    let mut expected_backlog = 5000.0;
+    for m in 0..24 {
+        let served: Vec<f64> = traces.iter().map(|t| t[m].served).collect();
+        assert!(served.iter().all(|&x| x == c), "month {m}: the queue fell below capacity");
+        let expected_abandoned = (expected_backlog + mu - c) * p;
+        expected_backlog = (expected_backlog + mu - c) * (1.0 - p);
+        let (mean, se) = mean_se(&traces.iter().map(|t| t[m].abandoned).collect::<Vec<_>>());
+        assert_within(&format!("abandoned in month {m}"), mean, se, expected_abandoned, K);
+        let (mean, se) = mean_se(&traces.iter().map(|t| t[m].backlog_end).collect::<Vec<_>>());
+        assert_within(&format!("backlog at the end of month {m}"), mean, se, expected_backlog, K);
+    }
+}
+
+fn successor_scenario(successors: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 6
+        [posts]
+        turnover = 0.3
+        [sustainability]
+        successors = [{successors}]
+        [[regions]]
+        id = "wales"
+        demand = 1000
+        abandon_rate = 0.05
+        [[grants]]
+        id = "advice-2024"
+        funder = "JTI"
+        region = "wales"
+        start = "2024-04"
+        months = 24             # first term ends in month 12
+        posts = 6
+        influencing_posts = 4
+        "#
+    )
+}
+
+/// One successor of probability p: the share still funded just after the
+/// grant ends is p, whatever the staffing.
+#[test]
+fn one_successor_keeps_a_share_p_of_posts() {
+    let p = 0.3;
+    let summary = summarise(&successor_scenario(&format!("{{ source = \"same_funder\", probability = {p}, term_months = 12 }}")), 4000, 5);
+    let k0 = &summary.survival[0];
+    assert_eq!(k0.months_after_first_end, 0);
+    assert_within("survival at the term end", k0.stat.mean, k0.stat.mcse, p, K);
+    // After a second term end (12 months later) the chance is p².
+    let k12 = &summary.survival[1];
+    assert_eq!(k12.months_after_first_end, 12);
+    assert_within("survival after two term ends", k12.stat.mean, k12.stat.mcse, p * p, K);
+}
+
+/// Two successors tried in a chain: survival `1 − (1 − p1)(1 − p2)` per
+/// term end, so `s^(j+1)` after j further 12-month terms.
+#[test]
+fn two_successors_in_a_chain_compound_per_term_end() {
+    let (p1, p2): (f64, f64) = (0.25, 0.4);
+    let summary = summarise(
+        &successor_scenario(&format!(
+            "{{ source = \"same_funder\", probability = {p1}, term_months = 12 }}, {{ source = \"legal_aid\", probability = {p2}, term_months = 12 }}"
+        )),
+        4000,
+        6,
+    );
+    let s = 1.0 - (1.0 - p1) * (1.0 - p2);
+    for (j, row) in summary.survival.iter().take(4).enumerate() {
+        assert_eq!(row.months_after_first_end, 12 * j);
+        assert_within(&format!("survival {} months after", 12 * j), row.stat.mean, row.stat.mcse, s.powi(j as i32 + 1), K);
+    }
+}
+
+/// A local-authority budget with room for exactly n posts: exactly n of the
+/// posts whose grants end survive, in every run, and the budget is re-used
+/// when their 12-month terms end.
+#[test]
+fn local_authority_budget_funds_exactly_n_posts_every_run() {
+    let n = 3.0;
+    let cost = 40_000.0;
+    let summary = summarise(
+        &format!(
+            r#"
+            [scenario]
+            start = "2025-04"
+            years = 4
+            [posts]
+            annual_cost = {cost}
+            [sustainability]
+            successors = [{{ source = "local_authority", probability = 1.0, term_months = 12 }}]
+            [[regions]]
+            id = "west-midlands"
+            demand = 2000
+            abandon_rate = 0.05
+            local_authority = {{ budget = {budget}, match = 0.0 }}
+            [[grants]]
+            id = "a"
+            funder = "JTI"
+            region = "west-midlands"
+            start = "2023-04"
+            months = 36
+            posts = 5
+            [[grants]]
+            id = "b"
+            funder = "Baring Foundation"
+            region = "west-midlands"
+            start = "2023-04"
+            months = 36
+            influencing_posts = 3
+            "#,
+            budget = n * cost
+        ),
+        500,
+        9,
+    );
+    for row in &summary.survival {
+        let s = row.stat;
+        assert_eq!((s.mean, s.sd, s.p05, s.p95), (n / 8.0, 0.0, n / 8.0, n / 8.0), "k = {}", row.months_after_first_end);
+    }
+    for year in [2026, 2027] {
+        let funded = summary.get("all", year, "posts_funded").copied().unwrap_or_else(|| panic!("posts_funded {year}"));
+        assert_eq!((funded.mean, funded.sd), (n, 0.0), "{year}");
+        let lost = summary.get("west-midlands", year, "posts_lost").copied().unwrap_or_else(|| panic!("posts_lost {year}"));
+        assert_eq!(lost.mean, 8.0 - n);
+    }
+}
+
+/// A decaying shock adds exactly its `cases` in its first twelve months: with
+/// no other demand, the expected demand of year 0 is C.
+#[test]
+fn decaying_shock_adds_its_cases_in_the_first_year() {
+    let c = 6000.0;
+    let summary = summarise(
+        &format!(
+            r#"
+            [scenario]
+            start = "2025-04"
+            years = 2
+            [[regions]]
+            id = "london"
+            demand = 0
+            abandon_rate = 0.05
+            [[regions]]
+            id = "wales"
+            demand = 0
+            abandon_rate = 0.05
+            [[shocks]]
+            id = "ukraine"
+            kind = "demand"
+            start = "2025-04"
+            regions = {{ london = 0.75, wales = 0.25 }}
+            cases = {c}
+            half_life_months = 6
+            "#
+        ),
+        2000,
+        3,
+    );
+    let total = summary.get("all", 2025, "demand").copied().unwrap_or_else(|| panic!("demand"));
+    assert_within("year-0 demand", total.mean, total.mcse, c, K);
+    let london = summary.get("london", 2025, "demand").copied().unwrap_or_else(|| panic!("london"));
+    assert_within("london's share", london.mean, london.mcse, 0.75 * c, K);
+    // The second year carries the tail: C · 2^(−12/6) · (same geometric sum) = C/4.
+    let tail = summary.get("all", 2026, "demand").copied().unwrap_or_else(|| panic!("tail"));
+    assert_within("year-1 tail", tail.mean, tail.mcse, c / 4.0, K);
+}
+
+/// An exit wave of share ½ on N providers leaves Binomial(N, ½): mean N/2,
+/// sd √N/2.
+#[test]
+fn exit_wave_halves_providers() {
+    let summary = summarise(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 1
+        [[regions]]
+        id = "london"
+        demand = 1000
+        abandon_rate = 0.05
+        legal_aid = { providers = 1000, cases_per_provider = 100, exit_rate = 0.0, entry_rate = 0.0 }
+        [[shocks]]
+        id = "exit-wave"
+        kind = "legal_aid_exit"
+        start = "2025-06"
+        regions = ["london"]
+        share = 0.5
+        "#,
+        4000,
+        2,
+    );
+    let p = summary.get("london", 2025, "legal_aid_providers").copied().unwrap_or_else(|| panic!("providers"));
+    assert_within("providers after the wave", p.mean, p.mcse, 500.0, K);
+    let sd = 1000f64.sqrt() / 2.0;
+    // The sample sd of 4000 draws is within 10% of the true sd (its relative
+    // standard error is about 1/√(2·4000) ≈ 1.1%).
+    assert!((p.sd - sd).abs() < 0.1 * sd, "sd {} vs {sd}", p.sd);
+}
+
+fn correlated(rho: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 2
+        [[regions]]
+        id = "london"
+        demand = 12000
+        demand_volatility = 0.2
+        abandon_rate = 0.05
+        [[regions]]
+        id = "south-east"
+        demand = 12000
+        demand_volatility = 0.2
+        abandon_rate = 0.05
+        [correlation]
+        default = {rho}
+        "#
+    )
+}
+
+/// Correlated demand shows in the spread of total demand. In year 1 each
+/// region's demand is Poisson with mean d·G, G = exp(σz); so
+/// `Var(total) = 2d·e^(σ²/2) + d²·e^(σ²)·[2(e^(σ²) − 1) + 2(e^(ρσ²) − 1)]`.
+#[test]
+fn correlation_widens_the_spread_of_total_demand() {
+    let (d, sigma2): (f64, f64) = (12000.0, 0.04);
+    let expected_sd = |rho: f64| {
+        (2.0 * d * (sigma2 / 2.0).exp() + d * d * sigma2.exp() * (2.0 * (sigma2.exp() - 1.0) + 2.0 * ((rho * sigma2).exp() - 1.0))).sqrt()
+    };
+    for rho in [0.0, 0.9, 1.0, -0.5] {
+        let summary = summarise(&correlated(&rho.to_string()), 8000, 21);
+        let total = summary.get("all", 2026, "demand").copied().unwrap_or_else(|| panic!("demand"));
+        let want = expected_sd(rho);
+        // Relative standard error of a sample sd of 8000 near-normal draws is
+        // about 0.8%; 6% allows for the lognormal's heavier tail.
+        assert!((total.sd - want).abs() < 0.06 * want, "rho {rho}: sd {} vs {want}", total.sd);
+    }
+}

@@ -1,0 +1,51 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use fundscape_sim::model::{MonthRow, Plan};
+use fundscape_sim::{load_str, run, RunConfig, Scenario, Summary};
+
+/// Loads a scenario from text (as if it were `tests/data/inline.toml`).
+pub fn scenario(text: &str) -> Scenario {
+    match load_str(Path::new("tests/data/inline.toml"), text) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario must load: {e}"),
+    }
+}
+
+/// Runs a scenario through the Monte Carlo driver.
+pub fn summarise(text: &str, runs: u64, seed: u64) -> Summary {
+    run(&scenario(text), &RunConfig { runs, seed, threads: 0 }, &|_| {})
+}
+
+/// Every region-month of runs `0..runs`, one trace per run.
+pub fn traces(s: &Scenario, runs: u64, seed: u64) -> Vec<Vec<MonthRow>> {
+    let plan = Plan::new(s);
+    let mut record = plan.new_record();
+    (0..runs)
+        .map(|i| {
+            let mut trace = Vec::new();
+            plan.simulate(seed, i, &mut record, Some(&mut trace));
+            trace
+        })
+        .collect()
+}
+
+/// Sample mean and its standard error.
+pub fn mean_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+/// Asserts `|mean − expected| ≤ k·se`, with a small absolute floor for
+/// quantities that have no variance.
+pub fn assert_within(what: &str, mean: f64, se: f64, expected: f64, k: f64) {
+    let tolerance = k * se + 1e-9 * (1.0 + expected.abs());
+    assert!(
+        (mean - expected).abs() <= tolerance,
+        "{what}: mean {mean} is not within {k} standard errors ({se}) of {expected}"
+    );
+}

@@ -1,0 +1,181 @@
+//! Invariants over generated scenarios (proptest): cases are conserved,
+//! nothing is negative, service never exceeds capacity, cumulative losses
+//! never fall, the same seed gives the same bytes at any thread count, and an
+//! overlay that changes nothing changes no byte.
+
+mod common;
+use common::*;
+
+use fundscape_sim::{load, run, RunConfig};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+struct Gen {
+    regions: Vec<(f64, f64, u32, u32, f64)>, // demand, abandon, backlog, providers, other capacity
+    grants: Vec<(usize, i32, u32, u32, u32)>, // region, start offset (months), months, posts, influencing
+    successors: Vec<(usize, f64, u32)>,
+    turnover: f64,
+    vacancy: f64,
+    budget: f64,
+    exit: Option<(i32, f64)>,
+    shock: Option<(i32, f64, Option<u32>)>,
+    rho: f64,
+    years: u32,
+}
+
+fn gen() -> impl Strategy<Value = Gen> {
+    (
+        prop::collection::vec((0.0f64..20_000.0, 0.0f64..=1.0, 0u32..5_000, 0u32..40, 0.0f64..5_000.0), 1..4),
+        prop::collection::vec((0usize..3, -40i32..60, 1u32..48, 0u32..5, 0u32..3), 0..5),
+        prop::collection::vec((0usize..4, 0.0f64..=1.0, 1u32..36), 0..4),
+        (0.0f64..=1.0, 0.0f64..12.0, 0.0f64..200_000.0),
+        prop::option::of((-6i32..30, 0.0f64..=1.0)),
+        prop::option::of((-24i32..30, 0.0f64..20_000.0, prop::option::of(1u32..24))),
+        (-0.4f64..1.0, 1u32..4),
+    )
+        .prop_map(|(regions, grants, successors, (turnover, vacancy, budget), exit, shock, (rho, years))| Gen {
+            regions,
+            grants,
+            successors,
+            turnover,
+            vacancy,
+            budget,
+            exit,
+            shock,
+            rho,
+            years,
+        })
+}
+
+const IDS: [&str; 3] = ["north-east", "london", "wales"];
+const SOURCES: [&str; 4] = ["same_funder", "other_funder", "legal_aid", "local_authority"];
+
+fn month(offset: i32) -> String {
+    let m = 2025 * 12 + 3 + offset;
+    format!("{:04}-{:02}", m / 12, m % 12 + 1)
+}
+
+fn toml(g: &Gen) -> String {
+    let n = g.regions.len();
+    let mut t = format!(
+        "[scenario]\nname = \"generated\"\nstart = \"2025-04\"\nyears = {}\n[posts]\nturnover = {}\nvacancy_months = {}\nramp_months = 6\n",
+        g.years, g.turnover, g.vacancy
+    );
+    let succ: Vec<String> = g
+        .successors
+        .iter()
+        .map(|(s, p, m)| format!("{{ source = \"{}\", probability = {p}, term_months = {m} }}", SOURCES[*s]))
+        .collect();
+    t += &format!("[sustainability]\nsuccessors = [{}]\n", succ.join(", "));
+    for (i, (d, a, b, p, o)) in g.regions.iter().enumerate() {
+        t += &format!(
+            "[[regions]]\nid = \"{}\"\ndemand = {d}\ndemand_volatility = 0.1\nabandon_rate = {a}\nbacklog = {b}\nother_capacity = {o}\nlegal_aid = {{ providers = {p}, cases_per_provider = 120, exit_rate = 0.1, entry_rate = 1.0 }}\nlocal_authority = {{ budget = {} }}\n",
+            IDS[i], g.budget
+        );
+    }
+    // Keep the default correlation valid for n regions.
+    if n > 1 {
+        t += &format!("[correlation]\ndefault = {}\n", g.rho.max(-1.0 / (n as f64 - 1.0) + 0.01));
+    }
+    for (k, (r, start, months, posts, infl)) in g.grants.iter().enumerate() {
+        // Keep grants that have not ended before the start.
+        let months = (*months as i32).max(-start + 1);
+        t += &format!(
+            "[[grants]]\nid = \"g{k}\"\nfunder = \"F{}\"\nregion = \"{}\"\nstart = \"{}\"\nmonths = {months}\nposts = {posts}\ninfluencing_posts = {infl}\n",
+            k % 2,
+            IDS[r % n],
+            month(*start)
+        );
+    }
+    if let Some((start, share)) = g.exit {
+        t += &format!("[[shocks]]\nid = \"exit\"\nkind = \"legal_aid_exit\"\nstart = \"{}\"\nshare = {share}\n", month(start));
+    }
+    if let Some((start, cases, half)) = g.shock {
+        t += &format!("[[shocks]]\nid = \"surge\"\nkind = \"demand\"\nstart = \"{}\"\ncases = {cases}\n", month(start));
+        if let Some(h) = half {
+            t += &format!("half_life_months = {h}\n");
+        }
+    }
+    t
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn cases_conserved_nothing_negative_service_within_capacity(g in gen(), seed in 0u64..1000) {
+        let s = scenario(&toml(&g));
+        for trace in traces(&s, 3, seed) {
+            let mut last_lost = vec![0u32; g.regions.len()];
+            for row in &trace {
+                let inflow = row.backlog_start + row.demand;
+                let outflow = row.served + row.abandoned + row.backlog_end;
+                prop_assert!((inflow - outflow).abs() <= 1e-9 * (1.0 + inflow), "not conserved: {:?}", row);
+                for x in [row.backlog_start, row.demand, row.served, row.abandoned, row.backlog_end, row.capacity] {
+                    prop_assert!(x >= 0.0 && x.is_finite(), "negative or non-finite: {:?}", row);
+                }
+                prop_assert!(row.served <= row.capacity + 1e-9, "served above capacity: {:?}", row);
+                prop_assert!(row.posts_filled <= row.posts_funded);
+                prop_assert!(row.posts_lost >= last_lost[row.region], "losses fell: {:?}", row);
+                last_lost[row.region] = row.posts_lost;
+            }
+        }
+    }
+
+    /// Yearly figures conserve cases too: backlog at the start of a year
+    /// plus its demand equals served plus abandoned plus the year-end backlog.
+    #[test]
+    fn yearly_summary_conserves_cases_in_every_run(g in gen(), seed in 0u64..1000) {
+        let s = scenario(&toml(&g));
+        let plan = fundscape_sim::model::Plan::new(&s);
+        let mut record = plan.new_record();
+        plan.simulate(seed, 0, &mut record, None);
+        use fundscape_sim::model::{ABANDONED, BACKLOG_END, DEMAND, SERVED};
+        for r in 0..=s.regions.len() {
+            let mut backlog: f64 = if r == s.regions.len() {
+                s.regions.iter().map(|x| x.backlog as f64).sum()
+            } else {
+                s.regions[r].backlog as f64
+            };
+            for y in 0..s.years as usize {
+                let v = |m| record.values[plan.index(r, y, m)];
+                let inflow = backlog + v(DEMAND);
+                let outflow = v(SERVED) + v(ABANDONED) + v(BACKLOG_END);
+                prop_assert!((inflow - outflow).abs() <= 1e-9 * (1.0 + inflow));
+                backlog = v(BACKLOG_END);
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_bytes_at_any_thread_count(g in gen(), seed in 0u64..1000) {
+        let s = scenario(&toml(&g));
+        let one = run(&s, &RunConfig { runs: 300, seed, threads: 1 }, &|_| {});
+        let two = run(&s, &RunConfig { runs: 300, seed, threads: 2 }, &|_| {});
+        prop_assert_eq!(fundscape_output::summary_csv(&one), fundscape_output::summary_csv(&two));
+        prop_assert_eq!(fundscape_output::survival_csv(&one), fundscape_output::survival_csv(&two));
+    }
+
+    #[test]
+    fn an_overlay_that_changes_nothing_changes_no_byte(g in gen(), seed in 0u64..1000, restate in any::<bool>()) {
+        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let base_path = dir.path().join("base.toml");
+        let text = toml(&g);
+        std::fs::write(&base_path, &text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        // An empty overlay, or one that restates values the base already has.
+        let mut overlay = "[scenario]\nextends = \"base.toml\"\n".to_string();
+        if restate {
+            overlay += &format!("years = {}\n[[regions]]\nid = \"{}\"\nabandon_rate = {}\n", g.years, IDS[0], g.regions[0].1);
+        }
+        let over_path = dir.path().join("overlay.toml");
+        std::fs::write(&over_path, overlay).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let base = load(&base_path).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let over = load(&over_path).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&base.hash, &over.hash);
+        let config = RunConfig { runs: 200, seed, threads: 0 };
+        let a = run(&base, &config, &|_| {});
+        let b = run(&over, &config, &|_| {});
+        prop_assert_eq!(fundscape_output::summary_csv(&a), fundscape_output::summary_csv(&b));
+        prop_assert_eq!(fundscape_output::survival_csv(&a), fundscape_output::survival_csv(&b));
+    }
+}
