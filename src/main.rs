@@ -109,15 +109,17 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> Exit
 
 /// A few plain-words figures for the terminal.
 fn headline(s: &Summary, seconds: f64, dir: &Path) -> String {
-    let mut out = format!(
-        "{}: {} runs in {:.1} s (seed {}, {} threads)\n",
-        s.scenario_name, s.runs, seconds, s.seed, s.threads
-    );
+    let mut out =
+        format!("{}: {} runs in {:.1} s (seed {}, {} threads)\n", s.scenario_name, s.runs, seconds, s.seed, s.threads);
     let (first, last) = (s.years.first().copied(), s.years.last().copied());
     if let (Some(first), Some(last)) = (first, last) {
         let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
         if let (Some(a), Some(b)) = (s.get("all", first, "posts_funded"), s.get("all", last, "posts_funded")) {
-            out.push_str(&format!("  posts funded at the end of {first}: {}; at the end of {last}: {}\n", range(a), range(b)));
+            out.push_str(&format!(
+                "  posts funded at the end of {first}: {}; at the end of {last}: {}\n",
+                range(a),
+                range(b)
+            ));
         }
         if let Some(x) = s.get("all", last, "abandoned") {
             out.push_str(&format!("  unmet demand (cases abandoned) in {last}: {}\n", range(x)));

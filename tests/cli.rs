@@ -36,12 +36,14 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
     let dir = tmp.path().join("results/tiny");
     let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     let survival = std::fs::read_to_string(dir.join("survival.csv")).unwrap();
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(summary.lines().next(), Some("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse"));
     assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse"));
     // 3 region rows (all, north-west, wales) × 3 years × (9 metrics + 6 spend sources).
     assert_eq!(summary.lines().count(), 1 + 3 * 3 * 15);
-    for metric in ["spend:JTI", "spend:AB Charitable Trust", "spend:same_funder", "spend:local_authority", "posts_lost"] {
+    for metric in ["spend:JTI", "spend:AB Charitable Trust", "spend:same_funder", "spend:local_authority", "posts_lost"]
+    {
         assert!(summary.contains(&format!("all,2026,{metric},")), "missing {metric}");
     }
     assert_eq!(manifest["scenario_name"], "tiny test");
@@ -52,7 +54,8 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
     assert_eq!(manifest["scenario_hash"].as_str().map(str::len), Some(16));
     assert!(String::from_utf8_lossy(&out.stdout).contains("wrote results/tiny/"));
     // Nothing but the results directory is left behind.
-    let names: Vec<_> = std::fs::read_dir(tmp.path().join("results")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> =
+        std::fs::read_dir(tmp.path().join("results")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, vec![std::ffi::OsString::from("tiny")]);
 }
 
@@ -129,7 +132,8 @@ fn assert_rejected(name: &str, edit: impl Fn(&str) -> String, message: &str) {
 
 #[test]
 fn bad_scenarios_get_one_exact_message_and_exit_2() {
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> String>, &str)> = vec![
+    type Edit = Box<dyn Fn(&str) -> String>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         ("syntax.toml", Box::new(|t| t.replace("years = 3", "years = = 3")), "syntax.toml:6: invalid TOML: extra `=`, expected nothing"),
         (
             "unknown-key.toml",
@@ -223,9 +227,13 @@ make these correlations consistent, e.g. closer to each other\n"
 #[test]
 fn overlays_point_at_the_file_that_is_wrong() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin().args(["validate", data("overlay-bad.toml").to_str().unwrap()]).current_dir(tmp.path()).output().unwrap();
+    let out =
+        bin().args(["validate", data("overlay-bad.toml").to_str().unwrap()]).current_dir(tmp.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    let expected = format!("error: {}:7: grants[1].region: unknown region `wles`; did you mean `wales`?\n", data("overlay-bad.toml").display());
+    let expected = format!(
+        "error: {}:7: grants[1].region: unknown region `wles`; did you mean `wales`?\n",
+        data("overlay-bad.toml").display()
+    );
     assert_eq!(String::from_utf8_lossy(&out.stderr), expected);
 }
 
@@ -251,7 +259,11 @@ fn extends_cycles_and_missing_files_are_named() {
 #[test]
 fn zero_runs_is_refused_with_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = bin().args(["run", data("tiny.toml").to_str().unwrap(), "--runs", "0"]).current_dir(tmp.path()).output().unwrap();
+    let out = bin()
+        .args(["run", data("tiny.toml").to_str().unwrap(), "--runs", "0"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '0' for '--runs <RUNS>'"), "{}", show(&out));
     assert!(!tmp.path().join("results").exists());

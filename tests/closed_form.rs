@@ -74,7 +74,11 @@ fn successor_scenario(successors: &str) -> String {
 #[test]
 fn one_successor_keeps_a_share_p_of_posts() {
     let p = 0.3;
-    let summary = summarise(&successor_scenario(&format!("{{ source = \"same_funder\", probability = {p}, term_months = 12 }}")), 4000, 5);
+    let summary = summarise(
+        &successor_scenario(&format!("{{ source = \"same_funder\", probability = {p}, term_months = 12 }}")),
+        4000,
+        5,
+    );
     let k0 = &summary.survival[0];
     assert_eq!(k0.months_after_first_end, 0);
     assert_within("survival at the term end", k0.stat.mean, k0.stat.mcse, p, K);
@@ -99,7 +103,13 @@ fn two_successors_in_a_chain_compound_per_term_end() {
     let s = 1.0 - (1.0 - p1) * (1.0 - p2);
     for (j, row) in summary.survival.iter().take(4).enumerate() {
         assert_eq!(row.months_after_first_end, 12 * j);
-        assert_within(&format!("survival {} months after", 12 * j), row.stat.mean, row.stat.mcse, s.powi(j as i32 + 1), K);
+        assert_within(
+            &format!("survival {} months after", 12 * j),
+            row.stat.mean,
+            row.stat.mcse,
+            s.powi(j as i32 + 1),
+            K,
+        );
     }
 }
 
@@ -147,12 +157,18 @@ fn local_authority_budget_funds_exactly_n_posts_every_run() {
     );
     for row in &summary.survival {
         let s = row.stat;
-        assert_eq!((s.mean, s.sd, s.p05, s.p95), (n / 8.0, 0.0, n / 8.0, n / 8.0), "k = {}", row.months_after_first_end);
+        assert_eq!(
+            (s.mean, s.sd, s.p05, s.p95),
+            (n / 8.0, 0.0, n / 8.0, n / 8.0),
+            "k = {}",
+            row.months_after_first_end
+        );
     }
     for year in [2026, 2027] {
         let funded = summary.get("all", year, "posts_funded").copied().unwrap_or_else(|| panic!("posts_funded {year}"));
         assert_eq!((funded.mean, funded.sd), (n, 0.0), "{year}");
-        let lost = summary.get("west-midlands", year, "posts_lost").copied().unwrap_or_else(|| panic!("posts_lost {year}"));
+        let lost =
+            summary.get("west-midlands", year, "posts_lost").copied().unwrap_or_else(|| panic!("posts_lost {year}"));
         assert_eq!(lost.mean, 8.0 - n);
     }
 }
@@ -258,7 +274,9 @@ fn correlated(rho: &str) -> String {
 fn correlation_widens_the_spread_of_total_demand() {
     let (d, sigma2): (f64, f64) = (12000.0, 0.04);
     let expected_sd = |rho: f64| {
-        (2.0 * d * (sigma2 / 2.0).exp() + d * d * sigma2.exp() * (2.0 * (sigma2.exp() - 1.0) + 2.0 * ((rho * sigma2).exp() - 1.0))).sqrt()
+        (2.0 * d * (sigma2 / 2.0).exp()
+            + d * d * sigma2.exp() * (2.0 * (sigma2.exp() - 1.0) + 2.0 * ((rho * sigma2).exp() - 1.0)))
+            .sqrt()
     };
     for rho in [0.0, 0.9, 1.0, -0.5] {
         let summary = summarise(&correlated(&rho.to_string()), 8000, 21);

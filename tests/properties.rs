@@ -88,7 +88,10 @@ fn toml(g: &Gen) -> String {
         );
     }
     if let Some((start, share)) = g.exit {
-        t += &format!("[[shocks]]\nid = \"exit\"\nkind = \"legal_aid_exit\"\nstart = \"{}\"\nshare = {share}\n", month(start));
+        t += &format!(
+            "[[shocks]]\nid = \"exit\"\nkind = \"legal_aid_exit\"\nstart = \"{}\"\nshare = {share}\n",
+            month(start)
+        );
     }
     if let Some((start, cases, half)) = g.shock {
         t += &format!("[[shocks]]\nid = \"surge\"\nkind = \"demand\"\nstart = \"{}\"\ncases = {cases}\n", month(start));

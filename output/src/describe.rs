@@ -10,9 +10,17 @@ pub fn describe(s: &Scenario) -> String {
     let mut out = String::new();
     let end = fundscape_sim::scenario::YearMonth(s.start.0 + 12 * s.years as i32 - 1);
     let _ = writeln!(out, "scenario  {}", s.name);
-    let _ = writeln!(out, "horizon   {} to {} ({} years); {} runs by default, seed {}", s.start, end, s.years, s.runs, s.seed);
+    let _ = writeln!(
+        out,
+        "horizon   {} to {} ({} years); {} runs by default, seed {}",
+        s.start, end, s.years, s.runs, s.seed
+    );
     let _ = writeln!(out, "hash      {}", s.hash);
-    let _ = writeln!(out, "posts     cost {}, {} cases/yr, turnover {}, vacancies {} months", s.posts.annual_cost, s.posts.cases_per_year, s.posts.turnover, s.posts.vacancy_months);
+    let _ = writeln!(
+        out,
+        "posts     cost {}, {} cases/yr, turnover {}, vacancies {} months",
+        s.posts.annual_cost, s.posts.cases_per_year, s.posts.turnover, s.posts.vacancy_months
+    );
     if s.successors.is_empty() {
         let _ = writeln!(out, "after a grant: no successors; every post is lost when its term ends");
     } else {
@@ -23,15 +31,25 @@ pub fn describe(s: &Scenario) -> String {
             .collect();
         let _ = writeln!(out, "after a grant, tried in order: {}", list.join("; "));
     }
-    let _ = writeln!(out, "\n{} regions{}:", s.regions.len(), if s.correlation_factor.is_some() { ", correlated demand" } else { ", independent demand" });
+    let _ = writeln!(
+        out,
+        "\n{} regions{}:",
+        s.regions.len(),
+        if s.correlation_factor.is_some() { ", correlated demand" } else { ", independent demand" }
+    );
     let _ = writeln!(out, "  {:<18} {:>26} {:>10} {:>6} {:>6}", "id", "demand/yr", "providers", "posts", "infl.");
     for (i, r) in s.regions.iter().enumerate() {
-        let (advice, infl) = s
-            .grants
-            .iter()
-            .filter(|g| g.region == i)
-            .fold((0, 0), |(a, b), g| (a + g.posts, b + g.influencing_posts));
-        let _ = writeln!(out, "  {:<18} {:>26} {:>10} {:>6} {:>6}", r.id, r.demand.to_string(), r.legal_aid.providers, advice, infl);
+        let (advice, infl) =
+            s.grants.iter().filter(|g| g.region == i).fold((0, 0), |(a, b), g| (a + g.posts, b + g.influencing_posts));
+        let _ = writeln!(
+            out,
+            "  {:<18} {:>26} {:>10} {:>6} {:>6}",
+            r.id,
+            r.demand.to_string(),
+            r.legal_aid.providers,
+            advice,
+            infl
+        );
     }
     let advice: u32 = s.grants.iter().map(|g| g.posts).sum();
     let infl: u32 = s.grants.iter().map(|g| g.influencing_posts).sum();
@@ -41,7 +59,14 @@ pub fn describe(s: &Scenario) -> String {
             funders.push(&g.funder);
         }
     }
-    let _ = writeln!(out, "\n{} grants: {} advice and {} influencing posts; funders: {}", s.grants.len(), advice, infl, funders.join(", "));
+    let _ = writeln!(
+        out,
+        "\n{} grants: {} advice and {} influencing posts; funders: {}",
+        s.grants.len(),
+        advice,
+        infl,
+        funders.join(", ")
+    );
     if !s.shocks.is_empty() {
         let _ = writeln!(out, "{} shocks:", s.shocks.len());
         for sh in &s.shocks {
@@ -51,7 +76,9 @@ pub fn describe(s: &Scenario) -> String {
             };
             let what = match &sh.kind {
                 ShockKind::Demand { cases, .. } => format!("demand, {cases} extra cases in its first year"),
-                ShockKind::LegalAidExit { share, regions } => format!("legal-aid exit of share {share} in {} regions", regions.len()),
+                ShockKind::LegalAidExit { share, regions } => {
+                    format!("legal-aid exit of share {share} in {} regions", regions.len())
+                }
             };
             let _ = writeln!(out, "  {:<28} {when}: {what}", sh.id);
         }

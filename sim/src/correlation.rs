@@ -23,12 +23,13 @@ const TOLERANCE: f64 = 1e-9;
 pub fn check_psd(m: &[f64], n: usize) -> Result<(), NotPsd> {
     let matrix = DMatrix::from_row_slice(n, n, m);
     let eigen = SymmetricEigen::new(matrix);
-    let (k, min) = eigen
-        .eigenvalues
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f64::INFINITY), |best, (i, v)| if v < best.1 { (i, v) } else { best });
+    let (k, min) =
+        eigen
+            .eigenvalues
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f64::INFINITY), |best, (i, v)| if v < best.1 { (i, v) } else { best });
     if min >= -TOLERANCE {
         return Ok(());
     }
@@ -102,7 +103,7 @@ mod tests {
     #[test]
     fn inconsistent_pairs_are_rejected_naming_the_regions() {
         // a and b move together, b and c together, but a and c opposite.
-        let m = [1.0, 0.9, -0.9, 0.9, 1.0, 0.9, -0.9, 0.9, 1.0, ];
+        let m = [1.0, 0.9, -0.9, 0.9, 1.0, 0.9, -0.9, 0.9, 1.0];
         let err = check_psd(&m, 3).unwrap_err();
         assert!(err.min_eigenvalue < -0.5);
         assert_eq!(err.regions, vec![0, 1, 2]);

@@ -122,11 +122,8 @@ pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sy
 
 fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConfig, threads: usize) -> Summary {
     let sources = scenario.spend_sources();
-    let metric_names: Vec<String> = METRICS
-        .iter()
-        .map(|m| m.to_string())
-        .chain(sources.iter().map(|s| format!("spend:{s}")))
-        .collect();
+    let metric_names: Vec<String> =
+        METRICS.iter().map(|m| m.to_string()).chain(sources.iter().map(|s| format!("spend:{s}"))).collect();
     let n_regions = scenario.regions.len();
     let region_order: Vec<(usize, String)> = std::iter::once((n_regions, "all".to_string()))
         .chain(scenario.regions.iter().enumerate().map(|(i, r)| (i, r.id.clone())))

@@ -16,6 +16,9 @@
 //! The model is specified in `model.md` (the project's copy is
 //! `docs/model.md`); section numbers in comments refer to it.
 
+// Checks are written `!(x > 0.0)` on purpose, so that NaN fails them.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 pub mod correlation;
 pub mod driver;
 mod load;

@@ -267,8 +267,13 @@ pub struct MonthRow {
 enum Staff {
     /// Not yet created (its grant starts later).
     Pending,
-    Filled { hired: i32, leaves_at: i32 },
-    Vacant { fills_at: i32 },
+    Filled {
+        hired: i32,
+        leaves_at: i32,
+    },
+    Vacant {
+        fills_at: i32,
+    },
     Lost,
 }
 
@@ -311,7 +316,12 @@ impl Plan {
             .enumerate()
             .map(|(i, succ)| {
                 let path = format!("sustainability.successors[{i}].{}.probability", succ.source.as_str());
-                (succ.source, source_idx(succ.source.as_str()), Param::new(&succ.probability, &path), succ.term_months as i32)
+                (
+                    succ.source,
+                    source_idx(succ.source.as_str()),
+                    Param::new(&succ.probability, &path),
+                    succ.term_months as i32,
+                )
             })
             .collect();
         let regions = s
@@ -364,8 +374,12 @@ impl Plan {
             .map(|sh| {
                 let dated = matches!(sh.timing, ShockTiming::Dated(_));
                 let (cases, share) = match &sh.kind {
-                    ShockKind::Demand { cases, .. } => (dated.then(|| Param::new(cases, &format!("shocks.{}.cases", sh.id))), None),
-                    ShockKind::LegalAidExit { share, .. } => (None, dated.then(|| Param::new(share, &format!("shocks.{}.share", sh.id)))),
+                    ShockKind::Demand { cases, .. } => {
+                        (dated.then(|| Param::new(cases, &format!("shocks.{}.cases", sh.id))), None)
+                    }
+                    ShockKind::LegalAidExit { share, .. } => {
+                        (None, dated.then(|| Param::new(share, &format!("shocks.{}.share", sh.id))))
+                    }
                 };
                 ShockPlan {
                     stream: StreamId::of(&sh.id),
@@ -468,8 +482,10 @@ impl Plan {
         let demand: Vec<f64> = self.regions.iter().map(|r| r.demand.draw(&streams)).collect();
         let abandon: Vec<f64> = self.regions.iter().map(|r| r.abandon.draw(&streams)).collect();
         let other_capacity: Vec<f64> = self.regions.iter().map(|r| r.other_capacity.draw(&streams) / 12.0).collect();
-        let cases_per_provider: Vec<f64> = self.regions.iter().map(|r| r.cases_per_provider.draw(&streams) / 12.0).collect();
-        let exit_monthly: Vec<f64> = self.regions.iter().map(|r| monthly_probability(r.exit_rate.draw(&streams))).collect();
+        let cases_per_provider: Vec<f64> =
+            self.regions.iter().map(|r| r.cases_per_provider.draw(&streams) / 12.0).collect();
+        let exit_monthly: Vec<f64> =
+            self.regions.iter().map(|r| monthly_probability(r.exit_rate.draw(&streams))).collect();
         let entry_monthly: Vec<f64> = self.regions.iter().map(|r| r.entry_rate.draw(&streams) / 12.0).collect();
         let entry_p0: Vec<f64> = entry_monthly.iter().map(|m| (-m).exp()).collect();
         let la_budget: Vec<f64> = self.regions.iter().map(|r| r.la_budget.draw(&streams)).collect();
@@ -479,7 +495,8 @@ impl Plan {
         {
             let growth: Vec<f64> = self.regions.iter().map(|r| r.growth.draw(&streams)).collect();
             let sigma: Vec<f64> = self.regions.iter().map(|r| r.volatility.draw(&streams)).collect();
-            let mut noise: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)).collect();
+            let mut noise: Vec<StreamRng> =
+                self.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)).collect();
             let mut e = vec![0.0f64; nr];
             for y in 1..self.years {
                 for (r, rng) in noise.iter_mut().enumerate() {
@@ -494,9 +511,8 @@ impl Plan {
                 }
             }
         }
-        let base_mean: Vec<f64> = (0..nr * self.years)
-            .map(|i| demand[i / self.years] / 12.0 * log_g[i].exp())
-            .collect();
+        let base_mean: Vec<f64> =
+            (0..nr * self.years).map(|i| demand[i / self.years] / 12.0 * log_g[i].exp()).collect();
 
         // Shocks: extra demand by region-month, exit events by month.
         let mut extra = vec![0.0f64; nr * months];
@@ -561,7 +577,10 @@ impl Plan {
                 annual_cost: g.annual_cost.as_ref().map_or(shared.annual_cost, |p| p.draw(&streams)),
                 cases_per_year: g.cases_per_year.as_ref().map_or(shared.cases_per_year, |p| p.draw(&streams)),
                 ramp_start: g.ramp_start.as_ref().map_or(shared.ramp_start, |p| p.draw(&streams)),
-                turnover_monthly: g.turnover.as_ref().map_or(shared.turnover_monthly, |p| monthly_probability(p.draw(&streams))),
+                turnover_monthly: g
+                    .turnover
+                    .as_ref()
+                    .map_or(shared.turnover_monthly, |p| monthly_probability(p.draw(&streams))),
             })
             .collect();
         let mut posts: Vec<Post> = Vec::new();
@@ -591,7 +610,11 @@ impl Plan {
                     cost: d.annual_cost,
                     cases_month: if advice { d.cases_per_year / 12.0 } else { 0.0 },
                     ramp_start: d.ramp_start,
-                    ramp_step: if g.ramp_months == 0 { f64::INFINITY } else { (1.0 - d.ramp_start) / f64::from(g.ramp_months) },
+                    ramp_step: if g.ramp_months == 0 {
+                        f64::INFINITY
+                    } else {
+                        (1.0 - d.ramp_start) / f64::from(g.ramp_months)
+                    },
                     turnover: d.turnover_monthly,
                     staff_rng,
                     succession_rng: streams.stream(Kind::Succession, id),
@@ -602,8 +625,10 @@ impl Plan {
 
         let mut providers: Vec<u64> = self.regions.iter().map(|r| r.providers).collect();
         let mut backlog: Vec<f64> = self.regions.iter().map(|r| r.backlog).collect();
-        let mut arrivals_rng: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::Arrivals, r.stream)).collect();
-        let mut legal_aid_rng: Vec<StreamRng> = self.regions.iter().map(|r| streams.stream(Kind::LegalAid, r.stream)).collect();
+        let mut arrivals_rng: Vec<StreamRng> =
+            self.regions.iter().map(|r| streams.stream(Kind::Arrivals, r.stream)).collect();
+        let mut legal_aid_rng: Vec<StreamRng> =
+            self.regions.iter().map(|r| streams.stream(Kind::LegalAid, r.stream)).collect();
         let mut la_committed = vec![0.0f64; nr]; // start-year annual costs of LA-funded posts
         let mut lost = vec![0u32; nr];
         let mut post_capacity = vec![0.0f64; nr];
@@ -730,7 +755,8 @@ impl Plan {
             }
             // (6) cases: capacity, service, abandonment.
             for r in 0..nr {
-                let new_cases = poisson(&mut arrivals_rng[r], base_mean[r * self.years + y] + extra[r * months + m]) as f64;
+                let new_cases =
+                    poisson(&mut arrivals_rng[r], base_mean[r * self.years + y] + extra[r * months + m]) as f64;
                 let capacity = other_capacity[r] + providers[r] as f64 * cases_per_provider[r] + post_capacity[r];
                 let start_backlog = backlog[r];
                 let queue = start_backlog + new_cases;
@@ -825,7 +851,14 @@ fn count_posts(posts: &[Post], region: usize) -> (u32, u32) {
 
 /// Adds a demand shock of `cases` in its first 12 months from `start`
 /// (model.md §4): `a·2^(−k/h)` in month k, or `cases/12` a month when level.
-fn add_shock(extra: &mut [f64], months: usize, start: i32, cases: f64, half_life: Option<u32>, weights: &[(usize, f64)]) {
+fn add_shock(
+    extra: &mut [f64],
+    months: usize,
+    start: i32,
+    cases: f64,
+    half_life: Option<u32>,
+    weights: &[(usize, f64)],
+) {
     let first = start.max(0);
     if first as usize >= months {
         return;

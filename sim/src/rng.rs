@@ -91,7 +91,8 @@ mod tests {
 
     #[test]
     fn streams_differ_by_every_part_of_the_key_and_repeat_exactly() {
-        let draw = |seed, run, kind, id: &str| RunStreams::new(seed, run).stream(kind, StreamId::of(id)).random::<u64>();
+        let draw =
+            |seed, run, kind, id: &str| RunStreams::new(seed, run).stream(kind, StreamId::of(id)).random::<u64>();
         let base = draw(1, 0, Kind::Arrivals, "london");
         assert_eq!(base, draw(1, 0, Kind::Arrivals, "london"));
         assert_ne!(base, draw(2, 0, Kind::Arrivals, "london"));

@@ -157,11 +157,7 @@ pub enum ShockTiming {
 #[derive(Debug, Clone)]
 pub enum ShockKind {
     /// Extra demand: `cases` in its first 12 months, split over regions.
-    Demand {
-        cases: Value,
-        half_life_months: Option<u32>,
-        split: DemandSplit,
-    },
+    Demand { cases: Value, half_life_months: Option<u32>, split: DemandSplit },
     /// A share of legal-aid providers leaves at once in each region hit.
     LegalAidExit { share: Value, regions: Vec<usize> },
 }

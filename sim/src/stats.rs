@@ -95,7 +95,14 @@ pub struct Sketch {
 
 impl Default for Sketch {
     fn default() -> Self {
-        Self { positive: Store::default(), negative: Store::default(), zeros: 0, count: 0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+        Self {
+            positive: Store::default(),
+            negative: Store::default(),
+            zeros: 0,
+            count: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
     }
 }
 

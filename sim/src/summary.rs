@@ -42,9 +42,6 @@ pub struct Summary {
 impl Summary {
     /// The row for a (region, year, metric), if reported.
     pub fn get(&self, region: &str, year: i32, metric: &str) -> Option<&Stat> {
-        self.rows
-            .iter()
-            .find(|r| r.region == region && r.year == year && r.metric == metric)
-            .map(|r| &r.stat)
+        self.rows.iter().find(|r| r.region == region && r.year == year && r.metric == metric).map(|r| &r.stat)
     }
 }

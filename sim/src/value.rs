@@ -107,7 +107,11 @@ impl Value {
         let shape = if min == max {
             Shape::Fixed(min)
         } else {
-            Shape::Triangular(Triangular::new(min, max, mode).map_err(|_| ValueError::ModeOutside { min, mode, max })?)
+            Shape::Triangular(Triangular::new(min, max, mode).map_err(|_| ValueError::ModeOutside {
+                min,
+                mode,
+                max,
+            })?)
         };
         Ok(Self::with_shape(shape, format!("triangular({min}, {mode}, {max})"), (min, max), None, None))
     }
@@ -156,7 +160,9 @@ impl Value {
         let shape = if sigma == 0.0 {
             Shape::Fixed(median)
         } else {
-            Shape::LogNormal(LogNormal::new(median.ln(), sigma).map_err(|_| ValueError::Negative { key: "sigma", value: sigma })?)
+            Shape::LogNormal(
+                LogNormal::new(median.ln(), sigma).map_err(|_| ValueError::Negative { key: "sigma", value: sigma })?,
+            )
         };
         Self::bounded(shape, format!("lognormal({median}, {sigma})"), (0.0, f64::INFINITY), min, max)
     }
@@ -168,7 +174,8 @@ impl Value {
     pub fn beta(alpha: f64, beta: f64, min: Option<f64>, max: Option<f64>) -> Result<Self, ValueError> {
         positive("alpha", alpha)?;
         positive("beta", beta)?;
-        let shape = Shape::Beta(Beta::new(alpha, beta).map_err(|_| ValueError::NotPositive { key: "alpha", value: alpha })?);
+        let shape =
+            Shape::Beta(Beta::new(alpha, beta).map_err(|_| ValueError::NotPositive { key: "alpha", value: alpha })?);
         Self::bounded(shape, format!("beta({alpha}, {beta})"), (0.0, 1.0), min, max)
     }
 

@@ -88,7 +88,11 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
         Toml::Table(t) => {
             let dist = match t.get("dist") {
                 Some(Toml::String(s)) => s.as_str(),
-                Some(other) => return Err(path.k("dist").err(format!("expected the name of a distribution in quotes, found {}", type_name(other)))),
+                Some(other) => {
+                    return Err(path
+                        .k("dist")
+                        .err(format!("expected the name of a distribution in quotes, found {}", type_name(other))))
+                }
                 None => {
                     return Err(path.err(
                         "a distribution table needs `dist`, e.g. { dist = \"pert\", min = 1, mode = 2, max = 3 }",
@@ -114,7 +118,9 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
             }
             let get = |key: &str| -> Result<Option<f64>> { t.get(key).map(|x| number(&path.k(key), x)).transpose() };
             let need = |key: &str| -> Result<f64> {
-                get(key)?.ok_or_else(|| path.err(format!("a {dist} distribution needs `{key}` (it takes {})", allowed.join(", "))))
+                get(key)?.ok_or_else(|| {
+                    path.err(format!("a {dist} distribution needs `{key}` (it takes {})", allowed.join(", ")))
+                })
             };
             let built: std::result::Result<Value, ValueError> = match dist {
                 "uniform" => Value::uniform(need("min")?, need("max")?),
@@ -127,12 +133,10 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
             };
             built.map_err(|e| path.err(e.to_string()))?
         }
-        other => {
-            return Err(path.err(format!(
-                "expected a number or a distribution such as {{ dist = \"pert\", min = 1, mode = 2, max = 3 }}, found {}",
-                type_name(other)
-            )))
-        }
+        other => return Err(path.err(format!(
+            "expected a number or a distribution such as {{ dist = \"pert\", min = 1, mode = 2, max = 3 }}, found {}",
+            type_name(other)
+        ))),
     };
     let (lo, hi) = parsed.support();
     match domain {
@@ -180,11 +184,13 @@ fn months(path: &P, n: i64, min: u32) -> Result<u32> {
 }
 
 fn date(path: &P, text: &str) -> Result<YearMonth> {
-    YearMonth::parse(text).ok_or_else(|| path.err(format!("`{text}` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"")))
+    YearMonth::parse(text)
+        .ok_or_else(|| path.err(format!("`{text}` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"")))
 }
 
 fn check_id(path: &P, id: &str, seen: &[String], what: &str) -> Result<()> {
-    let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    let ok =
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if !ok {
         return Err(path.err(format!(
             "`{id}` is not a valid {what} id; use lower-case letters, digits, `-` and `_`, e.g. \"north-west\""
@@ -211,7 +217,11 @@ fn region_ref(path: &P, id: &str, regions: &[Region]) -> Result<usize> {
 pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Scenario> {
     let mut warnings = Vec::new();
     let meta = root("scenario");
-    let start_text = raw.scenario.start.as_deref().ok_or_else(|| meta.err("missing key `start`; add the first month, e.g. start = \"2025-04\""))?;
+    let start_text = raw
+        .scenario
+        .start
+        .as_deref()
+        .ok_or_else(|| meta.err("missing key `start`; add the first month, e.g. start = \"2025-04\""))?;
     let start = date(&meta.k("start"), start_text)?;
     let years = raw.scenario.years.unwrap_or(10);
     if !(1..=100).contains(&years) {
@@ -241,11 +251,21 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         let p = root("posts");
         PostParams {
             annual_cost: opt_value(&p.k("annual_cost"), posts_raw.annual_cost.as_ref(), Domain::NonNegative, 45_000.0)?,
-            cases_per_year: opt_value(&p.k("cases_per_year"), posts_raw.cases_per_year.as_ref(), Domain::NonNegative, 120.0)?,
+            cases_per_year: opt_value(
+                &p.k("cases_per_year"),
+                posts_raw.cases_per_year.as_ref(),
+                Domain::NonNegative,
+                120.0,
+            )?,
             ramp_months: months(&p.k("ramp_months"), posts_raw.ramp_months.unwrap_or(12), 0)?,
             ramp_start: opt_value(&p.k("ramp_start"), posts_raw.ramp_start.as_ref(), Domain::Probability, 0.5)?,
             turnover: opt_value(&p.k("turnover"), posts_raw.turnover.as_ref(), Domain::Probability, 0.2)?,
-            vacancy_months: opt_value(&p.k("vacancy_months"), posts_raw.vacancy_months.as_ref(), Domain::NonNegative, 4.0)?,
+            vacancy_months: opt_value(
+                &p.k("vacancy_months"),
+                posts_raw.vacancy_months.as_ref(),
+                Domain::NonNegative,
+                4.0,
+            )?,
         }
     };
 
@@ -283,11 +303,25 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         let la = r.legal_aid.as_ref();
         let lap = p.k("legal_aid");
         let legal_aid = LegalAid {
-            providers: u32::try_from(count(&lap.k("providers"), la.and_then(|l| l.providers).unwrap_or(0), "`providers`")?)
-                .map_err(|_| lap.k("providers").err("too many providers"))?,
-            cases_per_provider: opt_value(&lap.k("cases_per_provider"), la.and_then(|l| l.cases_per_provider.as_ref()), Domain::NonNegative, 0.0)?,
+            providers: u32::try_from(count(
+                &lap.k("providers"),
+                la.and_then(|l| l.providers).unwrap_or(0),
+                "`providers`",
+            )?)
+            .map_err(|_| lap.k("providers").err("too many providers"))?,
+            cases_per_provider: opt_value(
+                &lap.k("cases_per_provider"),
+                la.and_then(|l| l.cases_per_provider.as_ref()),
+                Domain::NonNegative,
+                0.0,
+            )?,
             exit_rate: opt_value(&lap.k("exit_rate"), la.and_then(|l| l.exit_rate.as_ref()), Domain::Probability, 0.0)?,
-            entry_rate: opt_value(&lap.k("entry_rate"), la.and_then(|l| l.entry_rate.as_ref()), Domain::NonNegative, 0.0)?,
+            entry_rate: opt_value(
+                &lap.k("entry_rate"),
+                la.and_then(|l| l.entry_rate.as_ref()),
+                Domain::NonNegative,
+                0.0,
+            )?,
         };
         let lo = r.local_authority.as_ref();
         let lop = p.k("local_authority");
@@ -301,7 +335,12 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             name: r.name.clone().unwrap_or_else(|| r.id.clone()),
             demand: value(&p.k("demand"), &r.demand, Domain::NonNegative)?,
             demand_growth: opt_value(&p.k("demand_growth"), r.demand_growth.as_ref(), Domain::Any, 0.0)?,
-            demand_volatility: opt_value(&p.k("demand_volatility"), r.demand_volatility.as_ref(), Domain::NonNegative, 0.0)?,
+            demand_volatility: opt_value(
+                &p.k("demand_volatility"),
+                r.demand_volatility.as_ref(),
+                Domain::NonNegative,
+                0.0,
+            )?,
             backlog,
             abandon_rate: value(&p.k("abandon_rate"), &r.abandon_rate, Domain::Probability)?,
             other_capacity: opt_value(&p.k("other_capacity"), r.other_capacity.as_ref(), Domain::NonNegative, 0.0)?,
@@ -402,18 +441,29 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         shock_ids.push(s.id.clone());
         let timing = match (&s.start, &s.rate_per_year) {
             (Some(d), None) => ShockTiming::Dated(date(&p.k("start"), d)?.months_since(start)),
-            (None, Some(r)) => ShockTiming::Random { rate_per_year: value(&p.k("rate_per_year"), r, Domain::NonNegative)? },
-            (Some(_), Some(_)) => {
-                return Err(p.k("rate_per_year").err("a shock has either `start` (a dated shock) or `rate_per_year` (random arrivals), not both"))
+            (None, Some(r)) => {
+                ShockTiming::Random { rate_per_year: value(&p.k("rate_per_year"), r, Domain::NonNegative)? }
             }
-            (None, None) => return Err(p.err("a shock needs `start` (a dated shock) or `rate_per_year` (random arrivals)")),
+            (Some(_), Some(_)) => {
+                return Err(p
+                    .k("rate_per_year")
+                    .err("a shock has either `start` (a dated shock) or `rate_per_year` (random arrivals), not both"))
+            }
+            (None, None) => {
+                return Err(p.err("a shock needs `start` (a dated shock) or `rate_per_year` (random arrivals)"))
+            }
         };
         let kind = match s.kind.as_str() {
             "demand" => {
                 if s.share.is_some() {
-                    return Err(p.k("share").err("`share` belongs to legal_aid_exit shocks; a demand shock takes `cases`"));
+                    return Err(p
+                        .k("share")
+                        .err("`share` belongs to legal_aid_exit shocks; a demand shock takes `cases`"));
                 }
-                let cases = s.cases.as_ref().ok_or_else(|| p.err("a demand shock needs `cases` (extra cases in its first 12 months)"))?;
+                let cases = s
+                    .cases
+                    .as_ref()
+                    .ok_or_else(|| p.err("a demand shock needs `cases` (extra cases in its first 12 months)"))?;
                 let half_life_months = match s.half_life_months {
                     None => None,
                     Some(h) => Some(months(&p.k("half_life_months"), h, 1).map_err(|_| {
@@ -455,7 +505,10 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
                         "a legal_aid_exit shock takes `share` (the share of providers that leave), not cases or a half-life",
                     ));
                 }
-                let share = s.share.as_ref().ok_or_else(|| p.err("a legal_aid_exit shock needs `share`, the share of providers that leave"))?;
+                let share = s
+                    .share
+                    .as_ref()
+                    .ok_or_else(|| p.err("a legal_aid_exit shock needs `share`, the share of providers that leave"))?;
                 let hit = match &s.regions {
                     None => (0..regions.len()).collect(),
                     Some(Toml::String(a)) if a == "all" => (0..regions.len()).collect(),
@@ -536,7 +589,10 @@ fn correlation(c: &RawCorrelation, regions: &[Region]) -> Result<Vec<f64>> {
             return Err(pp.k("rho").err(format!("is {}, but a correlation must lie in [-1, 1]", pair.rho)));
         }
         if let Some(prev) = pair_of[a * n + b] {
-            return Err(pp.err(format!("the pair {}–{} is already given in correlation.pairs[{prev}]; keep one", pair.a, pair.b)));
+            return Err(pp.err(format!(
+                "the pair {}–{} is already given in correlation.pairs[{prev}]; keep one",
+                pair.a, pair.b
+            )));
         }
         pair_of[a * n + b] = Some(k);
         pair_of[b * n + a] = Some(k);

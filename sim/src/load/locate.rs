@@ -97,11 +97,9 @@ fn from_table(table: &dyn TableLike, text: &str) -> Node {
 fn from_item(item: &Item, text: &str) -> Node {
     match item {
         Item::Table(t) => from_table(t, text),
-        Item::ArrayOfTables(a) => Node::Array(
-            a.iter()
-                .map(|t| (t.span().map(|s| line_at(text, s.start)), from_table(t, text)))
-                .collect(),
-        ),
+        Item::ArrayOfTables(a) => {
+            Node::Array(a.iter().map(|t| (t.span().map(|s| line_at(text, s.start)), from_table(t, text))).collect())
+        }
         Item::Value(v) => from_value(v, text),
         Item::None => Node::Leaf,
     }
@@ -120,7 +118,12 @@ fn from_value(value: &EditValue, text: &str) -> Node {
 /// Finds a merged-table path in one file of the overlay chain. Array indices
 /// in `path` refer to the merged table; elements are matched to the file's by
 /// their `id`. Returns how many segments matched and the line of the deepest.
-pub fn find_in_file(spans: &SpanTree, file: &toml::Table, merged: &toml::Table, path: &[Seg]) -> Option<(usize, usize)> {
+pub fn find_in_file(
+    spans: &SpanTree,
+    file: &toml::Table,
+    merged: &toml::Table,
+    path: &[Seg],
+) -> Option<(usize, usize)> {
     let mut local: Vec<Seg> = Vec::new();
     let mut in_file: Option<&toml::Value> = None;
     let mut in_merged: Option<&toml::Value> = None;

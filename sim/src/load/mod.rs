@@ -80,8 +80,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadScenarioError> 
 fn finish(path: &Path, files: Vec<SourceFile>) -> Result<Scenario, LoadScenarioError> {
     let merged = merge_chain(&files)?;
     let locate = |e: FieldError| locate_error(&files, &merged, e);
-    let raw: raw::RawScenario = serde_path_to_error::deserialize(toml::Value::Table(merged.clone()))
-        .map_err(|e| locate(serde_error(e)))?;
+    let raw: raw::RawScenario =
+        serde_path_to_error::deserialize(toml::Value::Table(merged.clone())).map_err(|e| locate(serde_error(e)))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let hash = hash_hex(&toml::to_string(&merged).unwrap_or_default());
     convert::scenario(raw, &stem, hash).map_err(locate)
@@ -264,9 +264,7 @@ fn merge_element(items: &mut Vec<toml::Value>, element: toml::Value, path: &mut 
             return Err(FieldError::new(path, "`remove` must be true or false"));
         }
     };
-    let pos = items
-        .iter()
-        .position(|e| matches!(e, toml::Value::Table(t) if t.get("id") == id.as_ref()));
+    let pos = items.iter().position(|e| matches!(e, toml::Value::Table(t) if t.get("id") == id.as_ref()));
     match (pos, remove) {
         (Some(p), true) => {
             items.remove(p);
@@ -274,10 +272,8 @@ fn merge_element(items: &mut Vec<toml::Value>, element: toml::Value, path: &mut 
         (None, true) => {
             path.push(Seg::Key("id".into()));
             let shown = id.as_ref().map(shown).unwrap_or_default();
-            let known: Vec<String> = items
-                .iter()
-                .filter_map(|e| e.get("id").and_then(|v| v.as_str()).map(str::to_owned))
-                .collect();
+            let known: Vec<String> =
+                items.iter().filter_map(|e| e.get("id").and_then(|v| v.as_str()).map(str::to_owned)).collect();
             let hint = crate::suggest::did_you_mean(shown.trim_matches('`'), &known);
             return Err(FieldError::new(
                 path,
@@ -340,12 +336,8 @@ fn serde_error(e: serde_path_to_error::Error<toml::de::Error>) -> FieldError {
         if path.last() != Some(&Seg::Key(field.to_string())) {
             path.push(Seg::Key(field.to_string()));
         }
-        let expected: Vec<String> = tail
-            .split('`')
-            .enumerate()
-            .filter(|(i, _)| i % 2 == 1)
-            .map(|(_, s)| s.to_string())
-            .collect();
+        let expected: Vec<String> =
+            tail.split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, s)| s.to_string()).collect();
         let hint = crate::suggest::did_you_mean(field, &expected);
         if hint.is_empty() {
             format!("unknown key `{field}`; the keys allowed here are {}", expected.join(", "))
@@ -356,7 +348,7 @@ fn serde_error(e: serde_path_to_error::Error<toml::de::Error>) -> FieldError {
         let field = rest.split('`').next().unwrap_or(rest);
         format!("missing key `{field}`; add it")
     } else if raw.starts_with("invalid type") {
-        format!("{}", raw.replace("expected i64", "expected a whole number").replace("expected f64", "expected a number"))
+        raw.replace("expected i64", "expected a whole number").replace("expected f64", "expected a number")
     } else {
         raw
     };

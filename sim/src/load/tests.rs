@@ -35,8 +35,17 @@ posts = 1
 "#;
 
 fn with_base(overlay: &str) -> Result<Scenario, LoadScenarioError> {
-    let dir = std::env::temp_dir().join(format!("fundscape-load-{}-{}", std::process::id(), crate::rng::fnv1a(overlay.as_bytes())));
-    std::fs::create_dir_all(&dir).map_err(|e| LoadScenarioError { file: dir.clone(), line: None, key: String::new(), message: e.to_string() })?;
+    let dir = std::env::temp_dir().join(format!(
+        "fundscape-load-{}-{}",
+        std::process::id(),
+        crate::rng::fnv1a(overlay.as_bytes())
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| LoadScenarioError {
+        file: dir.clone(),
+        line: None,
+        key: String::new(),
+        message: e.to_string(),
+    })?;
     let base = dir.join("base.toml");
     let _ = std::fs::write(&base, BASE);
     let result = load_str(&dir.join("overlay.toml"), &format!("[scenario]\nextends = \"base.toml\"\n{overlay}"));
@@ -75,7 +84,9 @@ fn overlays_merge_tables_and_elements_by_id() {
 
 #[test]
 fn a_plain_array_replaces_the_base_array() {
-    let s = with_base("[sustainability]\nsuccessors = [{ source = \"legal_aid\", probability = 0.2, term_months = 6 }]\n").unwrap();
+    let s =
+        with_base("[sustainability]\nsuccessors = [{ source = \"legal_aid\", probability = 0.2, term_months = 6 }]\n")
+            .unwrap();
     assert_eq!(s.successors.len(), 1);
     assert_eq!(s.successors[0].source, crate::scenario::SuccessorSource::LegalAid);
 }
@@ -111,12 +122,18 @@ fn grants_that_ended_before_the_start_are_dropped_with_a_warning() {
     .unwrap();
     assert!(s.grants.is_empty());
     assert_eq!(s.warnings.len(), 1);
-    assert!(s.warnings[0].starts_with("grant `old` ended in 2023-01, before the scenario starts (2025-04)"), "{}", s.warnings[0]);
+    assert!(
+        s.warnings[0].starts_with("grant `old` ended in 2023-01, before the scenario starts (2025-04)"),
+        "{}",
+        s.warnings[0]
+    );
 }
 
 #[test]
 fn a_distribution_outside_a_probability_is_rejected_but_an_unbounded_one_is_clamped() {
-    let text = |v: &str| format!("[scenario]\nstart = \"2025-04\"\n[[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = {v}\n");
+    let text = |v: &str| {
+        format!("[scenario]\nstart = \"2025-04\"\n[[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = {v}\n")
+    };
     let e = load_str(Path::new("p.toml"), &text("{ dist = \"uniform\", min = 0.5, max = 1.5 }")).unwrap_err();
     assert_eq!((e.line, e.key.as_str()), (Some(6), "regions[0].abandon_rate"));
     let s = load_str(Path::new("p.toml"), &text("{ dist = \"normal\", mean = 0.9, sd = 0.5 }")).unwrap();
