@@ -103,26 +103,37 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> Exit
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    print!("{}", headline(&summary, seconds, dir));
+    print!("{}", headline(&summary, scenario.start.month(), seconds, dir));
     ExitCode::SUCCESS
 }
 
+/// How a model year is named for people: `2025-26` for a year starting in
+/// April 2025, `2025` for one starting in January.
+fn year_name(start_month: u32, label: i32) -> String {
+    if start_month == 1 {
+        label.to_string()
+    } else {
+        format!("{label}-{:02}", (label + 1).rem_euclid(100))
+    }
+}
+
 /// A few plain-words figures for the terminal.
-fn headline(s: &Summary, seconds: f64, dir: &Path) -> String {
+fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path) -> String {
     let mut out =
         format!("{}: {} runs in {:.1} s (seed {}, {} threads)\n", s.scenario_name, s.runs, seconds, s.seed, s.threads);
-    let (first, last) = (s.years.first().copied(), s.years.last().copied());
-    if let (Some(first), Some(last)) = (first, last) {
-        let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
+    let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
+    if let (Some(&first), Some(&last)) = (s.years.first(), s.years.last()) {
         if let (Some(a), Some(b)) = (s.get("all", first, "posts_funded"), s.get("all", last, "posts_funded")) {
             out.push_str(&format!(
-                "  posts funded at the end of {first}: {}; at the end of {last}: {}\n",
+                "  posts funded at the end of {}: {}; at the end of {}: {}\n",
+                year_name(start_month, first),
                 range(a),
+                year_name(start_month, last),
                 range(b)
             ));
         }
         if let Some(x) = s.get("all", last, "abandoned") {
-            out.push_str(&format!("  unmet demand (cases abandoned) in {last}: {}\n", range(x)));
+            out.push_str(&format!("  unmet demand (cases abandoned) in {}: {}\n", year_name(start_month, last), range(x)));
         }
     }
     if let Some(k) = s.survival.iter().find(|r| r.months_after_first_end == 24).or(s.survival.first()) {
@@ -135,5 +146,6 @@ fn headline(s: &Summary, seconds: f64, dir: &Path) -> String {
         ));
     }
     out.push_str(&format!("  wrote {}/ (summary.csv, survival.csv, manifest.json)\n", dir.display()));
+    out.push_str("  (mean, with the 5–95% range across runs in brackets)\n");
     out
 }
