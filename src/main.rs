@@ -133,7 +133,11 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path) -> String {
             ));
         }
         if let Some(x) = s.get("all", last, "abandoned") {
-            out.push_str(&format!("  unmet demand (cases abandoned) in {}: {}\n", year_name(start_month, last), range(x)));
+            out.push_str(&format!(
+                "  unmet demand (cases abandoned) in {}: {}\n",
+                year_name(start_month, last),
+                range(x)
+            ));
         }
     }
     if let Some(k) = s.survival.iter().find(|r| r.months_after_first_end == 24).or(s.survival.first()) {

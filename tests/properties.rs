@@ -182,3 +182,46 @@ proptest! {
         prop_assert_eq!(fundscape_output::survival_csv(&a), fundscape_output::survival_csv(&b));
     }
 }
+
+/// No input makes the loader panic: random text, and tiny.toml with lines
+/// deleted, duplicated or replaced by random text, load or fail with an error.
+mod no_panic {
+    use super::*;
+    use std::path::Path;
+
+    fn tiny() -> Vec<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+        std::fs::read_to_string(path).unwrap_or_default().lines().map(str::to_owned).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_text_never_panics(text in "\\PC{0,400}") {
+            let _ = fundscape_sim::load_str(Path::new("random.toml"), &text);
+        }
+
+        #[test]
+        fn mutated_scenarios_never_panic(
+            edits in prop::collection::vec((0usize..80, 0u8..3, "[a-z_=\"{}\\[\\], .0-9-]{0,30}"), 1..6),
+        ) {
+            let mut lines = tiny();
+            for (at, op, text) in edits {
+                if lines.is_empty() { break; }
+                let i = at % lines.len();
+                match op {
+                    0 => { lines.remove(i); }
+                    1 => { let l = lines[i].clone(); lines.insert(i, l); }
+                    _ => lines[i] = text,
+                }
+            }
+            let text = lines.join("\n");
+            if let Ok(s) = fundscape_sim::load_str(Path::new("mutated.toml"), &text) {
+                // A scenario that loads must also run.
+                let summary = run(&s, &RunConfig { runs: 4, seed: 1, threads: 1 }, &|_| {});
+                prop_assert!(!summary.rows.is_empty());
+            }
+        }
+    }
+}

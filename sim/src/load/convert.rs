@@ -133,10 +133,12 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
             };
             built.map_err(|e| path.err(e.to_string()))?
         }
-        other => return Err(path.err(format!(
+        other => {
+            return Err(path.err(format!(
             "expected a number or a distribution such as {{ dist = \"pert\", min = 1, mode = 2, max = 3 }}, found {}",
             type_name(other)
-        ))),
+        )))
+        }
     };
     let (lo, hi) = parsed.support();
     match domain {
@@ -188,13 +190,21 @@ fn date(path: &P, text: &str) -> Result<YearMonth> {
         .ok_or_else(|| path.err(format!("`{text}` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"")))
 }
 
+/// Region ids are lower-case words (`north-west`); grant and shock ids may
+/// be any text without spaces (360Giving identifiers such as
+/// `360G-ABCT-1234` keep their case).
 fn check_id(path: &P, id: &str, seen: &[String], what: &str) -> Result<()> {
-    let ok =
-        !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    let ok = if what == "region" {
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+    } else {
+        !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control())
+    };
     if !ok {
-        return Err(path.err(format!(
-            "`{id}` is not a valid {what} id; use lower-case letters, digits, `-` and `_`, e.g. \"north-west\""
-        )));
+        return Err(path.err(if what == "region" {
+            format!("`{id}` is not a valid region id; use lower-case letters, digits, `-` and `_`, e.g. \"north-west\"")
+        } else {
+            format!("`{id}` is not a valid {what} id; use text without spaces, e.g. \"gmiau-2021\"")
+        }));
     }
     if seen.iter().any(|s| s == id) {
         return Err(path.err(format!("duplicate {what} id `{id}`; every {what} needs its own id")));
@@ -240,10 +250,14 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     let wage_growth = {
         let p = root("economy").k("wage_growth");
         let v = opt_value(&p, raw.economy.as_ref().and_then(|e| e.wage_growth.as_ref()), Domain::Any, 0.0)?;
-        if v.support().0 <= -1.0 {
-            return Err(p.err("must be greater than -1 (a growth of -1 would make posts free)"));
+        let lo = v.support().0;
+        if lo.is_finite() && lo <= -1.0 {
+            return Err(
+                p.err(format!("reaches {lo}, but wage growth must be greater than -1 (-1 would make posts free)"))
+            );
         }
-        v
+        // An unbounded distribution is clamped just above -1.
+        v.clamped_to(-0.99, f64::INFINITY)
     };
 
     let posts_raw = raw.posts.unwrap_or_default();

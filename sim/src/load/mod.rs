@@ -204,13 +204,9 @@ fn merge_chain(files: &[SourceFile]) -> Result<toml::Table, LoadScenarioError> {
     Ok(merged)
 }
 
-fn is_table_array_with_ids(v: &toml::Value) -> bool {
-    match v {
-        toml::Value::Array(a) => {
-            !a.is_empty() && a.iter().all(|e| matches!(e, toml::Value::Table(t) if t.contains_key("id")))
-        }
-        _ => false,
-    }
+/// An array of tables whose elements all carry `id` merges element by element.
+fn merges_by_id(items: &[toml::Value]) -> bool {
+    !items.is_empty() && items.iter().all(|e| matches!(e, toml::Value::Table(t) if t.contains_key("id")))
 }
 
 fn merge_table(base: &mut toml::Table, over: toml::Table, path: &mut Vec<Seg>) -> Result<(), FieldError> {
@@ -218,7 +214,7 @@ fn merge_table(base: &mut toml::Table, over: toml::Table, path: &mut Vec<Seg>) -
         path.push(Seg::Key(key.clone()));
         match (base.get_mut(&key), value) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_table(b, o, path)?,
-            (existing, toml::Value::Array(o)) if is_table_array_with_ids(&toml::Value::Array(o.clone())) => {
+            (existing, toml::Value::Array(o)) if merges_by_id(&o) => {
                 let mut items = match existing {
                     Some(toml::Value::Array(b)) => std::mem::take(b),
                     _ => Vec::new(),

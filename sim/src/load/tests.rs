@@ -139,3 +139,23 @@ fn a_distribution_outside_a_probability_is_rejected_but_an_unbounded_one_is_clam
     let s = load_str(Path::new("p.toml"), &text("{ dist = \"normal\", mean = 0.9, sd = 0.5 }")).unwrap();
     assert_eq!(s.regions[0].abandon_rate.support(), (0.0, 1.0));
 }
+
+#[test]
+fn unbounded_wage_growth_is_accepted_and_grant_ids_keep_their_case() {
+    let s = load_str(
+        Path::new("w.toml"),
+        "[scenario]\nstart = \"2025-04\"\n[economy]\nwage_growth = { dist = \"normal\", mean = 0.03, sd = 0.01 }\n\
+         [[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = 0.1\n\
+         [[grants]]\nid = \"360G-ABCT-1234\"\nfunder = \"AB Charitable Trust\"\nregion = \"wales\"\nstart = \"2025-01\"\nmonths = 12\n",
+    )
+    .unwrap();
+    assert_eq!(s.wage_growth.support().0, -0.99);
+    assert_eq!(s.grants[0].id, "360G-ABCT-1234");
+    let e = load_str(
+        Path::new("w.toml"),
+        "[scenario]\nstart = \"2025-04\"\n[economy]\nwage_growth = { dist = \"uniform\", min = -1.5, max = 0.1 }\n\
+         [[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = 0.1\n",
+    )
+    .unwrap_err();
+    assert_eq!((e.line, e.key.as_str()), (Some(4), "economy.wage_growth"));
+}
