@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario and write summary.csv, survival.csv and manifest.json.
+    /// Run a scenario and write summary.csv, survival.csv, posts_by_source.csv and manifest.json.
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -97,6 +97,7 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> Exit
     let files = [
         ("summary.csv", fundscape_output::summary_csv(&summary)),
         ("survival.csv", fundscape_output::survival_csv(&summary)),
+        ("posts_by_source.csv", fundscape_output::posts_by_source_csv(&summary)),
         ("manifest.json", fundscape_output::manifest_json(&manifest)),
     ];
     if let Err(e) = fundscape_output::write_results(dir, &files) {
@@ -149,7 +150,7 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path) -> String {
             100.0 * k.stat.p95
         ));
     }
-    out.push_str(&format!("  wrote {}/ (summary.csv, survival.csv, manifest.json)\n", dir.display()));
+    out.push_str(&format!("  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json)\n", dir.display()));
     out.push_str("  (mean, with the 5–95% range across runs in brackets)\n");
     out
 }

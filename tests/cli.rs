@@ -40,6 +40,10 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(summary.lines().next(), Some("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse"));
     assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    let by_source = std::fs::read_to_string(dir.join("posts_by_source.csv")).unwrap();
+    assert_eq!(by_source.lines().next(), Some("region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    // 3 regions × 3 years × 6 sources.
+    assert_eq!(by_source.lines().count(), 1 + 3 * 3 * 6);
     // 3 region rows (all, north-west, wales) × 3 years × (9 metrics + 6 spend sources).
     assert_eq!(summary.lines().count(), 1 + 3 * 3 * 15);
     for metric in ["spend:JTI", "spend:AB Charitable Trust", "spend:same_funder", "spend:local_authority", "posts_lost"]
@@ -67,7 +71,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
 fn outputs_at_a_fixed_seed_are_pinned() {
     let tmp = tempfile::tempdir().unwrap();
     run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--out", "pinned", "--threads", "1"], tmp.path());
-    for file in ["summary.csv", "survival.csv"] {
+    for file in ["summary.csv", "survival.csv", "posts_by_source.csv"] {
         let got = std::fs::read_to_string(tmp.path().join("pinned").join(file)).unwrap();
         let pinned = data(&format!("tiny-pinned-{file}"));
         if std::env::var_os("FUNDSCAPE_UPDATE_PINNED").is_some() {

@@ -126,7 +126,8 @@ proptest! {
     }
 
     /// Yearly figures conserve cases too: backlog at the start of a year
-    /// plus its demand equals served plus abandoned plus the year-end backlog.
+    /// plus its demand equals served plus abandoned plus the year-end backlog;
+/// and funded posts by source add up to the funded posts.
     #[test]
     fn yearly_summary_conserves_cases_in_every_run(g in gen(), seed in 0u64..1000) {
         let s = scenario(&toml(&g));
@@ -146,6 +147,10 @@ proptest! {
                 let outflow = v(SERVED) + v(ABANDONED) + v(BACKLOG_END);
                 prop_assert!((inflow - outflow).abs() <= 1e-9 * (1.0 + inflow));
                 backlog = v(BACKLOG_END);
+                // Funded posts by source add up to the funded posts.
+                let n_sources = s.spend_sources().len();
+                let by_source: f64 = (0..n_sources).map(|k| v(fundscape_sim::model::SPEND + n_sources + k)).sum();
+                prop_assert_eq!(by_source, v(fundscape_sim::model::POSTS_FUNDED));
             }
         }
     }

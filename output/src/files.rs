@@ -42,6 +42,19 @@ pub fn summary_csv(summary: &Summary) -> Vec<u8> {
     )
 }
 
+/// `posts_by_source.csv`: `region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse`,
+/// funded posts at each year's end by who pays for them.
+pub fn posts_by_source_csv(summary: &Summary) -> Vec<u8> {
+    csv_bytes(
+        &["region", "year", "source", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
+        summary.posts_by_source.iter().map(|r| {
+            let mut row = vec![r.region.clone(), r.year.to_string(), r.metric.clone()];
+            row.extend(stat_fields(&r.stat));
+            row
+        }),
+    )
+}
+
 /// `survival.csv`: `months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse`.
 pub fn survival_csv(summary: &Summary) -> Vec<u8> {
     csv_bytes(

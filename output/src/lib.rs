@@ -1,4 +1,5 @@
-//! Everything a run writes: `summary.csv`, `survival.csv`, `manifest.json`,
+//! Everything a run writes: `summary.csv`, `survival.csv`,
+//! `posts_by_source.csv`, `manifest.json`,
 //! written atomically into a results directory, and the one-screen
 //! description of a scenario that `fundscape validate` prints.
 //!
@@ -8,4 +9,6 @@ mod describe;
 mod files;
 
 pub use describe::describe;
-pub use files::{manifest_json, summary_csv, survival_csv, write_results, Manifest, WriteResultsError};
+pub use files::{
+    manifest_json, posts_by_source_csv, summary_csv, survival_csv, write_results, Manifest, WriteResultsError,
+};

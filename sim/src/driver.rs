@@ -122,26 +122,31 @@ pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sy
 
 fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConfig, threads: usize) -> Summary {
     let sources = scenario.spend_sources();
-    let metric_names: Vec<String> =
-        METRICS.iter().map(|m| m.to_string()).chain(sources.iter().map(|s| format!("spend:{s}"))).collect();
     let n_regions = scenario.regions.len();
     let region_order: Vec<(usize, String)> = std::iter::once((n_regions, "all".to_string()))
         .chain(scenario.regions.iter().enumerate().map(|(i, r)| (i, r.id.clone())))
         .collect();
-    let mut rows = Vec::with_capacity(plan.record_len());
+    let mut rows = Vec::new();
+    let mut posts_by_source = Vec::new();
     for (ri, name) in &region_order {
         for y in 0..scenario.years as usize {
-            for (mi, metric) in metric_names.iter().enumerate() {
-                rows.push(SummaryRow {
-                    region: name.clone(),
-                    year: scenario.year_label(y),
-                    metric: metric.clone(),
-                    stat: total.values[plan.index(*ri, y, mi)].stat(),
-                });
+            let stat = |m: usize| total.values[plan.index(*ri, y, m)].stat();
+            let row = |metric: String, m: usize| SummaryRow {
+                region: name.clone(),
+                year: scenario.year_label(y),
+                metric,
+                stat: stat(m),
+            };
+            for (m, metric) in METRICS.iter().enumerate() {
+                rows.push(row(metric.to_string(), m));
+            }
+            for (k, source) in sources.iter().enumerate() {
+                rows.push(row(format!("spend:{source}"), SPEND + k));
+                posts_by_source.push(row(source.clone(), SPEND + sources.len() + k));
             }
         }
     }
-    debug_assert_eq!(metric_names.len(), SPEND + sources.len());
+    debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len());
     let survival = plan
         .survival_offsets()
         .into_iter()
@@ -157,6 +162,7 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
         regions: scenario.regions.iter().map(|r| r.id.clone()).collect(),
         years: (0..scenario.years as usize).map(|y| scenario.year_label(y)).collect(),
         rows,
+        posts_by_source,
         survival,
         warnings: scenario.warnings.clone(),
     }

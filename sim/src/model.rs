@@ -14,7 +14,8 @@ use crate::scenario::{DemandSplit, Scenario, ShockKind, ShockTiming, SuccessorSo
 use crate::value::Value;
 
 /// The metrics of a run, per region and model year, in report order. Spend
-/// metrics follow at [`SPEND`], one per spend source.
+/// metrics follow at [`SPEND`], one per spend source, then the funded posts
+/// at the year's end by their current source, one per spend source.
 pub const METRICS: [&str; 9] = [
     "demand",
     "served",
@@ -419,7 +420,7 @@ impl Plan {
             months,
             years: s.years as usize,
             n_regions: s.regions.len(),
-            n_metrics: SPEND + sources.len(),
+            n_metrics: SPEND + 2 * sources.len(),
             n_sources: sources.len(),
             wage_growth: Param::new(&s.wage_growth, "economy.wage_growth"),
             annual_cost: Param::new(&s.posts.annual_cost, "posts.annual_cost"),
@@ -792,6 +793,7 @@ impl Plan {
                 for p in &posts {
                     if !matches!(p.staff, Staff::Lost | Staff::Pending) {
                         acc[p.region * nm + POSTS_FUNDED] += 1.0;
+                        acc[p.region * nm + SPEND + self.n_sources + p.source] += 1.0;
                         if matches!(p.staff, Staff::Filled { .. }) {
                             acc[p.region * nm + POSTS_FILLED] += 1.0;
                         }
@@ -803,7 +805,7 @@ impl Plan {
                     a[BACKLOG_END] = backlog[r];
                     a[PROVIDERS] = providers[r] as f64;
                     a[POSTS_LOST] = f64::from(lost[r]);
-                    for s in &mut a[SPEND..] {
+                    for s in &mut a[SPEND..SPEND + self.n_sources] {
                         *s *= cost_factor / 12.0;
                     }
                     let base = self.index(r, y, 0);
@@ -815,7 +817,7 @@ impl Plan {
                 acc.iter_mut().for_each(|x| *x = 0.0);
             }
         }
-        debug_assert!(self.n_sources + SPEND == nm);
+        debug_assert!(SPEND + 2 * self.n_sources == nm);
 
         // Post survival after the first term end (§8).
         for (slot, (k, eligible)) in self.survival_offsets.iter().enumerate() {

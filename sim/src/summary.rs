@@ -35,6 +35,10 @@ pub struct Summary {
     pub years: Vec<i32>,
     /// Ordered by region (`all` first, then scenario order), year, metric.
     pub rows: Vec<SummaryRow>,
+    /// Funded posts at each year's end by their current source (grant
+    /// funders by name, then the successor sources); `metric` holds the
+    /// source. Same order as `rows`.
+    pub posts_by_source: Vec<SummaryRow>,
     pub survival: Vec<SurvivalRow>,
     pub warnings: Vec<String>,
 }
