@@ -150,7 +150,10 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path) -> String {
             100.0 * k.stat.p95
         ));
     }
-    out.push_str(&format!("  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json)\n", dir.display()));
+    out.push_str(&format!(
+        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json)\n",
+        dir.display()
+    ));
     out.push_str("  (mean, with the 5–95% range across runs in brackets)\n");
     out
 }

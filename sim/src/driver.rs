@@ -146,7 +146,7 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
             }
         }
     }
-    debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len());
+    debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len() + 1);
     let survival = plan
         .survival_offsets()
         .into_iter()

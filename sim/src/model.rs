@@ -10,7 +10,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution, Poisson, StandardNormal};
 
 use crate::rng::{Kind, RunStreams, StreamId, StreamRng};
-use crate::scenario::{DemandSplit, Scenario, ShockKind, ShockTiming, SuccessorSource};
+use crate::scenario::{Allocation, DemandSplit, Scenario, ShockKind, ShockTiming, SuccessorSource};
 use crate::value::Value;
 
 /// The metrics of a run, per region and model year, in report order. Spend
@@ -182,9 +182,47 @@ struct RegionPlan {
     exit_rate: Param,
     entry_rate: Param,
     la_budget: Param,
+    la_match: Param,
     stream: StreamId,
     providers: u64,
     backlog: f64,
+}
+
+struct RoundPlan {
+    id: String,
+    start: i32,
+    term: i32,
+    funder_source: usize,
+    budget: Param,
+    advice_share: Param,
+    allocation: Allocation,
+}
+
+struct ChangePlan {
+    start: i32,
+    stream: StreamId,
+    probability: Param,
+    regions: Vec<usize>,
+    la_budget: Option<Param>,
+    la_match: Option<Param>,
+    exit_rate: Option<Param>,
+    entry_rate: Option<Param>,
+    demand_growth: Option<Param>,
+    turnover: Option<Param>,
+    vacancy_months: Option<Value>,
+    successors: Vec<(usize, Option<Param>, Option<i32>)>,
+}
+
+/// A change's draws in a run where it happens.
+struct ChangeDraw<'a> {
+    at: i32,
+    plan: &'a ChangePlan,
+    la_budget: Option<f64>,
+    la_match: Option<f64>,
+    exit_monthly: Option<f64>,
+    entry_monthly: Option<f64>,
+    turnover_monthly: Option<f64>,
+    successors: Vec<(usize, Option<f64>, Option<i32>)>,
 }
 
 struct GrantPlan {
@@ -234,7 +272,14 @@ pub struct Plan {
     regions: Vec<RegionPlan>,
     factor: Option<Vec<f64>>,
     grants: Vec<GrantPlan>,
+    rounds: Vec<RoundPlan>,
+    changes: Vec<ChangePlan>,
     shocks: Vec<ShockPlan>,
+    /// `[posts]` values used by posts of funding rounds.
+    ramp_months: u32,
+    vacancy_months: Value,
+    /// Index of `local_authority` among the spend sources.
+    la_source: usize,
     /// Survival offsets k = 0, 12, 24, … with the number of eligible posts.
     survival_offsets: Vec<(usize, usize)>,
 }
@@ -279,7 +324,13 @@ enum Staff {
 }
 
 struct Post {
-    grant: usize,
+    /// Index of the post's vacancy-length value in the run's list (grants,
+    /// then rounds).
+    vacancy: usize,
+    /// End of the first funding term, for posts of `[[grants]]` (survival).
+    first_end: Option<i32>,
+    /// Share of the cost local authorities pay during a round's matched term.
+    match_share: f64,
     region: usize,
     staff: Staff,
     term_end: i32,
@@ -340,6 +391,7 @@ impl Plan {
                     exit_rate: p("legal_aid.exit_rate", &r.legal_aid.exit_rate),
                     entry_rate: p("legal_aid.entry_rate", &r.legal_aid.entry_rate),
                     la_budget: p("local_authority.budget", &r.local_authority.budget),
+                    la_match: p("local_authority.match", &r.local_authority.match_share),
                     stream: StreamId::of(&r.id),
                     providers: u64::from(r.legal_aid.providers),
                     backlog: r.backlog as f64,
@@ -420,7 +472,7 @@ impl Plan {
             months,
             years: s.years as usize,
             n_regions: s.regions.len(),
-            n_metrics: SPEND + 2 * sources.len(),
+            n_metrics: SPEND + 2 * sources.len() + 1,
             n_sources: sources.len(),
             wage_growth: Param::new(&s.wage_growth, "economy.wage_growth"),
             annual_cost: Param::new(&s.posts.annual_cost, "posts.annual_cost"),
@@ -431,7 +483,57 @@ impl Plan {
             regions,
             factor: s.correlation_factor.clone(),
             grants,
+            rounds: s
+                .rounds
+                .iter()
+                .map(|r| RoundPlan {
+                    id: r.id.clone(),
+                    start: r.start,
+                    term: r.term_months as i32,
+                    funder_source: source_idx(&r.funder),
+                    budget: Param::new(&r.budget, &format!("rounds.{}.budget", r.id)),
+                    advice_share: Param::new(&r.advice_share, &format!("rounds.{}.advice_share", r.id)),
+                    allocation: r.allocation.clone(),
+                })
+                .collect(),
+            changes: s
+                .changes
+                .iter()
+                .map(|c| {
+                    let p = |key: &str, v: &Option<Value>| {
+                        v.as_ref().map(|v| Param::new(v, &format!("changes.{}.{key}", c.id)))
+                    };
+                    ChangePlan {
+                        start: c.start,
+                        stream: StreamId::of(&c.id),
+                        probability: Param::new(&c.probability, &format!("changes.{}.probability", c.id)),
+                        regions: c.regions.clone(),
+                        la_budget: p("local_authority_budget", &c.local_authority_budget),
+                        la_match: p("local_authority_match", &c.local_authority_match),
+                        exit_rate: p("exit_rate", &c.exit_rate),
+                        entry_rate: p("entry_rate", &c.entry_rate),
+                        demand_growth: p("demand_growth", &c.demand_growth),
+                        turnover: p("turnover", &c.turnover),
+                        vacancy_months: c.vacancy_months.clone(),
+                        successors: c
+                            .successors
+                            .iter()
+                            .enumerate()
+                            .map(|(j, cs)| {
+                                let prob = cs
+                                    .probability
+                                    .as_ref()
+                                    .map(|v| Param::new(v, &format!("changes.{}.successors[{j}].probability", c.id)));
+                                (cs.index, prob, cs.term_months.map(|t| t as i32))
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
             shocks,
+            ramp_months: s.posts.ramp_months,
+            vacancy_months: s.posts.vacancy_months.clone(),
+            la_source: source_idx(SuccessorSource::LocalAuthority.as_str()),
             survival_offsets,
         }
     }
@@ -443,6 +545,17 @@ impl Plan {
 
     pub fn n_metrics(&self) -> usize {
         self.n_metrics
+    }
+
+    /// Number of spend sources (grant and round funders, then successors).
+    pub fn n_sources(&self) -> usize {
+        self.n_sources
+    }
+
+    /// Index of the metric counting post-years funded in a year (funded
+    /// post-months / 12); it follows the funded posts by source.
+    pub fn post_years_metric(&self) -> usize {
+        SPEND + 2 * self.n_sources
     }
 
     /// The survival offsets (months after the first term end) reported.
@@ -475,7 +588,7 @@ impl Plan {
             ramp_start: self.ramp_start.draw(&streams),
             turnover_monthly: monthly_probability(self.turnover.draw(&streams)),
         };
-        let successors: Vec<(usize, f64, i32, bool)> = self
+        let mut successors: Vec<(usize, f64, i32, bool)> = self
             .successors
             .iter()
             .map(|(src, idx, p, term)| (*idx, p.draw(&streams), *term, *src == SuccessorSource::LocalAuthority))
@@ -485,16 +598,52 @@ impl Plan {
         let other_capacity: Vec<f64> = self.regions.iter().map(|r| r.other_capacity.draw(&streams) / 12.0).collect();
         let cases_per_provider: Vec<f64> =
             self.regions.iter().map(|r| r.cases_per_provider.draw(&streams) / 12.0).collect();
-        let exit_monthly: Vec<f64> =
+        let mut exit_monthly: Vec<f64> =
             self.regions.iter().map(|r| monthly_probability(r.exit_rate.draw(&streams))).collect();
-        let entry_monthly: Vec<f64> = self.regions.iter().map(|r| r.entry_rate.draw(&streams) / 12.0).collect();
-        let entry_p0: Vec<f64> = entry_monthly.iter().map(|m| (-m).exp()).collect();
-        let la_budget: Vec<f64> = self.regions.iter().map(|r| r.la_budget.draw(&streams)).collect();
+        let mut entry_monthly: Vec<f64> = self.regions.iter().map(|r| r.entry_rate.draw(&streams) / 12.0).collect();
+        let mut entry_p0: Vec<f64> = entry_monthly.iter().map(|m| (-m).exp()).collect();
+        let mut la_budget: Vec<f64> = self.regions.iter().map(|r| r.la_budget.draw(&streams)).collect();
+        let mut la_match: Vec<f64> = self.regions.iter().map(|r| r.la_match.draw(&streams)).collect();
+
+        // Dated changes (§3): whether each happens is drawn once per run from
+        // its own stream; its new values are drawn once per run.
+        let changes: Vec<ChangeDraw> = self
+            .changes
+            .iter()
+            .filter(|c| (c.start as usize) < months || c.start < 0)
+            .filter(|c| streams.stream(Kind::Change, c.stream).random::<f64>() < c.probability.draw(&streams))
+            .map(|c| ChangeDraw {
+                at: c.start.max(0),
+                plan: c,
+                la_budget: c.la_budget.as_ref().map(|p| p.draw(&streams)),
+                la_match: c.la_match.as_ref().map(|p| p.draw(&streams)),
+                exit_monthly: c.exit_rate.as_ref().map(|p| monthly_probability(p.draw(&streams))),
+                entry_monthly: c.entry_rate.as_ref().map(|p| p.draw(&streams) / 12.0),
+                turnover_monthly: c.turnover.as_ref().map(|p| monthly_probability(p.draw(&streams))),
+                successors: c
+                    .successors
+                    .iter()
+                    .map(|(i, prob, term)| (*i, prob.as_ref().map(|p| p.draw(&streams)), *term))
+                    .collect(),
+            })
+            .collect();
 
         // §4: demand multipliers with correlated annual log-noise.
         let mut log_g = vec![0.0f64; nr * self.years];
         {
             let growth: Vec<f64> = self.regions.iter().map(|r| r.growth.draw(&streams)).collect();
+            // A change of growth applies to the years that start at or after it.
+            let mut growth_in: Vec<f64> = (0..nr * self.years).map(|i| growth[i / self.years]).collect();
+            for c in &changes {
+                if let Some(p) = &c.plan.demand_growth {
+                    let g = p.draw(&streams);
+                    for &r in &c.plan.regions {
+                        for y in (1..self.years).filter(|y| 12 * *y as i32 >= c.at) {
+                            growth_in[r * self.years + y] = g;
+                        }
+                    }
+                }
+            }
             let sigma: Vec<f64> = self.regions.iter().map(|r| r.volatility.draw(&streams)).collect();
             let mut noise: Vec<StreamRng> =
                 self.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)).collect();
@@ -508,7 +657,8 @@ impl Plan {
                         Some(l) => (0..=r).map(|k| l[r * nr + k] * e[k]).sum::<f64>(),
                         None => e[r],
                     };
-                    log_g[r * self.years + y] = log_g[r * self.years + y - 1] + growth[r] + sigma[r] * z;
+                    log_g[r * self.years + y] =
+                        log_g[r * self.years + y - 1] + growth_in[r * self.years + y] + sigma[r] * z;
                 }
             }
         }
@@ -601,7 +751,9 @@ impl Plan {
                 };
                 let advice = j < g.advice;
                 posts.push(Post {
-                    grant: gi,
+                    vacancy: gi,
+                    first_end: Some(g.start + g.months),
+                    match_share: 0.0,
                     region: g.region,
                     staff,
                     term_end: g.start + g.months,
@@ -624,6 +776,17 @@ impl Plan {
             grant_posts.push(first..posts.len());
         }
 
+        // Vacancy lengths by owner (grants, then rounds); a change may replace them.
+        let mut vacancy_values: Vec<&Value> = self
+            .grants
+            .iter()
+            .map(|g| &g.vacancy_months)
+            .chain(self.rounds.iter().map(|_| &self.vacancy_months))
+            .collect();
+        let mut round_turnover = shared.turnover_monthly;
+        // Abandoned cases in each of the last 12 months, by region (for rounds).
+        let mut recent_abandoned = vec![0.0f64; nr * 12];
+
         let mut providers: Vec<u64> = self.regions.iter().map(|r| r.providers).collect();
         let mut backlog: Vec<f64> = self.regions.iter().map(|r| r.backlog).collect();
         let mut arrivals_rng: Vec<StreamRng> =
@@ -638,6 +801,7 @@ impl Plan {
         // (providers, (1 − p)^providers) for each region's exit draws.
         let mut exit_cache: Vec<(u64, f64)> = vec![(u64::MAX, 0.0); nr];
         let nm = self.n_metrics;
+        let post_years = self.post_years_metric();
         // This year's figures by region; spend holds start-year costs until
         // the year ends, when it is scaled by the year's wage factor.
         let mut acc = vec![0.0f64; nr * nm];
@@ -650,13 +814,113 @@ impl Plan {
                 cost_factor *= 1.0 + wage_growth;
             }
 
-            // (1) changes: none in this version of the model.
-            // (2) grants starting now create vacant posts.
+            // (1) changes dated now take effect (in the runs where they happen).
+            for c in changes.iter().filter(|c| c.at == mi) {
+                for &r in &c.plan.regions {
+                    if let Some(x) = c.la_budget {
+                        la_budget[r] = x;
+                    }
+                    if let Some(x) = c.la_match {
+                        la_match[r] = x;
+                    }
+                    if let Some(x) = c.exit_monthly {
+                        exit_monthly[r] = x;
+                        exit_cache[r] = (u64::MAX, 0.0);
+                    }
+                    if let Some(x) = c.entry_monthly {
+                        entry_monthly[r] = x;
+                        entry_p0[r] = (-x).exp();
+                    }
+                }
+                if let Some(q) = c.turnover_monthly {
+                    // Waiting times are memoryless: holders in post draw a
+                    // fresh one at the new rate, checked from this month.
+                    round_turnover = q;
+                    for p in posts.iter_mut() {
+                        p.turnover = q;
+                        if let Staff::Filled { hired, .. } = p.staff {
+                            p.staff =
+                                Staff::Filled { hired, leaves_at: mi + months_until_leaving(&mut p.staff_rng, q) };
+                        }
+                    }
+                }
+                if let Some(v) = &c.plan.vacancy_months {
+                    vacancy_values.iter_mut().for_each(|x| *x = v);
+                }
+                for &(i, prob, term) in &c.successors {
+                    if let Some(p) = prob {
+                        successors[i].1 = p;
+                    }
+                    if let Some(t) = term {
+                        successors[i].2 = t;
+                    }
+                }
+            }
+            // (2) grants and rounds starting now create vacant posts.
             for (gi, g) in self.grants.iter().enumerate() {
                 if g.start == mi {
                     for p in &mut posts[grant_posts[gi].clone()] {
-                        let v = vacancy(&mut p.staff_rng, &g.vacancy_months);
+                        let v = vacancy(&mut p.staff_rng, vacancy_values[gi]);
                         p.staff = Staff::Vacant { fills_at: mi + v };
+                    }
+                }
+            }
+            for (ri, round) in self.rounds.iter().enumerate() {
+                if round.start != mi {
+                    continue;
+                }
+                let budget = round.budget.draw(&streams);
+                let advice_share = round.advice_share.draw(&streams);
+                let weights: Vec<f64> = match &round.allocation {
+                    Allocation::Shares(shares) => {
+                        let mut w = vec![0.0; nr];
+                        shares.iter().for_each(|&(r, x)| w[r] = x);
+                        w
+                    }
+                    Allocation::Unmet => {
+                        let w: Vec<f64> =
+                            (0..nr).map(|r| recent_abandoned[r * 12..(r + 1) * 12].iter().sum()).collect();
+                        if w.iter().sum::<f64>() > 0.0 {
+                            w
+                        } else {
+                            demand.clone()
+                        }
+                    }
+                };
+                let owner = self.grants.len() + ri;
+                for (r, money) in allocate(budget, &weights).into_iter().enumerate() {
+                    // The funder pays (1 − match) of each post's cost over the
+                    // term, priced at this year's cost.
+                    let price = (1.0 - la_match[r]) * shared.annual_cost * cost_factor * f64::from(round.term) / 12.0;
+                    let n = posts_bought(money, price);
+                    let n_advice = (n as f64 * advice_share).round() as u32;
+                    let stream = StreamId::of(&format!("{}/{}", round.id, self.regions[r].stream.0));
+                    for k in 0..n {
+                        let id = stream.child(u64::from(k));
+                        let mut staff_rng = streams.stream(Kind::Staffing, id);
+                        let v = vacancy(&mut staff_rng, vacancy_values[owner]);
+                        posts.push(Post {
+                            vacancy: owner,
+                            first_end: None,
+                            match_share: la_match[r],
+                            region: r,
+                            staff: Staff::Vacant { fills_at: mi + v },
+                            term_end: mi + round.term,
+                            source: round.funder_source,
+                            la_funded: false,
+                            lost_month: i32::MAX,
+                            cost: shared.annual_cost,
+                            cases_month: if k < n_advice { shared.cases_per_year / 12.0 } else { 0.0 },
+                            ramp_start: shared.ramp_start,
+                            ramp_step: if self.ramp_months == 0 {
+                                f64::INFINITY
+                            } else {
+                                (1.0 - shared.ramp_start) / f64::from(self.ramp_months)
+                            },
+                            turnover: round_turnover,
+                            staff_rng,
+                            succession_rng: streams.stream(Kind::Succession, id),
+                        });
                     }
                 }
             }
@@ -669,6 +933,7 @@ impl Plan {
                         la_committed[p.region] -= p.cost;
                         p.la_funded = false;
                     }
+                    p.match_share = 0.0;
                     ending.push(i);
                 }
             }
@@ -707,7 +972,7 @@ impl Plan {
                 match p.staff {
                     Staff::Lost | Staff::Pending => continue,
                     Staff::Filled { leaves_at, .. } if leaves_at <= mi => {
-                        let v = vacancy(&mut p.staff_rng, &self.grants[p.grant].vacancy_months);
+                        let v = vacancy(&mut p.staff_rng, vacancy_values[p.vacancy]);
                         p.staff = Staff::Vacant { fills_at: mi + v };
                     }
                     _ => {}
@@ -723,8 +988,14 @@ impl Plan {
                         let productivity = (p.ramp_start + p.ramp_step * f64::from(mi - hired)).min(1.0);
                         post_capacity[p.region] += p.cases_month * productivity;
                     }
-                    acc[p.region * nm + SPEND + p.source] += p.cost;
+                    if p.match_share > 0.0 {
+                        acc[p.region * nm + SPEND + p.source] += p.cost * (1.0 - p.match_share);
+                        acc[p.region * nm + SPEND + self.la_source] += p.cost * p.match_share;
+                    } else {
+                        acc[p.region * nm + SPEND + p.source] += p.cost;
+                    }
                 }
+                acc[p.region * nm + post_years] += 1.0 / 12.0;
             }
             // (5) legal aid: exit shocks, exits, entries.
             while exit_cursor < exits.len() && exits[exit_cursor].0 == m {
@@ -764,6 +1035,7 @@ impl Plan {
                 let served = queue.min(capacity);
                 let abandoned = (queue - served) * abandon[r];
                 backlog[r] = queue - served - abandoned;
+                recent_abandoned[r * 12 + m % 12] = abandoned;
                 let a = &mut acc[r * nm..(r + 1) * nm];
                 a[DEMAND] += new_cases;
                 a[SERVED] += served;
@@ -817,14 +1089,13 @@ impl Plan {
                 acc.iter_mut().for_each(|x| *x = 0.0);
             }
         }
-        debug_assert!(SPEND + 2 * self.n_sources == nm);
+        debug_assert!(SPEND + 2 * self.n_sources + 1 == nm);
 
         // Post survival after the first term end (§8).
         for (slot, (k, eligible)) in self.survival_offsets.iter().enumerate() {
             let mut funded = 0usize;
             for p in &posts {
-                let g = &self.grants[p.grant];
-                let first_end = g.start + g.months;
+                let Some(first_end) = p.first_end else { continue };
                 if first_end < 0 || first_end as usize + k >= months {
                     continue;
                 }
@@ -835,6 +1106,31 @@ impl Plan {
             out.survival[slot] = funded as f64 / *eligible as f64;
         }
     }
+}
+
+/// Splits `budget` between regions in proportion to `weights` (equally when
+/// every weight is zero). The parts sum to the budget.
+pub fn allocate(budget: f64, weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().map(|w| w.max(0.0)).sum();
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    if total > 0.0 {
+        weights.iter().map(|w| budget * w.max(0.0) / total).collect()
+    } else {
+        vec![budget / weights.len() as f64; weights.len()]
+    }
+}
+
+/// Whole posts that `money` buys at `price` each (a relative tolerance of
+/// 10⁻⁹ so that a budget of exactly n prices buys n). A price of zero (local
+/// authorities paying everything) buys none: the funder's money is not what
+/// pays for them.
+pub fn posts_bought(money: f64, price: f64) -> u32 {
+    if !(price > 0.0) || !(money > 0.0) {
+        return 0;
+    }
+    (money / price * (1.0 + 1e-9)).floor().min(100_000.0) as u32
 }
 
 fn count_posts(posts: &[Post], region: usize) -> (u32, u32) {

@@ -32,6 +32,8 @@ pub enum Kind {
     Succession = 6,
     /// A shock's arrivals, sizes and exit shares.
     Shock = 7,
+    /// Whether a dated change happens in a run.
+    Change = 8,
 }
 
 /// FNV-1a, 64-bit.

@@ -177,6 +177,63 @@ pub struct Shock {
     pub kind: ShockKind,
 }
 
+/// How a funding round's budget is split between regions.
+#[derive(Debug, Clone)]
+pub enum Allocation {
+    /// Fixed shares by region index; they sum to 1.
+    Shares(Vec<(usize, f64)>),
+    /// In proportion to each region's abandoned cases over the previous 12
+    /// months (read from the run's state at the round's start).
+    Unmet,
+}
+
+/// A future funding round (model.md §3, last paragraph): a funder's budget
+/// from a date, turned into new posts by an allocation rule.
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub id: String,
+    pub funder: String,
+    /// Months from the scenario start (≥ 0).
+    pub start: i32,
+    /// £ committed over the term, drawn once per run.
+    pub budget: Value,
+    pub term_months: u32,
+    /// Share of the posts bought that are advice posts (the rest influence).
+    pub advice_share: Value,
+    pub allocation: Allocation,
+}
+
+/// A dated change (model.md §3, last paragraph): from `start`, in the runs
+/// where it happens (probability drawn once per run), parameters take new
+/// values.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub id: String,
+    /// Months from the scenario start; a change dated before the start
+    /// applies from month 0.
+    pub start: i32,
+    pub probability: Value,
+    /// Regions the region-level keys apply to.
+    pub regions: Vec<usize>,
+    pub local_authority_budget: Option<Value>,
+    pub local_authority_match: Option<Value>,
+    pub exit_rate: Option<Value>,
+    pub entry_rate: Option<Value>,
+    pub demand_growth: Option<Value>,
+    pub turnover: Option<Value>,
+    pub vacancy_months: Option<Value>,
+    pub successors: Vec<ChangeSuccessor>,
+}
+
+/// A change to one successor of `[sustainability]`.
+#[derive(Debug, Clone)]
+pub struct ChangeSuccessor {
+    /// Index into [`Scenario::successors`].
+    pub index: usize,
+    pub probability: Option<Value>,
+    pub term_months: Option<u32>,
+}
+
 /// The validated scenario. Build it with [`crate::load`].
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -193,6 +250,8 @@ pub struct Scenario {
     /// (row-major, `regions.len()` squared), or `None` for independent regions.
     pub correlation_factor: Option<Vec<f64>>,
     pub grants: Vec<Grant>,
+    pub rounds: Vec<Round>,
+    pub changes: Vec<Change>,
     pub shocks: Vec<Shock>,
     /// Warnings found at load time (shown by `validate`, kept in the manifest).
     pub warnings: Vec<String>,
@@ -211,12 +270,12 @@ impl Scenario {
     }
 
     /// Spend sources in report order: each grant funder as first written,
-    /// then the four successor sources.
+    /// then round funders not already named, then the four successor sources.
     pub fn spend_sources(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for g in &self.grants {
-            if !out.contains(&g.funder) {
-                out.push(g.funder.clone());
+        for funder in self.grants.iter().map(|g| &g.funder).chain(self.rounds.iter().map(|r| &r.funder)) {
+            if !out.contains(funder) {
+                out.push(funder.clone());
             }
         }
         for s in SuccessorSource::ALL {

@@ -425,6 +425,9 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             },
         };
         let amount = opt_value(&p.k("amount"), g.amount.as_ref(), Domain::NonNegative, 0.0)?;
+        if raw.scenario.without_funders.contains(&g.funder) {
+            continue;
+        }
         let end = YearMonth(gstart.0 + gmonths as i32);
         if end < start {
             warnings.push(format!(
@@ -487,24 +490,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
                 let split = match &s.regions {
                     None => DemandSplit::All,
                     Some(Toml::String(a)) if a == "all" => DemandSplit::All,
-                    Some(Toml::Table(t)) => {
-                        let rp = p.k("regions");
-                        let mut shares = Vec::new();
-                        for (id, share) in t {
-                            let idx = region_ref(&rp.k(id), id, &regions)?;
-                            let x = number(&rp.k(id), share)?;
-                            if !(0.0..=1.0).contains(&x) {
-                                return Err(rp.k(id).err(format!("is {x}, but a share must lie in [0, 1]")));
-                            }
-                            shares.push((idx, x));
-                        }
-                        let total: f64 = shares.iter().map(|(_, x)| x).sum();
-                        if (total - 1.0).abs() > 1e-6 {
-                            return Err(rp.err(format!("the shares sum to {total}, not 1; make them add up to 1")));
-                        }
-                        shares.sort_by_key(|(idx, _)| *idx);
-                        DemandSplit::Shares(shares)
-                    }
+                    Some(Toml::Table(t)) => DemandSplit::Shares(shares(&p.k("regions"), t, &regions)?),
                     Some(_) => {
                         return Err(p.k("regions").err(
                             "for a demand shock write regions = \"all\" or a table of shares, e.g. { london = 0.4, north-west = 0.6 }",
@@ -523,30 +509,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
                     .share
                     .as_ref()
                     .ok_or_else(|| p.err("a legal_aid_exit shock needs `share`, the share of providers that leave"))?;
-                let hit = match &s.regions {
-                    None => (0..regions.len()).collect(),
-                    Some(Toml::String(a)) if a == "all" => (0..regions.len()).collect(),
-                    Some(Toml::Array(ids)) => {
-                        let rp = p.k("regions");
-                        let mut hit = Vec::new();
-                        for (j, id) in ids.iter().enumerate() {
-                            let Some(id) = id.as_str() else {
-                                return Err(rp.i(j).err("expected a region id in quotes"));
-                            };
-                            let idx = region_ref(&rp.i(j), id, &regions)?;
-                            if !hit.contains(&idx) {
-                                hit.push(idx);
-                            }
-                        }
-                        hit.sort_unstable();
-                        hit
-                    }
-                    Some(_) => {
-                        return Err(p.k("regions").err(
-                            "for a legal_aid_exit shock write regions = \"all\" or a list of ids, e.g. [\"london\", \"wales\"]",
-                        ))
-                    }
-                };
+                let hit = region_list(&p.k("regions"), s.regions.as_ref(), &regions)?;
                 ShockKind::LegalAidExit { share: value(&p.k("share"), share, Domain::Probability)?, regions: hit }
             }
             other => {
@@ -558,6 +521,124 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             }
         };
         shocks.push(Shock { id: s.id.clone(), timing, kind });
+    }
+
+    let mut rounds = Vec::new();
+    let mut round_ids: Vec<String> = Vec::new();
+    for (i, r) in raw.rounds.iter().enumerate() {
+        let p = root("rounds").i(i);
+        check_id(&p.k("id"), &r.id, &round_ids, "round")?;
+        round_ids.push(r.id.clone());
+        if r.funder.trim().is_empty() || reserved.contains(&r.funder.as_str()) {
+            return Err(p.k("funder").err("a round needs the name of its funder (not a successor source)"));
+        }
+        let at = date(&p.k("start"), &r.start)?.months_since(start);
+        if at < 0 || at as usize >= years as usize * 12 {
+            return Err(p.k("start").err(format!(
+                "a round must start inside the horizon ({start} to {}); describe past rounds as [[grants]]",
+                YearMonth(start.0 + years as i32 * 12 - 1)
+            )));
+        }
+        let allocation = match &r.allocation {
+            Toml::String(rule) if rule == "unmet" => Allocation::Unmet,
+            Toml::Table(t) => Allocation::Shares(shares(&p.k("allocation"), t, &regions)?),
+            _ => {
+                return Err(p.k("allocation").err(
+                    "write allocation = \"unmet\" (in proportion to each region's abandoned cases over the previous 12 months) or a table of shares, e.g. { london = 0.5, wales = 0.5 }",
+                ))
+            }
+        };
+        if raw.scenario.without_funders.contains(&r.funder) {
+            continue;
+        }
+        rounds.push(Round {
+            id: r.id.clone(),
+            funder: r.funder.clone(),
+            start: at,
+            budget: value(&p.k("budget"), &r.budget, Domain::NonNegative)?,
+            term_months: months(&p.k("term_months"), r.term_months, 1)?,
+            advice_share: opt_value(&p.k("advice_share"), r.advice_share.as_ref(), Domain::Probability, 1.0)?,
+            allocation,
+        });
+    }
+
+    for (i, funder) in raw.scenario.without_funders.iter().enumerate() {
+        let named = raw.grants.iter().map(|g| &g.funder).chain(raw.rounds.iter().map(|r| &r.funder));
+        let names: Vec<String> = named.cloned().collect();
+        if !names.contains(funder) {
+            let hint = did_you_mean(funder, &names);
+            return Err(meta.k("without_funders").i(i).err(format!(
+                "no grant or round has the funder `{funder}`{}",
+                if hint.is_empty() { "; funder names must match exactly".to_string() } else { hint }
+            )));
+        }
+    }
+
+    let mut changes = Vec::new();
+    let mut change_ids: Vec<String> = Vec::new();
+    for (i, c) in raw.changes.iter().enumerate() {
+        let p = root("changes").i(i);
+        check_id(&p.k("id"), &c.id, &change_ids, "change")?;
+        change_ids.push(c.id.clone());
+        let at = date(&p.k("start"), &c.start)?.months_since(start);
+        let hit = region_list(&p.k("regions"), c.regions.as_ref(), &regions)?;
+        let opt = |key: &str, v: &Option<Toml>, d: Domain| v.as_ref().map(|v| value(&p.k(key), v, d)).transpose();
+        let mut succ = Vec::new();
+        for (j, cs) in c.successors.iter().flatten().enumerate() {
+            let sp = p.k("successors").i(j);
+            let index = successors.iter().position(|s| s.source.as_str() == cs.source).ok_or_else(|| {
+                let listed: Vec<String> = successors.iter().map(|s| s.source.as_str().to_string()).collect();
+                sp.k("source").err(format!(
+                    "`{}` is not among [sustainability] successors ({}); a change can only alter a listed successor",
+                    cs.source,
+                    if listed.is_empty() { "none are listed".to_string() } else { listed.join(", ") }
+                ))
+            })?;
+            if cs.probability.is_none() && cs.term_months.is_none() {
+                return Err(sp.err("a successor change needs `probability` and/or `term_months`"));
+            }
+            succ.push(ChangeSuccessor {
+                index,
+                probability: cs
+                    .probability
+                    .as_ref()
+                    .map(|v| value(&sp.k("probability"), v, Domain::Probability))
+                    .transpose()?,
+                term_months: cs.term_months.map(|m| months(&sp.k("term_months"), m, 1)).transpose()?,
+            });
+        }
+        let change = Change {
+            id: c.id.clone(),
+            start: at,
+            probability: opt_value(&p.k("probability"), c.probability.as_ref(), Domain::Probability, 1.0)?,
+            regions: hit,
+            local_authority_budget: opt("local_authority_budget", &c.local_authority_budget, Domain::NonNegative)?,
+            local_authority_match: opt("local_authority_match", &c.local_authority_match, Domain::Probability)?,
+            exit_rate: opt("exit_rate", &c.exit_rate, Domain::Probability)?,
+            entry_rate: opt("entry_rate", &c.entry_rate, Domain::NonNegative)?,
+            demand_growth: opt("demand_growth", &c.demand_growth, Domain::Any)?,
+            turnover: opt("turnover", &c.turnover, Domain::Probability)?,
+            vacancy_months: opt("vacancy_months", &c.vacancy_months, Domain::NonNegative)?,
+            successors: succ,
+        };
+        let sets_something = [
+            &change.local_authority_budget,
+            &change.local_authority_match,
+            &change.exit_rate,
+            &change.entry_rate,
+            &change.demand_growth,
+            &change.turnover,
+            &change.vacancy_months,
+        ]
+        .iter()
+        .any(|v| v.is_some())
+            || !change.successors.is_empty();
+        if !sets_something {
+            return Err(p.err(
+                "a change sets nothing; give at least one of local_authority_budget, local_authority_match, exit_rate, entry_rate, demand_growth, turnover, vacancy_months, successors",
+            ));
+        }
+        changes.push(change);
     }
 
     Ok(Scenario {
@@ -572,10 +653,54 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         regions,
         correlation_factor,
         grants,
+        rounds,
+        changes,
         shocks,
         warnings,
         hash,
     })
+}
+
+/// A table of regional shares that sum to 1, sorted by region index.
+fn shares(path: &P, table: &toml::Table, regions: &[Region]) -> Result<Vec<(usize, f64)>> {
+    let mut out = Vec::new();
+    for (id, share) in table {
+        let idx = region_ref(&path.k(id), id, regions)?;
+        let x = number(&path.k(id), share)?;
+        if !(0.0..=1.0).contains(&x) {
+            return Err(path.k(id).err(format!("is {x}, but a share must lie in [0, 1]")));
+        }
+        out.push((idx, x));
+    }
+    let total: f64 = out.iter().map(|(_, x)| x).sum();
+    if (total - 1.0).abs() > 1e-6 {
+        return Err(path.err(format!("the shares sum to {total}, not 1; make them add up to 1")));
+    }
+    out.sort_by_key(|(idx, _)| *idx);
+    Ok(out)
+}
+
+/// `"all"` (or absent) for every region, or a list of region ids.
+fn region_list(path: &P, v: Option<&Toml>, regions: &[Region]) -> Result<Vec<usize>> {
+    match v {
+        None => Ok((0..regions.len()).collect()),
+        Some(Toml::String(a)) if a == "all" => Ok((0..regions.len()).collect()),
+        Some(Toml::Array(ids)) => {
+            let mut hit = Vec::new();
+            for (j, id) in ids.iter().enumerate() {
+                let Some(id) = id.as_str() else {
+                    return Err(path.i(j).err("expected a region id in quotes"));
+                };
+                let idx = region_ref(&path.i(j), id, regions)?;
+                if !hit.contains(&idx) {
+                    hit.push(idx);
+                }
+            }
+            hit.sort_unstable();
+            Ok(hit)
+        }
+        Some(_) => Err(path.err("write regions = \"all\" or a list of ids, e.g. [\"london\", \"wales\"]")),
+    }
 }
 
 /// Builds the correlation matrix, checks that it is positive semi-definite

@@ -23,6 +23,47 @@ pub struct RawScenario {
     pub grants: Vec<RawGrant>,
     #[serde(default)]
     pub shocks: Vec<RawShock>,
+    #[serde(default)]
+    pub rounds: Vec<RawRound>,
+    #[serde(default)]
+    pub changes: Vec<RawChange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRound {
+    pub id: String,
+    pub funder: String,
+    pub start: String,
+    pub budget: Toml,
+    pub term_months: i64,
+    pub advice_share: Option<Toml>,
+    pub allocation: Toml,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChange {
+    pub id: String,
+    pub start: String,
+    pub probability: Option<Toml>,
+    pub regions: Option<Toml>,
+    pub local_authority_budget: Option<Toml>,
+    pub local_authority_match: Option<Toml>,
+    pub exit_rate: Option<Toml>,
+    pub entry_rate: Option<Toml>,
+    pub demand_growth: Option<Toml>,
+    pub turnover: Option<Toml>,
+    pub vacancy_months: Option<Toml>,
+    pub successors: Option<Vec<RawChangeSuccessor>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChangeSuccessor {
+    pub source: String,
+    pub probability: Option<Toml>,
+    pub term_months: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +74,9 @@ pub struct RawMeta {
     pub years: Option<i64>,
     pub runs: Option<i64>,
     pub seed: Option<i64>,
+    /// Drop every grant and round of these funders ("what if a funder leaves").
+    #[serde(default)]
+    pub without_funders: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
