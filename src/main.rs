@@ -36,6 +36,27 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Compare alternatives (asks) with a base scenario, paired run by run on
+    /// the same seed, and write compare.csv.
+    Compare {
+        /// The base scenario (usually doing nothing new).
+        base: PathBuf,
+        /// One or more alternative scenarios (asks), usually overlays on the base.
+        #[arg(required = true)]
+        alts: Vec<PathBuf>,
+        /// Number of paired runs (default: the base scenario's `runs`).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+        runs: Option<u64>,
+        /// Random seed (default: the base scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Results directory (default: results/compare-<base file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
         /// The scenario file (TOML).
@@ -54,6 +75,7 @@ fn main() -> ExitCode {
             }
             Err(e) => input_error(&e),
         },
+        Command::Compare { base, alts, runs, seed, threads, out } => compare(&base, &alts, runs, seed, threads, out),
         Command::Run { scenario, runs, seed, threads, out } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
@@ -70,25 +92,105 @@ fn main() -> ExitCode {
     }
 }
 
+fn stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
+}
+
+fn compare(
+    base_file: &Path,
+    alt_files: &[PathBuf],
+    runs: Option<u64>,
+    seed: Option<u64>,
+    threads: Option<u16>,
+    out: Option<PathBuf>,
+) -> ExitCode {
+    let base = match fundscape_sim::load(base_file) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let mut alts = Vec::new();
+    for file in alt_files {
+        match fundscape_sim::load(file) {
+            Ok(s) => alts.push((file.clone(), s)),
+            Err(e) => return input_error(&e),
+        }
+    }
+    // Alternatives are named by their file stems; repeated stems get a number.
+    let mut labels: Vec<String> = Vec::new();
+    for (file, _) in &alts {
+        let mut label = stem(file);
+        let mut n = 2;
+        while labels.contains(&label) {
+            label = format!("{}-{n}", stem(file));
+            n += 1;
+        }
+        labels.push(label);
+    }
+    let config = RunConfig {
+        runs: runs.unwrap_or(base.runs),
+        seed: seed.unwrap_or(base.seed),
+        threads: threads.map_or(0, usize::from),
+    };
+    let pairs: Vec<(String, &Scenario)> = labels.iter().cloned().zip(alts.iter().map(|(_, s)| s)).collect();
+    let bar = progress_bar(config.runs);
+    let started = Instant::now();
+    let comparison = match fundscape_sim::compare(&base, &pairs, &config, &|done| bar.set_position(done)) {
+        Ok(c) => c,
+        Err(e) => {
+            bar.finish_and_clear();
+            let file = alts.iter().zip(&labels).find(|(_, l)| **l == e.alt).map(|((f, _), _)| f.display().to_string());
+            return input_error(&format!("{}: {}", file.unwrap_or(e.alt), e.reason));
+        }
+    };
+    bar.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let describe = |label: String, file: &Path, s: &Scenario| fundscape_output::ComparedScenario {
+        label,
+        scenario_name: s.name.clone(),
+        scenario_file: file.display().to_string(),
+        scenario_hash: s.hash.clone(),
+        warnings: s.warnings.clone(),
+    };
+    let manifest = fundscape_output::CompareManifest::new(
+        describe("base".into(), base_file, &base),
+        alts.iter().zip(&labels).map(|((f, s), l)| describe(l.clone(), f, s)).collect(),
+        &comparison,
+        seconds,
+    );
+    let dir = out.unwrap_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))));
+    let files = [("compare.csv", fundscape_output::compare_csv(&comparison)), ("manifest.json", manifest.json())];
+    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    print!("{}", fundscape_output::compare_table(&comparison));
+    println!("wrote {}/ (compare.csv, manifest.json) in {seconds:.1} s", dir.display());
+    ExitCode::SUCCESS
+}
+
+fn progress_bar(runs: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(runs), indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} runs ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 fn input_error(e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(2)
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
-    let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
-    Path::new("results").join(stem)
+    Path::new("results").join(stem(scenario))
 }
 
 fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(config.runs), indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} runs ({eta} left)")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar(config.runs);
     let started = Instant::now();
     let summary = fundscape_sim::run(scenario, config, &|done| bar.set_position(done));
     bar.finish_and_clear();

@@ -322,3 +322,65 @@ fn shipped_scenarios_validate_and_run() {
         assert!(tmp.path().join("out/summary.csv").exists());
     }
 }
+
+#[test]
+fn compare_writes_compare_csv_and_ranks_the_asks() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("extra-grant.toml"),
+        format!(
+            "[scenario]\nextends = \"{}\"\n[[grants]]\nid = \"wales-extra\"\nfunder = \"Baring Foundation\"\nregion = \"wales\"\nstart = \"2025-10\"\nmonths = 36\nposts = 3\n",
+            data("tiny.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = run_ok(
+        &[
+            "compare",
+            data("tiny.toml").to_str().unwrap(),
+            "extra-grant.toml",
+            data("overlay-noop.toml").to_str().unwrap(),
+            "--runs",
+            "300",
+        ],
+        tmp.path(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("against tiny test (model years 2025 to 2027; 300 paired runs, seed 7)"), "{stdout}");
+    // The extra grant averts some unmet demand; the no-op overlay none: it ranks second.
+    assert!(lines[2].trim_start().starts_with("extra-grant"), "{stdout}");
+    assert!(lines[3].trim_start().starts_with("overlay-noop") && lines[3].contains(" 0 (0 to 0) "), "{stdout}");
+    let csv = std::fs::read_to_string(tmp.path().join("results/compare-tiny/compare.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next(),
+        Some("alt,region,year,metric,base_mean,alt_mean,diff_mean,diff_ci90_low,diff_ci90_high,diff_sd,diff_p05,diff_p50,diff_p95,diff_mcse,prob_better,prob_worse")
+    );
+    assert!(csv.lines().any(|l| l.starts_with("extra-grant,wales,horizon,post_years,")));
+    assert!(csv.lines().any(|l| l.starts_with("extra-grant,all,horizon,cost_per_post_year_saved,,,")));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("results/compare-tiny/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["alts"][0]["label"], "extra-grant");
+    assert_eq!(manifest["runs"], 300);
+}
+
+#[test]
+fn compare_refuses_scenarios_with_other_regions() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("other.toml"),
+        "[scenario]\nstart = \"2025-04\"\nyears = 3\n[[regions]]\nid = \"london\"\ndemand = 10\nabandon_rate = 0.1\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["compare", data("tiny.toml").to_str().unwrap(), "other.toml"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: other.toml: compare needs the same regions, in the same order, as the base; the base has north-west, wales and this has london\n"
+    );
+    assert!(!tmp.path().join("results").exists());
+}

@@ -21,6 +21,8 @@ struct Gen {
     shock: Option<(i32, f64, Option<u32>)>,
     rho: f64,
     years: u32,
+    round: Option<(u32, f64, bool, f64)>, // start month, budget, unmet rule, match
+    change: Option<(i32, f64, f64, f64)>, // start offset, probability, turnover, exit rate
 }
 
 fn gen() -> impl Strategy<Value = Gen> {
@@ -32,19 +34,16 @@ fn gen() -> impl Strategy<Value = Gen> {
         prop::option::of((-6i32..30, 0.0f64..=1.0)),
         prop::option::of((-24i32..30, 0.0f64..20_000.0, prop::option::of(1u32..24))),
         (-0.4f64..1.0, 1u32..4),
+        (
+            prop::option::of((0u32..12, 0.0f64..3e6, any::<bool>(), 0.0f64..=1.0)),
+            prop::option::of((-6i32..30, 0.0f64..=1.0, 0.0f64..=1.0, 0.0f64..=1.0)),
+        ),
     )
-        .prop_map(|(regions, grants, successors, (turnover, vacancy, budget), exit, shock, (rho, years))| Gen {
-            regions,
-            grants,
-            successors,
-            turnover,
-            vacancy,
-            budget,
-            exit,
-            shock,
-            rho,
-            years,
-        })
+        .prop_map(
+            |(regions, grants, successors, (turnover, vacancy, budget), exit, shock, (rho, years), (round, change))| {
+                Gen { regions, grants, successors, turnover, vacancy, budget, exit, shock, rho, years, round, change }
+            },
+        )
 }
 
 const IDS: [&str; 3] = ["north-east", "london", "wales"];
@@ -69,8 +68,8 @@ fn toml(g: &Gen) -> String {
     t += &format!("[sustainability]\nsuccessors = [{}]\n", succ.join(", "));
     for (i, (d, a, b, p, o)) in g.regions.iter().enumerate() {
         t += &format!(
-            "[[regions]]\nid = \"{}\"\ndemand = {d}\ndemand_volatility = 0.1\nabandon_rate = {a}\nbacklog = {b}\nother_capacity = {o}\nlegal_aid = {{ providers = {p}, cases_per_provider = 120, exit_rate = 0.1, entry_rate = 1.0 }}\nlocal_authority = {{ budget = {} }}\n",
-            IDS[i], g.budget
+            "[[regions]]\nid = \"{}\"\ndemand = {d}\ndemand_volatility = 0.1\nabandon_rate = {a}\nbacklog = {b}\nother_capacity = {o}\nlegal_aid = {{ providers = {p}, cases_per_provider = 120, exit_rate = 0.1, entry_rate = 1.0 }}\nlocal_authority = {{ budget = {}, match = {} }}\n",
+            IDS[i], g.budget, g.round.map_or(0.0, |r| r.3)
         );
     }
     // Keep the default correlation valid for n regions.
@@ -85,6 +84,19 @@ fn toml(g: &Gen) -> String {
             k % 2,
             IDS[r % n],
             month(*start)
+        );
+    }
+    if let Some((start, budget, unmet, _)) = g.round {
+        let allocation = if unmet { "\"unmet\"".to_string() } else { format!("{{ {} = 1.0 }}", IDS[0]) };
+        t += &format!(
+            "[[rounds]]\nid = \"r\"\nfunder = \"F9\"\nstart = \"{}\"\nbudget = {budget}\nterm_months = 24\nadvice_share = 0.6\nallocation = {allocation}\n",
+            month(start as i32)
+        );
+    }
+    if let Some((start, probability, turnover, exit)) = g.change {
+        t += &format!(
+            "[[changes]]\nid = \"c\"\nstart = \"{}\"\nprobability = {probability}\nturnover = {turnover}\nexit_rate = {exit}\nlocal_authority_budget = 50000\n",
+            month(start)
         );
     }
     if let Some((start, share)) = g.exit {

@@ -5,9 +5,11 @@
 //!
 //! This crate renders a [`Summary`]; it never simulates.
 
+mod compare;
 mod describe;
 mod files;
 
+pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;
 pub use files::{
     manifest_json, posts_by_source_csv, summary_csv, survival_csv, write_results, Manifest, WriteResultsError,

@@ -84,40 +84,58 @@ fn simulate_block(plan: &Plan, seed: u64, first: u64, last: u64) -> Partial {
 /// `progress` is called with the number of runs completed so far.
 pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary {
     let plan = Plan::new(scenario);
+    let (total, threads) = in_blocks(
+        config,
+        progress,
+        || Partial::new(&plan),
+        |first, last| simulate_block(&plan, config.seed, first, last),
+        |total, part| total.merge(part),
+    );
+    summarise(scenario, &plan, &total, config, threads)
+}
+
+/// Runs `config.runs` runs in fixed blocks of [`BLOCK`] on a pool of
+/// `config.threads` threads: `block(first, last)` simulates and accumulates
+/// runs `first..last` in order; `merge` folds each block into the total in
+/// block order, overlapping the simulation of the next wave. Returns the
+/// total and the number of threads used.
+pub(crate) fn in_blocks<P: Send + Sync>(
+    config: &RunConfig,
+    progress: &(dyn Fn(u64) + Sync),
+    empty: impl Fn() -> P,
+    block: impl Fn(u64, u64) -> P + Sync,
+    merge: impl Fn(&mut P, &P) + Sync,
+) -> (P, usize) {
     let runs = config.runs.max(1);
     let n_blocks = runs.div_ceil(BLOCK);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
     let wave = (threads as u64 * 4).max(1);
-    let mut total = Partial::new(&plan);
+    let mut total = empty();
     let mut work = || {
-        // Each wave's partials are merged (in block order) while the next
-        // wave simulates, so no core waits for the reduction.
-        let mut pending: Vec<Partial> = Vec::new();
+        let mut pending: Vec<P> = Vec::new();
         let mut b = 0;
         while b < n_blocks {
             let end = (b + wave).min(n_blocks);
-            let merge = |total: &mut Partial, done: Vec<Partial>| done.iter().for_each(|p| total.merge(p));
-            let ((), partials) = rayon::join(
-                || merge(&mut total, std::mem::take(&mut pending)),
-                || -> Vec<Partial> {
-                    (b..end)
-                        .into_par_iter()
-                        .map(|block| simulate_block(&plan, config.seed, block * BLOCK, ((block + 1) * BLOCK).min(runs)))
-                        .collect()
+            let done = std::mem::take(&mut pending);
+            let total = &mut total;
+            let ((), parts) = rayon::join(
+                || done.iter().for_each(|p| merge(total, p)),
+                || -> Vec<P> {
+                    (b..end).into_par_iter().map(|i| block(i * BLOCK, ((i + 1) * BLOCK).min(runs))).collect()
                 },
             );
-            pending = partials;
+            pending = parts;
             b = end;
             progress((end * BLOCK).min(runs));
         }
-        pending.iter().for_each(|p| total.merge(p));
+        pending.iter().for_each(|p| merge(&mut total, p));
     };
     match &pool {
         Ok(p) => p.install(work),
         Err(_) => work(),
     }
-    summarise(scenario, &plan, &total, config, threads)
+    (total, threads)
 }
 
 fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConfig, threads: usize) -> Summary {

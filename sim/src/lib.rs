@@ -19,6 +19,7 @@
 // Checks are written `!(x > 0.0)` on purpose, so that NaN fails them.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod compare;
 pub mod correlation;
 pub mod driver;
 mod load;
@@ -30,6 +31,7 @@ mod suggest;
 pub mod summary;
 pub mod value;
 
+pub use compare::{compare, CompareScenariosError, Comparison};
 pub use driver::{run, RunConfig};
 pub use load::{load, load_str, LoadScenarioError};
 pub use scenario::Scenario;

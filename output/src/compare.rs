@@ -1,0 +1,206 @@
+//! What `fundscape compare` writes: `compare.csv` and the ranking table.
+
+use std::fmt::Write;
+
+use fundscape_sim::Comparison;
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// `compare.csv`: one row per alternative, region, year (or `horizon`) and
+/// metric, with the paired difference ALT − BASE. The two cost metrics
+/// (`cost_per_post_year_saved`, `cost_per_extra_case_served`, horizon only)
+/// fill `diff_mean` alone: £ of extra funder spend per unit gained, empty
+/// where nothing is gained.
+pub fn compare_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let header = [
+        "alt",
+        "region",
+        "year",
+        "metric",
+        "base_mean",
+        "alt_mean",
+        "diff_mean",
+        "diff_ci90_low",
+        "diff_ci90_high",
+        "diff_sd",
+        "diff_p05",
+        "diff_p50",
+        "diff_p95",
+        "diff_mcse",
+        "prob_better",
+        "prob_worse",
+    ];
+    let _ = w.write_record(header);
+    for r in &c.rows {
+        let d = &r.diff;
+        let year = r.year.map_or_else(|| "horizon".to_string(), |y| y.to_string());
+        let opt = |x: Option<f64>| x.map_or_else(String::new, num);
+        let _ = w.write_record([
+            r.alt.clone(),
+            r.region.clone(),
+            year,
+            r.metric.clone(),
+            num(r.base_mean),
+            num(r.alt_mean),
+            num(d.mean),
+            num(d.mean - 1.645 * d.mcse),
+            num(d.mean + 1.645 * d.mcse),
+            num(d.sd),
+            num(d.p05),
+            num(d.p50),
+            num(d.p95),
+            num(d.mcse),
+            opt(r.prob_better),
+            opt(r.prob_worse),
+        ]);
+    }
+    for k in &c.costs {
+        for (metric, value) in [
+            ("cost_per_post_year_saved", k.cost_per_post_year_saved),
+            ("cost_per_extra_case_served", k.cost_per_extra_case_served),
+        ] {
+            let mut row = vec![k.alt.clone(), k.region.clone(), "horizon".to_string(), metric.to_string()];
+            row.extend(std::iter::repeat_n(String::new(), 2));
+            row.push(value.map_or_else(String::new, num));
+            row.extend(std::iter::repeat_n(String::new(), 9));
+            let _ = w.write_record(&row);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn money(x: f64) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if a >= 1e6 {
+        format!("{sign}£{:.2}m", a / 1e6)
+    } else if a >= 1e3 {
+        format!("{sign}£{:.0}k", a / 1e3)
+    } else {
+        format!("{sign}£{a:.0}")
+    }
+}
+
+fn signed(x: f64, decimals: usize) -> String {
+    format!("{x:+.decimals$}")
+}
+
+/// The text table `compare` prints: the alternatives ranked by unmet demand
+/// averted over the horizon (all regions), with what each costs funders.
+pub fn compare_table(c: &Comparison) -> String {
+    let mut ranked: Vec<&str> = c.alts.iter().map(String::as_str).collect();
+    let averted = |alt: &str| c.get(alt, "all", None, "abandoned").map_or(0.0, |r| -r.diff.mean);
+    ranked.sort_by(|a, b| averted(b).total_cmp(&averted(a)));
+    let span = match (c.years.first(), c.years.last()) {
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+        _ => String::new(),
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "against {} (model years {span}; {} paired runs, seed {}), ranked by unmet demand averted:",
+        c.base, c.runs, c.seed
+    );
+    let _ = writeln!(
+        out,
+        "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
+        "ask",
+        "unmet averted (90% CI)",
+        "P(less)",
+        "posts end",
+        "post-yrs",
+        "cases",
+        "funder £",
+        "£/post-year",
+        "£/case"
+    );
+    for alt in ranked {
+        let row = |m: &str| c.get(alt, "all", None, m);
+        let cost = c.costs.iter().find(|k| k.alt == alt && k.region == "all");
+        // Averted = −difference; `0.0 - x` keeps a zero from printing as -0.
+        let unmet = row("abandoned").map(|r| {
+            let d = &r.diff;
+            format!(
+                "{:.0} ({:.0} to {:.0})",
+                0.0 - d.mean,
+                0.0 - (d.mean + 1.645 * d.mcse),
+                0.0 - (d.mean - 1.645 * d.mcse)
+            )
+        });
+        let p_less = row("abandoned").and_then(|r| r.prob_better).map(|p| format!("{p:.2}"));
+        let diff = |m: &str, dec| row(m).map(|r| signed(r.diff.mean, dec));
+        let per = |x: Option<f64>| x.map_or_else(|| "–".to_string(), money);
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
+            alt,
+            unmet.unwrap_or_default(),
+            p_less.unwrap_or_default(),
+            diff("posts_funded", 1).unwrap_or_default(),
+            diff("post_years", 1).unwrap_or_default(),
+            diff("served", 0).unwrap_or_default(),
+            cost.map_or_else(String::new, |k| money(k.extra_funder_spend)),
+            per(cost.and_then(|k| k.cost_per_post_year_saved)),
+            per(cost.and_then(|k| k.cost_per_extra_case_served)),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (differences are ALT − base over the horizon, all regions: posts funded at the end, post-years and cases served in total;\n   P(less) = share of runs with fewer cases abandoned; £ = extra spend by funders, not legal aid or local authorities)"
+    );
+    out
+}
+
+/// One scenario of a comparison, for the manifest.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ComparedScenario {
+    /// The name used in `compare.csv` (`base` for the base, else the file stem).
+    pub label: String,
+    pub scenario_name: String,
+    pub scenario_file: String,
+    pub scenario_hash: String,
+    pub warnings: Vec<String>,
+}
+
+/// The contents of a comparison's `manifest.json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CompareManifest {
+    pub program: &'static str,
+    pub version: &'static str,
+    pub base: ComparedScenario,
+    pub alts: Vec<ComparedScenario>,
+    pub seed: u64,
+    pub runs: u64,
+    pub threads: usize,
+    pub wall_time_seconds: f64,
+    pub quantile_relative_error: f64,
+}
+
+impl CompareManifest {
+    pub fn new(base: ComparedScenario, alts: Vec<ComparedScenario>, c: &Comparison, wall_time_seconds: f64) -> Self {
+        Self {
+            program: "fundscape",
+            version: env!("CARGO_PKG_VERSION"),
+            base,
+            alts,
+            seed: c.seed,
+            runs: c.runs,
+            threads: c.threads,
+            wall_time_seconds: (wall_time_seconds * 1000.0).round() / 1000.0,
+            quantile_relative_error: fundscape_sim::stats::RELATIVE_ERROR,
+        }
+    }
+
+    pub fn json(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+}

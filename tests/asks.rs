@@ -1,0 +1,376 @@
+//! Funding rounds, dated changes and paired comparison (influencing asks).
+
+mod common;
+use common::*;
+
+use fundscape_sim::model::{allocate, posts_bought};
+use fundscape_sim::{compare, run, RunConfig};
+use proptest::prelude::*;
+
+const BASE: &str = r#"
+[scenario]
+name = "asks base"
+start = "2025-04"
+years = 4
+[posts]
+annual_cost = 40000
+turnover = 0.2
+vacancy_months = { dist = "uniform", min = 0, max = 6 }
+[sustainability]
+successors = [
+  { source = "same_funder", probability = 0.3, term_months = 24 },
+  { source = "local_authority", probability = 0.5, term_months = 12 },
+]
+[[regions]]
+id = "north-west"
+demand = { dist = "pert", min = 8000, mode = 9000, max = 11000 }
+demand_volatility = 0.1
+backlog = 2000
+abandon_rate = 0.1
+other_capacity = 1000
+legal_aid = { providers = 20, cases_per_provider = 150, exit_rate = 0.08, entry_rate = 1.0 }
+local_authority = { budget = 80000, match = 0.0 }
+[[regions]]
+id = "wales"
+demand = 3000
+demand_volatility = 0.1
+backlog = 500
+abandon_rate = 0.1
+legal_aid = { providers = 6, cases_per_provider = 125, exit_rate = 0.08, entry_rate = 0.3 }
+[correlation]
+default = 0.5
+[[grants]]
+id = "nw-2024"
+funder = "JTI"
+region = "north-west"
+start = "2024-01"
+months = 36
+posts = 4
+influencing_posts = 1
+[[grants]]
+id = "wales-2025"
+funder = "Baring Foundation"
+region = "wales"
+start = "2025-07"
+months = 24
+posts = 2
+[[shocks]]
+id = "surge"
+kind = "demand"
+start = "2026-01"
+cases = { dist = "pert", min = 500, mode = 1000, max = 2000 }
+half_life_months = 6
+"#;
+
+fn config(runs: u64, seed: u64) -> RunConfig {
+    RunConfig { runs, seed, threads: 0 }
+}
+
+/// An ALT identical to the base gives differences of exactly zero in every
+/// run, for every figure (sd, p05 and p95 all zero, not merely a zero mean).
+#[test]
+fn an_identical_alternative_differs_by_exactly_zero() {
+    let base = scenario(BASE);
+    let same = scenario(BASE);
+    let c = compare(&base, &[("same".into(), &same)], &config(500, 4), &|_| {}).unwrap();
+    assert!(c.rows.len() > 100);
+    for r in &c.rows {
+        let d = r.diff;
+        assert_eq!(
+            (d.mean, d.sd, d.p05, d.p95),
+            (0.0, 0.0, 0.0, 0.0),
+            "{} {} {:?} {}",
+            r.alt,
+            r.region,
+            r.year,
+            r.metric
+        );
+        assert!(r.prob_better.is_none_or(|p| p == 0.0));
+    }
+}
+
+fn with_extra_grant() -> String {
+    format!(
+        "{BASE}\n[[grants]]\nid = \"wales-extra\"\nfunder = \"AB Charitable Trust\"\nregion = \"wales\"\nstart = \"2025-10\"\nmonths = 36\nposts = 3\n"
+    )
+}
+
+/// An ALT that adds one grant changes nothing outside that grant's region,
+/// in any run: keyed streams leave every other draw as it was.
+#[test]
+fn adding_a_grant_changes_nothing_outside_its_region() {
+    let base = scenario(BASE);
+    let alt = scenario(&with_extra_grant());
+    let c = compare(&base, &[("extra".into(), &alt)], &config(500, 8), &|_| {}).unwrap();
+    let mut outside = 0;
+    for r in c.rows.iter().filter(|r| r.region == "north-west") {
+        let d = r.diff;
+        assert_eq!((d.sd, d.p05, d.p95, d.mean), (0.0, 0.0, 0.0, 0.0), "{:?} {}", r.year, r.metric);
+        outside += 1;
+    }
+    assert!(outside > 50);
+    // And it does change its own region.
+    let wales = c.get("extra", "wales", None, "post_years").unwrap();
+    assert!(wales.diff.mean > 2.0, "{:?}", wales.diff);
+    let served = c.get("extra", "wales", None, "served").unwrap();
+    assert!(served.diff.mean > 0.0 && served.prob_better.unwrap() > 0.5);
+}
+
+/// Common random numbers: the paired difference of abandoned cases over the
+/// horizon has far less variance than the difference of independent runs.
+/// On this scenario (an extra grant of 3 posts in Wales, 2,000 runs) the
+/// factor is about 7,800; the test asks for 1,000.
+#[test]
+fn paired_differences_have_far_less_variance_than_unpaired() {
+    let base = scenario(BASE);
+    let alt = scenario(&with_extra_grant());
+    let c = compare(&base, &[("extra".into(), &alt)], &config(2000, 1), &|_| {}).unwrap();
+    let paired = c.get("extra", "all", None, "abandoned").unwrap().diff.sd.powi(2);
+    // Unpaired: the base on one seed, the alternative on another.
+    let horizon_abandoned = |s: &fundscape_sim::Scenario, seed| {
+        let plan = fundscape_sim::model::Plan::new(s);
+        let mut rec = plan.new_record();
+        (0..2000)
+            .map(|i| {
+                plan.simulate(seed, i, &mut rec, None);
+                (0..4).map(|y| rec.values[plan.index(s.regions.len(), y, fundscape_sim::model::ABANDONED)]).sum::<f64>()
+            })
+            .collect::<Vec<f64>>()
+    };
+    let a = horizon_abandoned(&base, 101);
+    let b = horizon_abandoned(&alt, 202);
+    let diffs: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
+    let (_, se) = mean_se(&diffs);
+    let unpaired = se * se * diffs.len() as f64;
+    let factor = unpaired / paired;
+    assert!(factor > 1000.0, "variance ratio unpaired/paired = {factor}");
+}
+
+proptest! {
+    /// Allocation shares sum to the budget, are never negative, and follow
+    /// the weights.
+    #[test]
+    fn allocations_sum_to_the_budget(budget in 0.0f64..1e8, weights in prop::collection::vec(0.0f64..1e5, 1..12)) {
+        let parts = allocate(budget, &weights);
+        let total: f64 = parts.iter().sum();
+        prop_assert!((total - budget).abs() <= 1e-9 * (1.0 + budget));
+        prop_assert!(parts.iter().all(|p| *p >= 0.0));
+        let wsum: f64 = weights.iter().sum();
+        if wsum > 0.0 {
+            for (p, w) in parts.iter().zip(&weights) {
+                prop_assert!((p - budget * w / wsum).abs() <= 1e-6 * (1.0 + budget));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_budget_of_exactly_n_prices_buys_n_posts() {
+    assert_eq!(posts_bought(12.0 * 120_000.0, 120_000.0), 12);
+    assert_eq!(posts_bought(12.0 * 120_000.0 - 1.0, 120_000.0), 11);
+    assert_eq!(posts_bought(1e6, 0.0), 0);
+}
+
+fn round_scenario(matching: f64, allocation: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 3
+        [posts]
+        annual_cost = 40000
+        turnover = 0.0
+        [[regions]]
+        id = "london"
+        demand = 12000
+        abandon_rate = 0.2
+        other_capacity = 2000
+        local_authority = {{ budget = 0, match = {matching} }}
+        [[regions]]
+        id = "wales"
+        demand = 3000
+        abandon_rate = 0.2
+        other_capacity = 2000
+        [[rounds]]
+        id = "round-2026"
+        funder = "JTI"
+        start = "2026-04"
+        budget = 1440000       # 12 posts × £40,000 × 3 years
+        term_months = 36
+        advice_share = 0.5
+        allocation = {allocation}
+        "#
+    )
+}
+
+/// The budget buys posts at (1 − match) of their cost: with a match of ½ in
+/// the region that gets all the money, twice as many posts, in every run;
+/// the local authorities' half shows as their spend.
+#[test]
+fn match_funding_buys_one_over_one_minus_match_as_many_posts() {
+    for (matching, posts) in [(0.0, 12.0), (0.5, 24.0), (0.75, 48.0)] {
+        let s = summarise(&round_scenario(matching, "{ london = 1.0 }"), 200, 3);
+        let funded = s.get("london", 2026, "posts_funded").copied().unwrap();
+        assert_eq!((funded.mean, funded.sd), (posts, 0.0), "match {matching}");
+        assert_eq!(s.get("wales", 2026, "posts_funded").unwrap().mean, 0.0);
+        let funder = s.get("london", 2026, "spend:JTI").unwrap().mean;
+        let council = s.get("london", 2026, "spend:local_authority").unwrap().mean;
+        if matching > 0.0 {
+            assert!((council / (funder + council) - matching).abs() < 1e-9, "match {matching}: {funder} {council}");
+        } else {
+            assert_eq!(council, 0.0);
+        }
+    }
+}
+
+/// The unmet-demand rule sends the money where the previous 12 months'
+/// abandonment was highest: London abandons about six times as much as
+/// Wales here, so it gets most of the posts, in every run.
+#[test]
+fn unmet_rule_follows_the_previous_years_abandonment() {
+    let s = scenario(&round_scenario(0.0, "\"unmet\""));
+    let plan = fundscape_sim::model::Plan::new(&s);
+    let mut rec = plan.new_record();
+    let mut trace = Vec::new();
+    for run in 0..50 {
+        trace.clear();
+        plan.simulate(5, run, &mut rec, Some(&mut trace));
+        // Abandoned in the 12 months before the round (months 0..12).
+        let abandoned =
+            |r: usize| trace.iter().filter(|m| m.region == r && m.month < 12).map(|m| m.abandoned).sum::<f64>();
+        let (london, wales) = (abandoned(0), abandoned(1));
+        assert!(london > wales);
+        let posts =
+            |r: usize| trace.iter().find(|m| m.region == r && m.month == 12).map_or(0, |m| m.posts_funded) as f64;
+        let expected_london = (12.0 * london / (london + wales) * (1.0 + 1e-9)).floor();
+        let expected_wales = (12.0 * wales / (london + wales) * (1.0 + 1e-9)).floor();
+        assert_eq!((posts(0), posts(1)), (expected_london, expected_wales), "run {run}");
+    }
+}
+
+fn change_scenario(probability: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 3
+        [sustainability]
+        successors = [{{ source = "local_authority", probability = 1.0, term_months = 12 }}]
+        [[regions]]
+        id = "wales"
+        demand = 3000
+        abandon_rate = 0.1
+        legal_aid = {{ providers = 40, cases_per_provider = 50, exit_rate = 0.0, entry_rate = 0.0 }}
+        local_authority = {{ budget = 0 }}
+        [[grants]]
+        id = "ends-before"
+        funder = "JTI"
+        region = "wales"
+        start = "2023-08"
+        months = 36              # ends 2026-08, a month before the change
+        posts = 2
+        [[grants]]
+        id = "ends-at"
+        funder = "JTI"
+        region = "wales"
+        start = "2023-09"
+        months = 36              # ends 2026-09, the month of the change
+        posts = 3
+        [[changes]]
+        id = "council-and-exits"
+        start = "2026-09"
+        probability = {probability}
+        regions = ["wales"]
+        local_authority_budget = 1000000
+        exit_rate = 1.0
+        "#
+    )
+}
+
+/// A change with probability 0 changes nothing: the same bytes as without it.
+#[test]
+fn a_change_with_probability_zero_changes_no_byte() {
+    let without = {
+        let text = change_scenario("0.0");
+        let cut = text.find("[[changes]]").unwrap();
+        text[..cut].to_string()
+    };
+    let a = summarise(&without, 300, 9);
+    let b = summarise(&change_scenario("0.0"), 300, 9);
+    assert_eq!(fundscape_output::summary_csv(&a), fundscape_output::summary_csv(&b));
+    assert_eq!(fundscape_output::survival_csv(&a), fundscape_output::survival_csv(&b));
+}
+
+/// With probability 1 a change takes effect exactly at its date: the post
+/// whose term ends a month earlier finds no council budget and is lost; the
+/// posts ending that month are taken on; every provider leaves that month and
+/// not before.
+#[test]
+fn a_change_with_probability_one_takes_effect_exactly_at_its_date() {
+    let s = scenario(&change_scenario("1.0"));
+    let change_month = 17; // 2026-09 is month 17 from 2025-04
+    for trace in traces(&s, 40, 3) {
+        for m in &trace {
+            if m.month < change_month - 1 {
+                assert_eq!((m.posts_funded, m.posts_lost, m.providers), (5, 0, 40), "month {}", m.month);
+            } else if m.month == change_month - 1 {
+                assert_eq!((m.posts_funded, m.posts_lost, m.providers), (3, 2, 40), "month {}", m.month);
+            } else {
+                assert_eq!((m.posts_funded, m.posts_lost, m.providers), (3, 2, 0), "month {}", m.month);
+            }
+        }
+    }
+}
+
+/// "What if a funder leaves": `without_funders` drops every grant of that
+/// funder, and nothing else.
+#[test]
+fn without_funders_drops_that_funders_grants() {
+    let text = BASE.replace("name = \"asks base\"", "name = \"asks base\"\nwithout_funders = [\"Baring Foundation\"]");
+    let s = scenario(&text);
+    assert_eq!(s.grants.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(), ["nw-2024"]);
+    let base = scenario(BASE);
+    let c = compare(&base, &[("leaves".into(), &s)], &config(300, 2), &|_| {}).unwrap();
+    assert!(c.get("leaves", "wales", None, "post_years").unwrap().diff.mean < -1.0);
+    assert_eq!(c.get("leaves", "north-west", None, "abandoned").unwrap().diff.sd, 0.0);
+    let err = fundscape_sim::load_str(
+        std::path::Path::new("x.toml"),
+        &BASE.replace("name = \"asks base\"", "name = \"x\"\nwithout_funders = [\"Barring Foundation\"]"),
+    )
+    .unwrap_err();
+    assert_eq!(err.key, "scenario.without_funders[0]");
+    assert!(err.message.contains("did you mean `Baring Foundation`?"), "{}", err.message);
+}
+
+#[test]
+fn changes_and_rounds_reject_what_they_cannot_do() {
+    let bad_key = fundscape_sim::load_str(
+        std::path::Path::new("x.toml"),
+        &change_scenario("1.0").replace("exit_rate = 1.0\n", "exit_rat = 1.0\n"),
+    )
+    .unwrap_err();
+    assert_eq!(bad_key.message, "unknown key `exit_rat`; did you mean `exit_rate`?");
+    let early_round = fundscape_sim::load_str(
+        std::path::Path::new("x.toml"),
+        &round_scenario(0.0, "\"unmet\"").replace("start = \"2026-04\"", "start = \"2024-04\""),
+    )
+    .unwrap_err();
+    assert_eq!(early_round.key, "rounds[0].start");
+    assert!(early_round.message.starts_with("a round must start inside the horizon"), "{}", early_round.message);
+}
+
+/// Comparison is deterministic whatever the thread count.
+#[test]
+fn comparison_is_the_same_at_any_thread_count() {
+    let base = scenario(BASE);
+    let alt = scenario(&with_extra_grant());
+    let one =
+        compare(&base, &[("extra".into(), &alt)], &RunConfig { runs: 600, seed: 5, threads: 1 }, &|_| {}).unwrap();
+    let two =
+        compare(&base, &[("extra".into(), &alt)], &RunConfig { runs: 600, seed: 5, threads: 2 }, &|_| {}).unwrap();
+    assert_eq!(fundscape_output::compare_csv(&one), fundscape_output::compare_csv(&two));
+    // And the base side of a comparison is the base scenario's own run.
+    let summary = run(&base, &RunConfig { runs: 600, seed: 5, threads: 2 }, &|_| {});
+    let served = summary.get("all", 2026, "served").unwrap().mean;
+    assert!((one.get("extra", "all", Some(2026), "served").unwrap().base_mean - served).abs() < 1e-6 * served);
+}
