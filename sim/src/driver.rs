@@ -110,7 +110,7 @@ pub(crate) fn in_blocks<P: Send + Sync>(
     let n_blocks = runs.div_ceil(BLOCK);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
-    let wave = (threads as u64 * 4).max(1);
+    let wave = (threads as u64 * 2).max(1);
     let mut total = empty();
     let mut work = || {
         let mut pending: Vec<P> = Vec::new();

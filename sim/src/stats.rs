@@ -36,12 +36,13 @@ fn representative(index: i32) -> f64 {
 #[derive(Debug, Clone, Default)]
 struct Store {
     offset: i32,
-    counts: Vec<u64>,
+    /// Counts per bucket; u32 holds 4 billion runs, and halves the memory.
+    counts: Vec<u32>,
 }
 
 impl Store {
     #[inline]
-    fn add(&mut self, index: i32, n: u64) {
+    fn add(&mut self, index: i32, n: u32) {
         let pos = index.wrapping_sub(self.offset) as usize;
         if let Some(c) = self.counts.get_mut(pos) {
             *c += n;
@@ -53,7 +54,7 @@ impl Store {
     /// Widens the store to hold `index`, with slack on the side it grew so
     /// that a drifting range does not reallocate on every new bucket.
     #[cold]
-    fn grow_and_add(&mut self, index: i32, n: u64) {
+    fn grow_and_add(&mut self, index: i32, n: u32) {
         if self.counts.is_empty() {
             self.offset = index - 8;
             self.counts = vec![0; 17];
@@ -147,7 +148,7 @@ impl Sketch {
         let mut seen = 0u64;
         let value = 'find: {
             for (i, &c) in self.negative.counts.iter().enumerate().rev() {
-                seen += c;
+                seen += u64::from(c);
                 if seen > rank {
                     break 'find -representative(self.negative.offset + i as i32);
                 }
@@ -157,7 +158,7 @@ impl Sketch {
                 break 'find 0.0;
             }
             for (i, &c) in self.positive.counts.iter().enumerate() {
-                seen += c;
+                seen += u64::from(c);
                 if seen > rank {
                     break 'find representative(self.positive.offset + i as i32);
                 }
