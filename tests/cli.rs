@@ -384,3 +384,18 @@ fn compare_refuses_scenarios_with_other_regions() {
     );
     assert!(!tmp.path().join("results").exists());
 }
+
+#[test]
+fn validate_lists_rounds_and_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/asks/targeted-round-with-la-match.toml");
+    let out = run_ok(&["validate", file.to_str().unwrap()], tmp.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "targeted-2026                2026-04: JTI, budget 2000000 over 36 months, to regions by unmet demand"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("sets local_authority_budget, local_authority_match, successors in 3 regions"), "{text}");
+}

@@ -83,6 +83,52 @@ pub fn describe(s: &Scenario) -> String {
             let _ = writeln!(out, "  {:<28} {when}: {what}", sh.id);
         }
     }
+    if !s.rounds.is_empty() {
+        let _ = writeln!(out, "{} funding rounds:", s.rounds.len());
+        for r in &s.rounds {
+            let when = fundscape_sim::scenario::YearMonth(s.start.0 + r.start);
+            let rule = match &r.allocation {
+                fundscape_sim::scenario::Allocation::Unmet => "to regions by unmet demand".to_string(),
+                fundscape_sim::scenario::Allocation::Shares(shares) => {
+                    format!("to {} regions by fixed shares", shares.len())
+                }
+            };
+            let _ = writeln!(
+                out,
+                "  {:<28} {when}: {}, budget {} over {} months, {rule}",
+                r.id, r.funder, r.budget, r.term_months
+            );
+        }
+    }
+    if !s.changes.is_empty() {
+        let _ = writeln!(out, "{} dated changes:", s.changes.len());
+        for c in &s.changes {
+            let when = fundscape_sim::scenario::YearMonth(s.start.0 + c.start);
+            let mut keys: Vec<&str> = [
+                ("local_authority_budget", c.local_authority_budget.is_some()),
+                ("local_authority_match", c.local_authority_match.is_some()),
+                ("exit_rate", c.exit_rate.is_some()),
+                ("entry_rate", c.entry_rate.is_some()),
+                ("demand_growth", c.demand_growth.is_some()),
+                ("turnover", c.turnover.is_some()),
+                ("vacancy_months", c.vacancy_months.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(k, on)| on.then_some(k))
+            .collect();
+            if !c.successors.is_empty() {
+                keys.push("successors");
+            }
+            let _ = writeln!(
+                out,
+                "  {:<28} {when}, probability {}: sets {} in {} regions",
+                c.id,
+                c.probability,
+                keys.join(", "),
+                c.regions.len()
+            );
+        }
+    }
     if s.warnings.is_empty() {
         let _ = writeln!(out, "\nno warnings");
     } else {
