@@ -263,7 +263,9 @@ fn survival_rows(path: &Path, text: &str) -> Result<Vec<SurvivalRow>, ReadResult
 mod tests {
     use super::*;
 
-    fn files(overrides: &[(&'static str, &'static str)]) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + '_ {
+    fn files<'a>(
+        overrides: &'a [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a {
         move |name| {
             let base: &[(&str, &str)] = &[
                 (

@@ -47,6 +47,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 0.35em 0.6em; text-align: left;
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.total td { font-weight: bold; border-bottom: 2px solid #999; }
 code { font-family: 'DejaVu Sans Mono', Menlo, Consolas, monospace; font-size: 0.88em; word-break: break-word; }
+td.where code { white-space: nowrap; word-break: normal; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.3em 1.2em; }
 dt { font-weight: bold; }
 dd { margin: 0; }
@@ -78,11 +79,13 @@ fn headlines(r: &Results) -> Vec<String> {
         ));
     }
     if let Some(k) = r.summary.survival.iter().find(|s| s.months_after_first_end == 24).or(r.summary.survival.first()) {
+        let when = match k.months_after_first_end {
+            0 => "just after it ends, once successors have been tried".to_string(),
+            m => format!("{m} months after it ends"),
+        };
         out.push(format!(
-            "Of the posts whose grant ends within the horizon, <strong>{}</strong> are still funded {} months after \
-             it ends.",
+            "Of the posts whose grant ends within the horizon, <strong>{}</strong> are still funded {when}.",
             with_range(&k.stat, percent),
-            k.months_after_first_end
         ));
     }
     if let Some(x) = r.get("all", last, "abandoned") {
@@ -227,7 +230,7 @@ fn method(r: &Results) -> String {
         for a in rows {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}:{}</code></td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td class=\"where\"><code>{}:{}</code></td></tr>",
                 escape(&a.what),
                 escape(&a.value),
                 if a.source.is_empty() { "(no comment)".to_string() } else { escape(&a.source) },

@@ -10,12 +10,15 @@ pub fn thousands(x: f64) -> String {
     }
     let n = x.round() as i64;
     let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+    // The first group holds 1 to 3 digits, every later group 3.
+    let first = match digits.len() % 3 {
+        0 => 3.min(digits.len()),
+        r => r,
+    };
+    let mut out = digits[..first].to_string();
+    for group in digits.as_bytes()[first..].chunks(3) {
+        out.push(',');
+        out.extend(group.iter().map(|&b| char::from(b)));
     }
     if n < 0 {
         out.insert(0, '-');
@@ -73,6 +76,9 @@ mod tests {
         assert_eq!(thousands(-1234.0), "-1,234");
         assert_eq!(thousands(999.5), "1,000");
         assert_eq!(thousands(12.0), "12");
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+        assert_eq!(thousands(123_456.0), "123,456");
         assert_eq!(about(111_585.0), "112,000");
         assert_eq!(about(48_512.0), "48,500");
         assert_eq!(about(72.4), "72");
