@@ -4,7 +4,10 @@
 //! browser (headless Chromium) rendering the report without the network.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod common;
+use common::{bin, data, run_ok, show};
 
 const CHARTS: [&str; 6] = [
     "unmet-demand",
@@ -14,29 +17,6 @@ const CHARTS: [&str; 6] = [
     "unmet-share",
     "legal-aid-providers",
 ];
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fundscape"))
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn run_ok(args: &[&str], dir: &Path) -> Output {
-    let out = bin().args(args).current_dir(dir).output().unwrap_or_else(|e| panic!("cannot start fundscape: {e}"));
-    assert!(out.status.success(), "{}", show(&out));
-    out
-}
 
 /// Copies tests/data/tiny.toml (optionally edited) into a new temporary
 /// directory, so the paths the report prints do not depend on the checkout.

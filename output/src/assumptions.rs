@@ -99,21 +99,19 @@ pub fn assumptions(file: &str, text: &str) -> Vec<Assumption> {
             }
             continue;
         }
-        if let Some(name) = code.strip_prefix("[[").and_then(|c| c.split("]]").next()) {
+        // A table header: `[[name]]` (an element of an array of tables) or `[name]`.
+        let header = code
+            .strip_prefix("[[")
+            .and_then(|c| c.split("]]").next())
+            .map(|name| (name, true))
+            .or_else(|| code.strip_prefix('[').and_then(|c| c.split(']').next()).map(|name| (name, false)));
+        if let Some((name, is_array)) = header {
             if array_of_tables {
                 flush(&mut pending, &mut out, &table, &id);
             }
             table = name.trim().to_string();
-            array_of_tables = true;
+            array_of_tables = is_array;
             id = None;
-            continue;
-        }
-        if let Some(name) = code.strip_prefix('[').and_then(|c| c.split(']').next()) {
-            if array_of_tables {
-                flush(&mut pending, &mut out, &table, &id);
-            }
-            table = name.trim().to_string();
-            array_of_tables = false;
             continue;
         }
         let Some((key, value)) = code.split_once('=') else { continue };

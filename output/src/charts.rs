@@ -271,6 +271,16 @@ fn year_labels(r: &Results, named: bool) -> Vec<String> {
     r.summary.years.iter().map(|&y| if named { r.year_name(y) } else { y.to_string() }).collect()
 }
 
+/// The label of integer position `x`, or nothing between positions.
+fn label_at(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
 fn max_p95(pts: &[(f64, Stat)]) -> f64 {
     pts.iter().map(|(_, s)| s.p95).fold(0.0, f64::max).max(1.0)
 }
@@ -308,14 +318,7 @@ fn fan<DB: DrawingBackend>(
     }
     let mut chart = builder.build_cartesian_2d(x_range, 0.0..y_max)?;
     let labels = &axes.x_labels;
-    let x_fmt = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            labels.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let x_fmt = |x: &f64| label_at(labels, *x);
     let mut mesh = chart.configure_mesh();
     mesh.x_labels(if axes.compact { 4 } else { n.min(12) })
         .y_labels(if axes.compact { 5 } else { 8 })
@@ -439,20 +442,13 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
     let total_max = bottoms.last().map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max)).max(1.0);
     let y_max = total_max * 1.1;
     let last = n.saturating_sub(1) as f64;
-    let labels = year_labels(r, true);
+    let labels = &year_labels(r, true);
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .x_label_area_size(60)
         .y_label_area_size(100)
         .build_cartesian_2d(-0.4..last + 2.4, 0.0..y_max)?;
-    let x_fmt = |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            labels.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let x_fmt = |x: &f64| label_at(labels, *x);
     chart
         .configure_mesh()
         .x_labels(n.min(12) + 3)
