@@ -19,7 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario and write summary.csv, survival.csv, posts_by_source.csv and manifest.json.
+    /// Run a scenario and write summary.csv, survival.csv, posts_by_source.csv, manifest.json, a copy of the
+    /// scenario, charts/ and report.html.
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -35,6 +36,14 @@ enum Command {
         /// Results directory (default: results/<scenario file stem>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
+        #[arg(long)]
+        no_charts: bool,
+    },
+    /// Re-draw charts/ and report.html from an existing results directory, without running again.
+    Report {
+        /// A results directory written by `fundscape run`.
+        dir: PathBuf,
     },
     /// Compare alternatives (asks) with a base scenario, paired run by run on
     /// the same seed, and write compare.csv.
@@ -76,7 +85,8 @@ fn main() -> ExitCode {
             Err(e) => input_error(&e),
         },
         Command::Compare { base, alts, runs, seed, threads, out } => compare(&base, &alts, runs, seed, threads, out),
-        Command::Run { scenario, runs, seed, threads, out } => {
+        Command::Report { dir } => report(&dir),
+        Command::Run { scenario, runs, seed, threads, out, no_charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
@@ -87,7 +97,7 @@ fn main() -> ExitCode {
                 threads: threads.map_or(0, usize::from),
             };
             let dir = out.unwrap_or_else(|| default_out(&scenario));
-            run(&scenario, &s, &config, &dir)
+            run(&scenario, &s, &config, &dir, !no_charts)
         }
     }
 }
@@ -186,7 +196,7 @@ fn default_out(scenario: &Path) -> PathBuf {
     Path::new("results").join(stem(scenario))
 }
 
-fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> ExitCode {
+fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts: bool) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
@@ -195,33 +205,71 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path) -> Exit
     let summary = fundscape_sim::run(scenario, config, &|done| bar.set_position(done));
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let manifest = fundscape_output::Manifest::new(&summary, file, seconds);
-    let files = [
-        ("summary.csv", fundscape_output::summary_csv(&summary)),
-        ("survival.csv", fundscape_output::survival_csv(&summary)),
-        ("posts_by_source.csv", fundscape_output::posts_by_source_csv(&summary)),
-        ("manifest.json", fundscape_output::manifest_json(&manifest)),
+    let manifest = fundscape_output::Manifest::new(&summary, scenario, file, seconds);
+    let mut files = vec![
+        ("summary.csv".to_string(), fundscape_output::summary_csv(&summary)),
+        ("survival.csv".to_string(), fundscape_output::survival_csv(&summary)),
+        ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(&summary)),
+        ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
+    files.extend(fundscape_output::scenario_copies(scenario));
+    if charts {
+        // Drawn from the bytes about to be written, through the same reader
+        // as `fundscape report`, so both give the same charts and report.
+        let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
+        let drawn = fundscape_output::Results::parse(dir, &get)
+            .map_err(|e| e.to_string())
+            .and_then(|r| fundscape_output::render(&r).map_err(|e| e.to_string()));
+        match drawn {
+            Ok(more) => files.extend(more),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     if let Err(e) = fundscape_output::write_results(dir, &files) {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    print!("{}", headline(&summary, scenario.start.month(), seconds, dir));
+    print!("{}", headline(&summary, scenario.start.month(), seconds, dir, charts));
     ExitCode::SUCCESS
 }
 
-/// How a model year is named for people: `2025-26` for a year starting in
-/// April 2025, `2025` for one starting in January.
-fn year_name(start_month: u32, label: i32) -> String {
-    if start_month == 1 {
-        label.to_string()
-    } else {
-        format!("{label}-{:02}", (label + 1).rem_euclid(100))
+/// `fundscape report DIR`: re-draws charts/ and report.html from the files in DIR.
+fn report(dir: &Path) -> ExitCode {
+    let results = match fundscape_output::Results::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) if e.is_bad_input() => return input_error(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let files = match fundscape_output::render(&results) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let (charts, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(name, _)| name.starts_with("charts/"));
+    let charts: Vec<(String, Vec<u8>)> =
+        charts.into_iter().map(|(name, bytes)| (name.trim_start_matches("charts/").to_string(), bytes)).collect();
+    let written = fundscape_output::write_results(&dir.join("charts"), &charts).and_then(|()| {
+        others.iter().try_for_each(|(name, bytes)| fundscape_output::replace_file(&dir.join(name), bytes))
+    });
+    if let Err(e) = written {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
     }
+    println!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts.len() / 2, dir.display());
+    ExitCode::SUCCESS
 }
 
 /// A few plain-words figures for the terminal.
-fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path) -> String {
+fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path, charts: bool) -> String {
+    use fundscape_output::year_name;
     let mut out =
         format!("{}: {} runs in {:.1} s (seed {}, {} threads)\n", s.scenario_name, s.runs, seconds, s.seed, s.threads);
     let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
@@ -252,8 +300,9 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path) -> String {
             100.0 * k.stat.p95
         ));
     }
+    let extra = if charts { ", charts/, report.html" } else { "" };
     out.push_str(&format!(
-        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json)\n",
+        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
     out.push_str("  (mean, with the 5–95% range across runs in brackets)\n");

@@ -3,30 +3,9 @@
 //! pinned at a fixed seed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_fundscape"))
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn run_ok(args: &[&str], dir: &Path) -> Output {
-    let out = bin().args(args).current_dir(dir).output().unwrap_or_else(|e| panic!("cannot start fundscape: {e}"));
-    assert!(out.status.success(), "{}", show(&out));
-    out
-}
+mod common;
+use common::{bin, data, run_ok, show};
 
 #[test]
 fn run_writes_the_three_files_with_the_contracted_columns() {

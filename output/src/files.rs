@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fundscape_sim::stats::Stat;
-use fundscape_sim::Summary;
-use serde::Serialize;
+use fundscape_sim::{Scenario, Summary};
+use serde::{Deserialize, Serialize};
 
 /// The results directory could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -67,11 +67,13 @@ pub fn survival_csv(summary: &Summary) -> Vec<u8> {
     )
 }
 
-/// The contents of `manifest.json`.
-#[derive(Debug, Clone, Serialize)]
+/// The contents of `manifest.json`. The fields after `warnings` are what the
+/// report needs beyond the CSV files, so that `fundscape report DIR` can
+/// re-render from the directory alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    pub program: &'static str,
-    pub version: &'static str,
+    pub program: String,
+    pub version: String,
     pub scenario_name: String,
     pub scenario_file: String,
     /// FNV-1a hash of the scenario after overlays.
@@ -83,13 +85,57 @@ pub struct Manifest {
     /// Relative error bound of the reported quantiles.
     pub quantile_relative_error: f64,
     pub warnings: Vec<String>,
+    /// First month of the horizon, `YYYY-MM`.
+    pub start: String,
+    pub years: u32,
+    /// Region ids and names, in scenario order.
+    pub regions: Vec<RegionName>,
+    /// Advice and influencing posts in the grant portfolio.
+    pub grant_posts: u64,
+    /// The scenario files read, base first, and the name of each one's
+    /// verbatim copy in the results directory.
+    pub scenario_files: Vec<ScenarioFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionName {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioFile {
+    /// The path as it was read.
+    pub file: String,
+    /// The copy's name inside the results directory.
+    pub copy: String,
+}
+
+/// The name of the copy of file `i` of a chain of `n` (base first): the file
+/// given is `scenario.toml`, the file it extends `scenario-base-1.toml`, that
+/// file's base `scenario-base-2.toml`, and so on.
+fn copy_name(i: usize, n: usize) -> String {
+    let depth = n - 1 - i;
+    if depth == 0 {
+        "scenario.toml".into()
+    } else {
+        format!("scenario-base-{depth}.toml")
+    }
+}
+
+/// Verbatim copies of the scenario files a run read, named as in
+/// [`Manifest::scenario_files`].
+pub fn scenario_copies(scenario: &Scenario) -> Vec<(String, Vec<u8>)> {
+    let n = scenario.files.len();
+    scenario.files.iter().enumerate().map(|(i, (_, text))| (copy_name(i, n), text.clone().into_bytes())).collect()
 }
 
 impl Manifest {
-    pub fn new(summary: &Summary, scenario_file: &Path, wall_time_seconds: f64) -> Self {
+    pub fn new(summary: &Summary, scenario: &Scenario, scenario_file: &Path, wall_time_seconds: f64) -> Self {
+        let n = scenario.files.len();
         Self {
-            program: "fundscape",
-            version: env!("CARGO_PKG_VERSION"),
+            program: "fundscape".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             scenario_name: summary.scenario_name.clone(),
             scenario_file: scenario_file.display().to_string(),
             scenario_hash: summary.scenario_hash.clone(),
@@ -99,6 +145,16 @@ impl Manifest {
             wall_time_seconds: (wall_time_seconds * 1000.0).round() / 1000.0,
             quantile_relative_error: fundscape_sim::stats::RELATIVE_ERROR,
             warnings: summary.warnings.clone(),
+            start: scenario.start.to_string(),
+            years: scenario.years,
+            regions: scenario.regions.iter().map(|r| RegionName { id: r.id.clone(), name: r.name.clone() }).collect(),
+            grant_posts: scenario.grants.iter().map(|g| u64::from(g.posts) + u64::from(g.influencing_posts)).sum(),
+            scenario_files: scenario
+                .files
+                .iter()
+                .enumerate()
+                .map(|(i, (path, _))| ScenarioFile { file: path.display().to_string(), copy: copy_name(i, n) })
+                .collect(),
         }
     }
 }
@@ -115,7 +171,7 @@ pub fn manifest_json(manifest: &Manifest) -> Vec<u8> {
 ///
 /// # Errors
 /// Any I/O failure; `dir` is then left as it was.
-pub fn write_results(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteResultsError> {
+pub fn write_results(dir: &Path, files: &[(impl AsRef<str>, Vec<u8>)]) -> Result<(), WriteResultsError> {
     let err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| WriteResultsError { path, source }
@@ -132,7 +188,7 @@ pub fn write_results(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteR
     let staged = (|| -> Result<(), WriteResultsError> {
         std::fs::create_dir(&tmp).map_err(err(&tmp))?;
         for (file, bytes) in files {
-            let path = tmp.join(file);
+            let path = tmp.join(file.as_ref());
             if let Some(p) = path.parent() {
                 std::fs::create_dir_all(p).map_err(err(p))?;
             }
@@ -164,6 +220,29 @@ pub fn write_results(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteR
         let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
+}
+
+/// Replaces one file: written to a temporary sibling, then renamed over
+/// `path`, so readers see the old file or the new one, never a part.
+///
+/// # Errors
+/// Any I/O failure; `path` is then left as it was.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), WriteResultsError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    };
+    if let Err(source) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(WriteResultsError { path: path.to_path_buf(), source });
+    }
+    std::fs::rename(&tmp, path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        WriteResultsError { path: path.to_path_buf(), source }
+    })
 }
 
 #[cfg(test)]

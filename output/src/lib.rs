@@ -1,16 +1,28 @@
 //! Everything a run writes: `summary.csv`, `survival.csv`,
-//! `posts_by_source.csv`, `manifest.json`,
-//! written atomically into a results directory, and the one-screen
-//! description of a scenario that `fundscape validate` prints.
+//! `posts_by_source.csv`, `manifest.json`, copies of the scenario files,
+//! the charts (`charts/*.svg`, `charts/*.png`) and `report.html`, written
+//! atomically into a results directory; reading a results directory back to
+//! re-render its charts and report; and the one-screen description of a
+//! scenario that `fundscape validate` prints.
 //!
-//! This crate renders a [`Summary`]; it never simulates.
+//! This crate renders a [`Summary`](fundscape_sim::Summary); it never simulates.
 
+mod assumptions;
+mod charts;
 mod compare;
 mod describe;
 mod files;
+mod read;
+mod report;
+mod words;
 
+pub use assumptions::{assumptions, Assumption};
+pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;
 pub use files::{
-    manifest_json, posts_by_source_csv, summary_csv, survival_csv, write_results, Manifest, WriteResultsError,
+    manifest_json, posts_by_source_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_results,
+    Manifest, RegionName, ScenarioFile, WriteResultsError,
 };
+pub use read::{year_name, ReadResultsError, Results};
+pub use report::{render, report_html};

@@ -257,6 +257,9 @@ pub struct Scenario {
     pub warnings: Vec<String>,
     /// A hash of the scenario after overlays (hex), for the manifest.
     pub hash: String,
+    /// The files read, base first (the file given last), each with its text
+    /// as read, so a results directory can keep a copy.
+    pub files: Vec<(std::path::PathBuf, String)>,
 }
 
 impl Scenario {

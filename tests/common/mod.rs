@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use fundscape_sim::model::{MonthRow, Plan};
 use fundscape_sim::{load_str, run, RunConfig, Scenario, Summary};
@@ -48,4 +49,31 @@ pub fn assert_within(what: &str, mean: f64, se: f64, expected: f64, k: f64) {
         (mean - expected).abs() <= tolerance,
         "{what}: mean {mean} is not within {k} standard errors ({se}) of {expected}"
     );
+}
+
+/// The `fundscape` binary under test.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fundscape"))
+}
+
+/// A file of `tests/data/`.
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+/// A process's status and output, for assertion messages.
+pub fn show(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `fundscape ARGS` in `dir` and asserts that it succeeded.
+pub fn run_ok(args: &[&str], dir: &Path) -> Output {
+    let out = bin().args(args).current_dir(dir).output().unwrap_or_else(|e| panic!("cannot start fundscape: {e}"));
+    assert!(out.status.success(), "{}", show(&out));
+    out
 }

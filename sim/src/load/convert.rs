@@ -658,6 +658,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         shocks,
         warnings,
         hash,
+        files: Vec::new(),
     })
 }
 

@@ -55,6 +55,7 @@ impl FieldError {
 /// One file of the overlay chain, with what is needed to point into it.
 struct SourceFile {
     path: PathBuf,
+    text: String,
     table: toml::Table,
     spans: SpanTree,
 }
@@ -84,7 +85,9 @@ fn finish(path: &Path, files: Vec<SourceFile>) -> Result<Scenario, LoadScenarioE
         serde_path_to_error::deserialize(toml::Value::Table(merged.clone())).map_err(|e| locate(serde_error(e)))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let hash = hash_hex(&toml::to_string(&merged).unwrap_or_default());
-    convert::scenario(raw, &stem, hash).map_err(locate)
+    let mut scenario = convert::scenario(raw, &stem, hash).map_err(locate)?;
+    scenario.files = files.into_iter().map(|f| (f.path, f.text)).collect();
+    Ok(scenario)
 }
 
 /// Reads `path` and every file it extends, base first.
@@ -183,7 +186,7 @@ fn parse_file(path: &Path, text: &str) -> Result<SourceFile, LoadScenarioError> 
         }
     })?;
     let spans = SpanTree::parse(text);
-    Ok(SourceFile { path: path.to_path_buf(), table, spans })
+    Ok(SourceFile { path: path.to_path_buf(), text: text.to_string(), table, spans })
 }
 
 /// Merges the chain, base first (model.md §7).

@@ -1,0 +1,617 @@
+//! The charts of a results directory, each drawn once as SVG and once as
+//! PNG with plotters, in DejaVu Sans compiled into the binary (no system
+//! font library), so they look the same on any machine.
+//!
+//! Colours: a sequential blue for uncertainty bands and viridis for
+//! categories and the heat table; both are read by colour-blind readers and
+//! keep their order in greyscale, because lightness changes monotonically.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use fundscape_sim::scenario::SuccessorSource;
+use fundscape_sim::stats::Stat;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontStyle;
+
+use crate::read::Results;
+use crate::words::{percent, thousands};
+
+/// The font family charts name. In PNGs it is the embedded DejaVu Sans; in
+/// SVGs the viewer picks the first of these it has (Verdana has nearly the
+/// same widths).
+pub const FAMILY: &str = "DejaVu Sans, Verdana, sans-serif";
+
+/// A chart could not be drawn (an internal failure, never bad input).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot draw the chart {name}: {message}")]
+pub struct RenderError {
+    pub name: String,
+    pub message: String,
+}
+
+/// One chart, drawn.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// File stem inside `charts/`, e.g. `unmet-demand`.
+    pub name: &'static str,
+    pub title: String,
+    /// What the marks mean, printed under the chart.
+    pub note: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+// Bands of a fan: light to dark (greyscale lightness about 86%, 68%, 20%).
+const OUTER: RGBColor = RGBColor(198, 219, 239);
+const INNER: RGBColor = RGBColor(107, 174, 214);
+const MEDIAN: RGBColor = RGBColor(8, 48, 107);
+const GRID: RGBColor = RGBColor(225, 225, 225);
+const INK: RGBColor = RGBColor(34, 34, 34);
+const MUTED: RGBColor = RGBColor(90, 90, 90);
+/// Viridis from dark to light (lightness rises monotonically).
+const VIRIDIS: [RGBColor; 9] = [
+    RGBColor(68, 1, 84),
+    RGBColor(72, 40, 120),
+    RGBColor(62, 74, 137),
+    RGBColor(49, 104, 142),
+    RGBColor(38, 130, 142),
+    RGBColor(31, 158, 137),
+    RGBColor(53, 183, 121),
+    RGBColor(109, 205, 89),
+    RGBColor(253, 231, 37),
+];
+
+const FAN_NOTE: &str = "Line: median across runs; dark band: 25–75% of runs; light band: 5–95% of runs.";
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    UnmetDemand,
+    UnmetByRegion,
+    Survival,
+    PostsBySource,
+    UnmetShare,
+    Providers,
+}
+
+struct Spec {
+    kind: Kind,
+    name: &'static str,
+    title: String,
+    note: String,
+    size: (u32, u32),
+}
+
+fn specs(r: &Results) -> Vec<Spec> {
+    let n = r.summary.regions.len().max(1) as u32;
+    let (_, rows) = grid(n as usize);
+    let panel_height = 170 + 230 * rows as u32;
+    let spec =
+        |kind, name, title: &str, note: &str, size| Spec { kind, name, title: title.into(), note: note.into(), size };
+    vec![
+        spec(Kind::UnmetDemand, "unmet-demand", "Unmet demand: cases abandoned each year, all regions", FAN_NOTE, (1100, 650)),
+        spec(
+            Kind::UnmetByRegion,
+            "unmet-demand-by-region",
+            "Unmet demand by region: cases abandoned each year (same scale in every panel)",
+            &format!("{FAN_NOTE} Years are labelled by the calendar year they start in."),
+            (1200, panel_height),
+        ),
+        spec(
+            Kind::Survival,
+            "post-survival",
+            "Post survival: share of grant-funded posts still funded after their grant ends",
+            &format!("{FAN_NOTE} Posts whose first grant term ends inside the horizon."),
+            (1100, 650),
+        ),
+        spec(
+            Kind::PostsBySource,
+            "posts-by-source",
+            "Funded posts by who pays for them, all regions",
+            "Stacked means across runs at each year's end; layers from the bottom: grant funders, then the sources that took posts on after their grants.",
+            (1100, 650),
+        ),
+        spec(
+            Kind::UnmetShare,
+            "unmet-share",
+            "Unmet share of demand by region and year",
+            "Unmet share = mean cases abandoned / mean demand in the region and year (a ratio of the means across runs).",
+            (1200, 200 + 34 * (n + 2)),
+        ),
+        spec(
+            Kind::Providers,
+            "legal-aid-providers",
+            "Legal-aid providers by region: offices at each year's end",
+            &format!("{FAN_NOTE} Each panel has its own scale. Years are labelled by the calendar year they start in."),
+            (1200, panel_height),
+        ),
+    ]
+}
+
+/// Draws every chart of `r`.
+///
+/// # Errors
+/// A drawing failure inside plotters (not expected for any input).
+pub fn render_charts(r: &Results) -> Result<Vec<Chart>, RenderError> {
+    register_fonts()?;
+    specs(r)
+        .into_iter()
+        .map(|spec| {
+            let fail = |message: String| RenderError { name: spec.name.to_string(), message };
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, spec.size).into_drawing_area();
+                draw(&spec, r, &root).map_err(|e| fail(e.to_string()))?;
+                root.present().map_err(|e| fail(e.to_string()))?;
+            }
+            let (w, h) = spec.size;
+            let mut pixels = vec![255u8; (w * h * 3) as usize];
+            {
+                let root = BitMapBackend::with_buffer(&mut pixels, spec.size).into_drawing_area();
+                draw(&spec, r, &root).map_err(|e| fail(e.to_string()))?;
+                root.present().map_err(|e| fail(e.to_string()))?;
+            }
+            let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
+            Ok(Chart { name: spec.name, title: spec.title, note: spec.note, svg, png })
+        })
+        .collect()
+}
+
+fn register_fonts() -> Result<(), RenderError> {
+    static LOADED: OnceLock<bool> = OnceLock::new();
+    let ok = *LOADED.get_or_init(|| {
+        plotters::style::register_font(FAMILY, FontStyle::Normal, dejavu::sans::regular()).is_ok()
+            && plotters::style::register_font(FAMILY, FontStyle::Bold, dejavu::sans::bold()).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(RenderError { name: "(all)".into(), message: "the embedded DejaVu Sans font did not load".into() })
+    }
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(rgb)?;
+    }
+    Ok(out)
+}
+
+fn font(size: u32) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, size).into_font()).color(&INK)
+}
+
+fn bold(size: u32) -> TextStyle<'static> {
+    TextStyle::from((FAMILY, size, FontStyle::Bold).into_font()).color(&INK)
+}
+
+/// The caption every chart carries: scenario, runs, seed, program.
+fn caption(r: &Results) -> String {
+    let m = &r.manifest;
+    format!(
+        "Scenario: {} · {} runs · seed {} · fundscape {}",
+        m.scenario_name,
+        thousands(m.runs as f64),
+        m.seed,
+        m.version
+    )
+}
+
+/// Title at the top, note and caption at the bottom; the chart goes between.
+fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let (_, h) = root.dim_in_pixel();
+    let (top, rest) = root.split_vertically(58);
+    let (body, bottom) = rest.split_vertically(h as i32 - 58 - 58);
+    top.draw_text(&spec.title, &bold(24), (24, 18))?;
+    bottom.draw_text(&spec.note, &font(14).color(&MUTED), (24, 8))?;
+    bottom.draw_text(&caption(r), &font(14).color(&MUTED), (24, 30))?;
+    let body = body.margin(0, 0, 8, 20);
+    match spec.kind {
+        Kind::UnmetDemand => {
+            let pts = year_series(r, "all", "abandoned");
+            let axes = Axes {
+                x_desc: "model year",
+                y_desc: "cases abandoned per year",
+                x_labels: year_labels(r, true),
+                y_fmt: &|y| thousands(*y),
+                compact: false,
+            };
+            fan(&body, &pts, max_p95(&pts) * 1.08, &axes, Some(SeriesLabelPosition::UpperLeft), None)
+        }
+        Kind::UnmetByRegion => panels(&body, r, "abandoned", true),
+        Kind::Providers => panels(&body, r, "legal_aid_providers", false),
+        Kind::Survival => {
+            let pts: Vec<(f64, Stat)> =
+                r.summary.survival.iter().enumerate().map(|(i, s)| (i as f64, scale(&s.stat, 100.0))).collect();
+            let labels = r.summary.survival.iter().map(|s| s.months_after_first_end.to_string()).collect();
+            let axes = Axes {
+                x_desc: "months after the grant's first term ends",
+                y_desc: "posts still funded (%)",
+                x_labels: labels,
+                y_fmt: &|y| format!("{y:.0}%"),
+                compact: false,
+            };
+            fan(&body, &pts, 100.0, &axes, Some(SeriesLabelPosition::UpperRight), None)
+        }
+        Kind::PostsBySource => stacked_sources(&body, r),
+        Kind::UnmetShare => heat_table(&body, r),
+    }
+}
+
+/// `s` with every statistic multiplied by `k`.
+fn scale(s: &Stat, k: f64) -> Stat {
+    Stat {
+        mean: s.mean * k,
+        sd: s.sd * k,
+        p05: s.p05 * k,
+        p25: s.p25 * k,
+        p50: s.p50 * k,
+        p75: s.p75 * k,
+        p95: s.p95 * k,
+        mcse: s.mcse * k,
+    }
+}
+
+/// A metric of one region over the years, indexed 0, 1, … by model year.
+fn year_series(r: &Results, region: &str, metric: &str) -> Vec<(f64, Stat)> {
+    r.summary.years.iter().enumerate().filter_map(|(i, &y)| r.get(region, y, metric).map(|s| (i as f64, *s))).collect()
+}
+
+fn year_labels(r: &Results, named: bool) -> Vec<String> {
+    r.summary.years.iter().map(|&y| if named { r.year_name(y) } else { y.to_string() }).collect()
+}
+
+/// The label of integer position `x`, or nothing between positions.
+fn label_at(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+fn max_p95(pts: &[(f64, Stat)]) -> f64 {
+    pts.iter().map(|(_, s)| s.p95).fold(0.0, f64::max).max(1.0)
+}
+
+struct Axes<'a> {
+    x_desc: &'a str,
+    y_desc: &'a str,
+    /// The label of each integer x position.
+    x_labels: Vec<String>,
+    y_fmt: &'a dyn Fn(&f64) -> String,
+    /// A small panel: smaller type, no axis descriptions, no legend.
+    compact: bool,
+}
+
+/// A fan chart: 5–95% and 25–75% bands and the median, over integer x
+/// positions labelled by `axes.x_labels`.
+fn fan<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pts: &[(f64, Stat)],
+    y_max: f64,
+    axes: &Axes,
+    legend: Option<SeriesLabelPosition>,
+    panel_title: Option<&str>,
+) -> DrawResult<DB> {
+    let n = axes.x_labels.len().max(1);
+    let x_range: Range<f64> = -0.4..(n as f64 - 0.6);
+    let mut builder = ChartBuilder::on(area);
+    if axes.compact {
+        builder.margin(6).margin_right(14).x_label_area_size(26).y_label_area_size(62);
+    } else {
+        builder.margin(10).margin_right(24).x_label_area_size(60).y_label_area_size(100);
+    }
+    if let Some(t) = panel_title {
+        builder.caption(t, bold(16));
+    }
+    let mut chart = builder.build_cartesian_2d(x_range, 0.0..y_max)?;
+    let labels = &axes.x_labels;
+    let x_fmt = |x: &f64| label_at(labels, *x);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_labels(if axes.compact { 4 } else { n.min(12) })
+        .y_labels(if axes.compact { 5 } else { 8 })
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(axes.y_fmt)
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .label_style(font(if axes.compact { 12 } else { 15 }))
+        .axis_desc_style(font(17));
+    if !axes.compact {
+        mesh.x_desc(axes.x_desc).y_desc(axes.y_desc);
+    }
+    mesh.draw()?;
+    let band = |lo: fn(&Stat) -> f64, hi: fn(&Stat) -> f64| -> Vec<(f64, f64)> {
+        pts.iter().map(|(x, s)| (*x, hi(s))).chain(pts.iter().rev().map(|(x, s)| (*x, lo(s)))).collect()
+    };
+    chart
+        .draw_series(std::iter::once(Polygon::new(band(|s| s.p05, |s| s.p95), OUTER.filled())))?
+        .label("5–95% of runs")
+        .legend(|(x, y)| Rectangle::new([(x, y - 7), (x + 20, y + 7)], OUTER.filled()));
+    chart
+        .draw_series(std::iter::once(Polygon::new(band(|s| s.p25, |s| s.p75), INNER.filled())))?
+        .label("25–75% of runs")
+        .legend(|(x, y)| Rectangle::new([(x, y - 7), (x + 20, y + 7)], INNER.filled()));
+    chart
+        .draw_series(LineSeries::new(pts.iter().map(|(x, s)| (*x, s.p50)), MEDIAN.stroke_width(3)))?
+        .label("median")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], MEDIAN.stroke_width(3)));
+    chart.draw_series(
+        pts.iter().map(|(x, s)| Circle::new((*x, s.p50), if axes.compact { 2 } else { 4 }, MEDIAN.filled())),
+    )?;
+    if let (Some(pos), false) = (legend, axes.compact) {
+        chart
+            .configure_series_labels()
+            .position(pos)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID)
+            .label_font(font(15))
+            .draw()?;
+    }
+    Ok(())
+}
+
+/// Columns and rows of a small-multiples grid for `n` panels.
+fn grid(n: usize) -> (usize, usize) {
+    let cols = match n {
+        0..=4 => n.max(1),
+        5..=9 => 3,
+        _ => 4,
+    };
+    (cols, n.div_ceil(cols).max(1))
+}
+
+/// One fan per region, on a shared scale or each on its own.
+fn panels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    r: &Results,
+    metric: &str,
+    shared: bool,
+) -> DrawResult<DB> {
+    let regions = &r.summary.regions;
+    let (cols, rows) = grid(regions.len());
+    let series: Vec<Vec<(f64, Stat)>> = regions.iter().map(|id| year_series(r, id, metric)).collect();
+    let shared_max = series.iter().map(|s| max_p95(s)).fold(1.0, f64::max) * 1.08;
+    let cells = area.split_evenly((rows, cols));
+    for ((cell, id), pts) in cells.iter().zip(regions).zip(&series) {
+        let axes =
+            Axes { x_desc: "", y_desc: "", x_labels: year_labels(r, false), y_fmt: &|y| thousands(*y), compact: true };
+        let y_max = if shared { shared_max } else { max_p95(pts) * 1.15 };
+        fan(&cell.margin(4, 10, 4, 4), pts, y_max, &axes, None, Some(&r.region_name(id)))?;
+    }
+    Ok(())
+}
+
+/// The four sources that may take a post on after its grant, in report order.
+fn successor_sources() -> [(&'static str, &'static str); 4] {
+    SuccessorSource::ALL.map(|s| {
+        let label = match s {
+            SuccessorSource::SameFunder => "same funder renews",
+            SuccessorSource::OtherFunder => "another funder",
+            SuccessorSource::LegalAid => "legal aid",
+            SuccessorSource::LocalAuthority => "local authority",
+        };
+        (s.as_str(), label)
+    })
+}
+
+/// Mean funded posts at each year's end, all regions, by layer: grant
+/// funders together, then each successor source.
+pub(crate) fn source_layers(r: &Results) -> Vec<(&'static str, Vec<f64>)> {
+    let successors = successor_sources();
+    let mean = |year: i32, pick: &dyn Fn(&str) -> bool| -> f64 {
+        r.summary
+            .posts_by_source
+            .iter()
+            .filter(|row| row.region == "all" && row.year == year && pick(&row.metric))
+            .map(|row| row.stat.mean)
+            .sum()
+    };
+    let years = &r.summary.years;
+    let mut layers = vec![(
+        "grant funders",
+        years.iter().map(|&y| mean(y, &|m| !successors.iter().any(|(id, _)| *id == m))).collect(),
+    )];
+    for (id, label) in successors {
+        layers.push((label, years.iter().map(|&y| mean(y, &|m| m == id)).collect()));
+    }
+    layers
+}
+
+/// Stacked means of funded posts by source, with a label beside each layer.
+fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Results) -> DrawResult<DB> {
+    let layers = source_layers(r);
+    let n = r.summary.years.len();
+    let mut bottoms = vec![vec![0.0; n]];
+    for (_, means) in &layers {
+        let below = bottoms.last().cloned().unwrap_or_default();
+        bottoms.push(below.iter().zip(means).map(|(b, m)| b + m).collect());
+    }
+    let total_max = bottoms.last().map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max)).max(1.0);
+    let y_max = total_max * 1.1;
+    let last = n.saturating_sub(1) as f64;
+    let labels = &year_labels(r, true);
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(-0.4..last + 2.4, 0.0..y_max)?;
+    let x_fmt = |x: &f64| label_at(labels, *x);
+    chart
+        .configure_mesh()
+        .x_labels(n.min(12) + 3)
+        .y_labels(8)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&|y| thousands(*y))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .label_style(font(15))
+        .axis_desc_style(font(17))
+        .x_desc("end of model year")
+        .y_desc("funded posts (mean across runs)")
+        .draw()?;
+    // Colours from dark (bottom) to light (top): every other viridis step.
+    let colour = |i: usize| VIRIDIS[(2 * i).min(VIRIDIS.len() - 1)];
+    for i in 0..layers.len() {
+        let (lo, hi) = (&bottoms[i], &bottoms[i + 1]);
+        let pts: Vec<(f64, f64)> =
+            (0..n).map(|k| (k as f64, hi[k])).chain((0..n).rev().map(|k| (k as f64, lo[k]))).collect();
+        chart.draw_series(std::iter::once(Polygon::new(pts.clone(), colour(i).filled())))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            (0..n).map(|k| (k as f64, hi[k])).collect::<Vec<_>>(),
+            WHITE.stroke_width(1),
+        )))?;
+    }
+    // Direct labels at the right, in stacking order, pushed apart so they
+    // never overlap; a leader line joins each to its layer.
+    let k = n.saturating_sub(1);
+    let gap = y_max * 0.075;
+    let mut ys: Vec<f64> = (0..layers.len()).map(|i| (bottoms[i][k] + bottoms[i + 1][k]) / 2.0).collect();
+    if let Some(y) = ys.first_mut() {
+        *y = y.max(gap * 0.5);
+    }
+    for i in 1..ys.len() {
+        ys[i] = ys[i].max(ys[i - 1] + gap);
+    }
+    let top = y_max * 0.96;
+    if let Some(&highest) = ys.last() {
+        let shift = (highest - top).max(0.0);
+        for y in &mut ys {
+            *y -= shift;
+        }
+    }
+    for (i, ((label, means), y)) in layers.iter().zip(&ys).enumerate() {
+        let mid = (bottoms[i][k] + bottoms[i + 1][k]) / 2.0;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(last, mid), (last + 0.25, *y)],
+            MUTED.stroke_width(1),
+        )))?;
+        let swatch = Rectangle::new([(last + 0.28, y + gap * 0.3), (last + 0.45, y - gap * 0.3)], colour(i).filled());
+        chart.draw_series(std::iter::once(swatch))?;
+        let swatch_edge =
+            Rectangle::new([(last + 0.28, y + gap * 0.3), (last + 0.45, y - gap * 0.3)], MUTED.stroke_width(1));
+        chart.draw_series(std::iter::once(swatch_edge))?;
+        let text = format!("{label}: {:.1}", means.get(k).copied().unwrap_or(0.0));
+        chart.draw_series(std::iter::once(Text::new(
+            text,
+            (last + 0.52, *y),
+            font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+        )))?;
+    }
+    Ok(())
+}
+
+/// A colour for a share in [0, 1]: viridis reversed, light (low) to dark (high).
+fn ramp(v: f64) -> RGBColor {
+    let t = (1.0 - v.clamp(0.0, 1.0)) * (VIRIDIS.len() - 1) as f64;
+    let i = (t.floor() as usize).min(VIRIDIS.len() - 2);
+    let f = t - i as f64;
+    let (a, b) = (VIRIDIS[i], VIRIDIS[i + 1]);
+    let mix = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn is_dark(c: RGBColor) -> bool {
+    0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2) < 140.0
+}
+
+/// The unmet share of a region-year: mean abandoned / mean demand.
+pub(crate) fn unmet_share(r: &Results, region: &str, year: i32) -> Option<f64> {
+    let abandoned = r.get(region, year, "abandoned")?.mean;
+    let demand = r.get(region, year, "demand")?.mean;
+    (demand > 0.0).then(|| abandoned / demand)
+}
+
+/// Regions × years, each cell coloured by the unmet share and printed.
+fn heat_table<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Results) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    let rows: Vec<String> = std::iter::once("all".to_string()).chain(r.summary.regions.iter().cloned()).collect();
+    let years = &r.summary.years;
+    let label_w = 250;
+    let header_h = 34;
+    let key_h = 70;
+    let cell_w = ((w as i32 - label_w - 10) / years.len().max(1) as i32).max(10);
+    let cell_h = ((h as i32 - header_h - key_h) / rows.len().max(1) as i32).clamp(12, 40);
+    let center = Pos::new(HPos::Center, VPos::Center);
+    for (j, &y) in years.iter().enumerate() {
+        let x = label_w + cell_w * j as i32 + cell_w / 2;
+        area.draw_text(&r.year_name(y), &bold(14).pos(center), (x, header_h / 2))?;
+    }
+    for (i, id) in rows.iter().enumerate() {
+        let top = header_h + cell_h * i as i32;
+        let style = if i == 0 { bold(15) } else { font(15) };
+        area.draw_text(&r.region_name(id), &style.pos(Pos::new(HPos::Left, VPos::Center)), (0, top + cell_h / 2))?;
+        for (j, &y) in years.iter().enumerate() {
+            let left = label_w + cell_w * j as i32;
+            let share = unmet_share(r, id, y);
+            let fill = share.map_or(WHITE, ramp);
+            area.draw(&Rectangle::new([(left, top), (left + cell_w, top + cell_h)], fill.filled()))?;
+            area.draw(&Rectangle::new([(left, top), (left + cell_w, top + cell_h)], WHITE.stroke_width(2)))?;
+            let ink = if is_dark(fill) { WHITE } else { INK };
+            let text = share.map_or_else(|| "–".to_string(), percent);
+            area.draw_text(&text, &font(15).color(&ink).pos(center), (left + cell_w / 2, top + cell_h / 2))?;
+        }
+    }
+    if !rows.is_empty() {
+        area.draw(&Rectangle::new(
+            [(label_w, header_h), (label_w + cell_w * years.len() as i32, header_h + cell_h)],
+            INK.stroke_width(2),
+        ))?;
+    }
+    // The key: a strip from 0% to 100%.
+    let key_top = header_h + cell_h * rows.len() as i32 + 24;
+    area.draw_text("unmet share:", &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (0, key_top + 9))?;
+    let steps = 50;
+    let key_w = 400;
+    for s in 0..steps {
+        let left = label_w + key_w * s / steps;
+        let right = label_w + key_w * (s + 1) / steps;
+        let c = ramp((f64::from(s) + 0.5) / f64::from(steps));
+        area.draw(&Rectangle::new([(left, key_top), (right, key_top + 18)], c.filled()))?;
+    }
+    area.draw(&Rectangle::new([(label_w, key_top), (label_w + key_w, key_top + 18)], MUTED.stroke_width(1)))?;
+    for (v, anchor) in [(0.0, HPos::Left), (0.5, HPos::Center), (1.0, HPos::Right)] {
+        let x = label_w + (key_w as f64 * v) as i32;
+        area.draw_text(&percent(v), &font(13).pos(Pos::new(anchor, VPos::Top)), (x, key_top + 22))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ramp_gets_darker_as_the_share_rises() {
+        let lum = |c: RGBColor| 0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2);
+        let mut prev = f64::INFINITY;
+        for i in 0..=20 {
+            let l = lum(ramp(f64::from(i) / 20.0));
+            assert!(l < prev, "lightness must fall monotonically");
+            prev = l;
+        }
+        // The fan's bands keep their order in greyscale too.
+        assert!(lum(OUTER) > lum(INNER) && lum(INNER) > lum(MEDIAN));
+    }
+
+    #[test]
+    fn grids_hold_every_panel() {
+        for n in 1..40 {
+            let (c, r) = grid(n);
+            assert!(c * r >= n && c * (r - 1) < n, "{n} panels in {c}x{r}");
+        }
+    }
+}

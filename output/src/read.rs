@@ -1,0 +1,342 @@
+//! Reading a results directory back: the CSV files and the manifest become a
+//! [`Results`], from which the charts and the report are drawn. `run` draws
+//! them from the bytes it is about to write, through the same parser, so a
+//! later `fundscape report DIR` gives the same bytes.
+//!
+//! A results directory is user input here: every fault is a
+//! [`ReadResultsError`] naming the file and line, never a panic.
+
+use std::path::{Path, PathBuf};
+
+use fundscape_sim::scenario::YearMonth;
+use fundscape_sim::stats::Stat;
+use fundscape_sim::summary::{SummaryRow, SurvivalRow};
+use fundscape_sim::Summary;
+
+use crate::files::Manifest;
+
+/// Why a results directory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadResultsError {
+    /// The directory is missing or holds no results (bad input).
+    #[error("{}: {message}", dir.display())]
+    NotResults { dir: PathBuf, message: String },
+    /// A file is there but is not what `fundscape run` writes (bad input).
+    #[error("{}: {message}", path.display())]
+    Malformed { path: PathBuf, message: String },
+    /// The file system failed (not the user's input).
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ReadResultsError {
+    /// True when the fault is in what the user gave (exit 2), false for an
+    /// I/O failure (exit 1).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::Io { .. })
+    }
+}
+
+/// Everything the charts and the report are drawn from.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub manifest: Manifest,
+    pub summary: Summary,
+    /// First month of the horizon.
+    pub start: YearMonth,
+    /// The copies of the scenario files, base first: (path as read, text).
+    pub scenario_files: Vec<(String, String)>,
+}
+
+const SUMMARY_HEADER: [&str; 11] =
+    ["region", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+const BY_SOURCE_HEADER: [&str; 11] =
+    ["region", "year", "source", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+const SURVIVAL_HEADER: [&str; 9] = ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+
+impl Results {
+    /// Reads the results directory `dir` written by `fundscape run`.
+    ///
+    /// # Errors
+    /// A missing directory or manifest, a malformed file, or an I/O failure.
+    pub fn read_dir(dir: &Path) -> Result<Self, ReadResultsError> {
+        if !dir.is_dir() {
+            let message = if dir.exists() { "is not a directory" } else { "no such directory" };
+            return Err(ReadResultsError::NotResults { dir: dir.to_path_buf(), message: message.into() });
+        }
+        if !dir.join("manifest.json").is_file() {
+            return Err(ReadResultsError::NotResults {
+                dir: dir.to_path_buf(),
+                message: "not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`"
+                    .into(),
+            });
+        }
+        Self::parse(dir, &|name| match std::fs::read(dir.join(name)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// Builds the results from files fetched by name with `get` (`None`: the
+    /// file is missing). `dir` is only used to name files in messages.
+    ///
+    /// # Errors
+    /// As [`Results::read_dir`].
+    pub fn parse(dir: &Path, get: &dyn Fn(&str) -> std::io::Result<Option<Vec<u8>>>) -> Result<Self, ReadResultsError> {
+        let fetch = |name: &str| -> Result<(PathBuf, String), ReadResultsError> {
+            let path = dir.join(name);
+            match get(name) {
+                Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                    Ok(text) => Ok((path, text)),
+                    Err(_) => Err(ReadResultsError::Malformed { path, message: "is not UTF-8 text".into() }),
+                },
+                Ok(None) => Err(ReadResultsError::Malformed {
+                    path,
+                    message: "is missing; the results directory is incomplete (run the scenario again)".into(),
+                }),
+                Err(source) => Err(ReadResultsError::Io { path, source }),
+            }
+        };
+        let (path, text) = fetch("manifest.json")?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReadResultsError::Malformed {
+            path: path.clone(),
+            message: format!("not a manifest written by this version of fundscape: {e}; run the scenario again"),
+        })?;
+        let start = YearMonth::parse(&manifest.start).ok_or_else(|| ReadResultsError::Malformed {
+            path: path.clone(),
+            message: format!("`start` is `{}`, not a month written as \"YYYY-MM\"", manifest.start),
+        })?;
+
+        let (path, text) = fetch("summary.csv")?;
+        let rows = summary_rows(&path, &text, &SUMMARY_HEADER)?;
+        let (path, text) = fetch("posts_by_source.csv")?;
+        let posts_by_source = summary_rows(&path, &text, &BY_SOURCE_HEADER)?;
+        let (path, text) = fetch("survival.csv")?;
+        let survival = survival_rows(&path, &text)?;
+
+        let mut regions: Vec<String> = Vec::new();
+        let mut years: Vec<i32> = Vec::new();
+        for r in &rows {
+            if r.region != "all" && !regions.contains(&r.region) {
+                regions.push(r.region.clone());
+            }
+            if !years.contains(&r.year) {
+                years.push(r.year);
+            }
+        }
+        years.sort_unstable();
+        if years.is_empty() {
+            return Err(ReadResultsError::Malformed {
+                path: dir.join("summary.csv"),
+                message: "has no rows; run the scenario again".into(),
+            });
+        }
+        let mut scenario_files = Vec::new();
+        for f in &manifest.scenario_files {
+            if f.copy.contains('/') || f.copy.contains('\\') || f.copy.starts_with('.') {
+                return Err(ReadResultsError::Malformed {
+                    path: dir.join("manifest.json"),
+                    message: format!("scenario copy `{}` is not a plain file name", f.copy),
+                });
+            }
+            let (_, text) = fetch(&f.copy)?;
+            scenario_files.push((f.file.clone(), text));
+        }
+        let summary = Summary {
+            scenario_name: manifest.scenario_name.clone(),
+            scenario_hash: manifest.scenario_hash.clone(),
+            seed: manifest.seed,
+            runs: manifest.runs,
+            threads: manifest.threads,
+            regions,
+            years,
+            rows,
+            posts_by_source,
+            survival,
+            warnings: manifest.warnings.clone(),
+        };
+        Ok(Self { manifest, summary, start, scenario_files })
+    }
+
+    /// The display name of a region id (`all` is "All regions").
+    pub fn region_name(&self, id: &str) -> String {
+        if id == "all" {
+            return "All regions".into();
+        }
+        self.manifest.regions.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.name.clone())
+    }
+
+    /// How a model year is named for people (see [`year_name`]).
+    pub fn year_name(&self, label: i32) -> String {
+        year_name(self.start.month(), label)
+    }
+
+    /// A figure of `summary.csv`, if reported.
+    pub fn get(&self, region: &str, year: i32, metric: &str) -> Option<&Stat> {
+        self.summary.get(region, year, metric)
+    }
+}
+
+/// How a model year is named for people: `2025-26` for a year starting in
+/// April 2025, `2025` for one starting in January.
+pub fn year_name(start_month: u32, label: i32) -> String {
+    if start_month == 1 {
+        label.to_string()
+    } else {
+        format!("{label}-{:02}", (label + 1).rem_euclid(100))
+    }
+}
+
+fn malformed(path: &Path, line: u64, message: impl std::fmt::Display) -> ReadResultsError {
+    ReadResultsError::Malformed { path: path.to_path_buf(), message: format!("line {line}: {message}") }
+}
+
+/// Reads the CSV `text`, checking its header, and returns its records with
+/// their line numbers.
+fn records(path: &Path, text: &str, header: &[&str]) -> Result<Vec<(u64, csv::StringRecord)>, ReadResultsError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let got = reader.headers().map_err(|e| malformed(path, 1, e))?.clone();
+    if got.iter().ne(header.iter().copied()) {
+        return Err(malformed(path, 1, format!("the header must be `{}`", header.join(","))));
+    }
+    let mut out = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            malformed(path, line, e)
+        })?;
+        let line = rec.position().map_or(0, csv::Position::line);
+        if rec.len() != header.len() {
+            return Err(malformed(path, line, format!("{} fields, expected {}", rec.len(), header.len())));
+        }
+        out.push((line, rec));
+    }
+    Ok(out)
+}
+
+fn number<T: std::str::FromStr>(path: &Path, line: u64, column: &str, field: &str) -> Result<T, ReadResultsError> {
+    field.parse().map_err(|_| malformed(path, line, format!("`{column}` is `{field}`, not a number")))
+}
+
+fn stat(path: &Path, line: u64, rec: &csv::StringRecord, first: usize) -> Result<Stat, ReadResultsError> {
+    let names = ["mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+    let mut v = [0.0_f64; 8];
+    for (i, name) in names.iter().enumerate() {
+        v[i] = number(path, line, name, rec.get(first + i).unwrap_or_default())?;
+    }
+    let [mean, sd, p05, p25, p50, p75, p95, mcse] = v;
+    Ok(Stat { mean, sd, p05, p25, p50, p75, p95, mcse })
+}
+
+fn summary_rows(path: &Path, text: &str, header: &[&str]) -> Result<Vec<SummaryRow>, ReadResultsError> {
+    records(path, text, header)?
+        .into_iter()
+        .map(|(line, rec)| {
+            Ok(SummaryRow {
+                region: rec.get(0).unwrap_or_default().to_string(),
+                year: number(path, line, "year", rec.get(1).unwrap_or_default())?,
+                metric: rec.get(2).unwrap_or_default().to_string(),
+                stat: stat(path, line, &rec, 3)?,
+            })
+        })
+        .collect()
+}
+
+fn survival_rows(path: &Path, text: &str) -> Result<Vec<SurvivalRow>, ReadResultsError> {
+    records(path, text, &SURVIVAL_HEADER)?
+        .into_iter()
+        .map(|(line, rec)| {
+            Ok(SurvivalRow {
+                months_after_first_end: number(path, line, "months_after_first_end", rec.get(0).unwrap_or_default())?,
+                stat: stat(path, line, &rec, 1)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files<'a>(
+        overrides: &'a [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a {
+        move |name| {
+            let base: &[(&str, &str)] = &[
+                (
+                    "manifest.json",
+                    r#"{"program":"fundscape","version":"0","scenario_name":"t","scenario_file":"t.toml",
+                    "scenario_hash":"h","seed":1,"runs":2,"threads":1,"wall_time_seconds":0.1,
+                    "quantile_relative_error":0.004,"warnings":[],"start":"2025-04","years":1,
+                    "regions":[{"id":"wales","name":"Wales"}],"grant_posts":3,
+                    "scenario_files":[{"file":"t.toml","copy":"scenario.toml"}]}"#,
+                ),
+                ("summary.csv", "region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\nall,2025,demand,1,0,1,1,1,1,1,0\nwales,2025,demand,1,0,1,1,1,1,1,0\n"),
+                ("posts_by_source.csv", "region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse\n"),
+                ("survival.csv", "months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse\n0,0.5,0,0.5,0.5,0.5,0.5,0.5,0\n"),
+                ("scenario.toml", "[scenario]\n"),
+            ];
+            let text = overrides.iter().chain(base).find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes().to_vec());
+            Ok(text.filter(|t| !t.is_empty()))
+        }
+    }
+
+    #[test]
+    fn a_complete_directory_reads_back() {
+        let r = Results::parse(Path::new("d"), &files(&[])).unwrap();
+        assert_eq!(r.summary.regions, vec!["wales".to_string()]);
+        assert_eq!(r.summary.years, vec![2025]);
+        assert_eq!(r.summary.survival[0].stat.p50, 0.5);
+        assert_eq!(r.region_name("wales"), "Wales");
+        assert_eq!(r.year_name(2025), "2025-26");
+        assert_eq!(r.scenario_files, vec![("t.toml".to_string(), "[scenario]\n".to_string())]);
+    }
+
+    #[test]
+    fn malformed_files_are_named_with_their_line() {
+        let cases: [(&[(&'static str, &'static str)], &str); 5] = [
+            (
+                &[("survival.csv", "")],
+                "d/survival.csv: is missing; the results directory is incomplete (run the scenario again)",
+            ),
+            (
+                &[(
+                    "summary.csv",
+                    "region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\nall,2025,demand,x,0,1,1,1,1,1,0\n",
+                )],
+                "d/summary.csv: line 2: `mean` is `x`, not a number",
+            ),
+            (
+                &[("summary.csv", "a,b\n")],
+                "d/summary.csv: line 1: the header must be `region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse`",
+            ),
+            (
+                &[("summary.csv", "region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\n")],
+                "d/summary.csv: has no rows; run the scenario again",
+            ),
+            (
+                &[("scenario.toml", "")],
+                "d/scenario.toml: is missing; the results directory is incomplete (run the scenario again)",
+            ),
+        ];
+        for (overrides, message) in cases {
+            let e = Results::parse(Path::new("d"), &files(overrides)).unwrap_err();
+            assert!(e.is_bad_input());
+            assert_eq!(e.to_string(), message);
+        }
+        let e = Results::parse(Path::new("d"), &files(&[("manifest.json", "{}")])).unwrap_err();
+        assert!(e.to_string().starts_with("d/manifest.json: not a manifest written by this version"), "{e}");
+    }
+
+    #[test]
+    fn year_names_follow_the_start_month() {
+        assert_eq!(year_name(4, 2025), "2025-26");
+        assert_eq!(year_name(4, 2099), "2099-00");
+        assert_eq!(year_name(1, 2025), "2025");
+    }
+}

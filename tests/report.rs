@@ -1,0 +1,394 @@
+//! The charts and the HTML report end to end: their structure and text
+//! pinned at a fixed seed, re-rendering from a results directory, escaping
+//! of scenario text, `--no-charts`, errors of `fundscape report`, and a real
+//! browser (headless Chromium) rendering the report without the network.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod common;
+use common::{bin, data, run_ok, show};
+
+const CHARTS: [&str; 6] = [
+    "unmet-demand",
+    "unmet-demand-by-region",
+    "post-survival",
+    "posts-by-source",
+    "unmet-share",
+    "legal-aid-providers",
+];
+
+/// Copies tests/data/tiny.toml (optionally edited) into a new temporary
+/// directory, so the paths the report prints do not depend on the checkout.
+fn tiny_in_tmp(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("tiny.toml")).unwrap();
+    std::fs::write(tmp.path().join("tiny.toml"), edit(&text)).unwrap();
+    tmp
+}
+
+fn read(path: &Path) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn read_text(path: &Path) -> String {
+    String::from_utf8(read(path)).unwrap()
+}
+
+/// The structure of an SVG: its size, how many of each element, and every
+/// text in order.
+fn svg_structure(svg: &str) -> String {
+    let mut out = String::new();
+    let size = svg.split_once("<svg ").map(|(_, rest)| rest.split('>').next().unwrap_or_default()).unwrap_or_default();
+    let attr = |name: &str| {
+        size.split(&format!("{name}=\"")).nth(1).and_then(|s| s.split('"').next()).unwrap_or("?").to_string()
+    };
+    out.push_str(&format!("size {}x{}\n", attr("width"), attr("height")));
+    let mut counts = Vec::new();
+    for tag in ["rect", "polygon", "polyline", "path", "circle", "line", "text"] {
+        let n = svg.matches(&format!("<{tag} ")).count() + svg.matches(&format!("<{tag}>")).count();
+        counts.push(format!("{tag}={n}"));
+    }
+    out.push_str(&format!("elements {}\n", counts.join(" ")));
+    for piece in svg.split("<text ").skip(1) {
+        let text = piece.split_once('>').map(|(_, r)| r).unwrap_or_default();
+        let text = text.split("</text>").next().unwrap_or_default().trim();
+        out.push_str(&format!("text {text}\n"));
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}
+
+/// The report's visible text, one block per line, charts shown as `[chart …]`.
+fn visible_text(html: &str) -> String {
+    let mut s = html.to_string();
+    while let (Some(a), Some(b)) = (s.find("<style>"), s.find("</style>")) {
+        s.replace_range(a..b + "</style>".len(), "");
+    }
+    while let (Some(a), Some(b)) = (s.find("<svg "), s.find("</svg>")) {
+        let label = s[a..b].split("aria-label=\"").nth(1).and_then(|x| x.split('"').next()).unwrap_or("").to_string();
+        s.replace_range(a..b + "</svg>".len(), &format!("\n[chart: {label}]\n"));
+    }
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('>').map_or(rest.len(), |j| i + j + 1);
+        let tag = &rest[i + 1..end.saturating_sub(1)];
+        let name = tag.trim_start_matches('/').split([' ', '>']).next().unwrap_or("");
+        if !matches!(name, "strong" | "code") {
+            out.push('\n');
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    unescape(&out)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Compares `got` with the pinned file, rewriting it when
+/// `FUNDSCAPE_UPDATE_PINNED` is set.
+fn assert_pinned(name: &str, got: &str) {
+    let pinned = data(name);
+    if std::env::var_os("FUNDSCAPE_UPDATE_PINNED").is_some() {
+        std::fs::write(&pinned, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&pinned).unwrap_or_default();
+    if got != want {
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.lines().count().min(want.lines().count()));
+        panic!(
+            "{name} differs from {} at line {}:\n  got:  {:?}\n  want: {:?}\nSee the doc comment of charts_and_report_are_pinned.",
+            pinned.display(),
+            line + 1,
+            got.lines().nth(line),
+            want.lines().nth(line)
+        );
+    }
+}
+
+fn png_size_and_ink(bytes: &[u8]) -> ((u32, u32), f64, Vec<[u8; 3]>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels: Vec<[u8; 3]> =
+        buf[..info.buffer_size()].chunks(channels).map(|p| [p[0], p[1], p.get(2).copied().unwrap_or(p[0])]).collect();
+    let ink = pixels.iter().filter(|p| p.iter().any(|&c| c < 240)).count() as f64 / pixels.len() as f64;
+    ((info.width, info.height), ink, pixels)
+}
+
+/// The charts' structure and the report's visible text at tiny.toml's fixed
+/// seed are pinned in `tests/data/tiny-pinned-charts.txt` and
+/// `tests/data/tiny-pinned-report.txt`. After a deliberate change to the
+/// charts, the report or the model, regenerate them with
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --release --test report`, read the
+/// diff, and say why in the commit.
+#[test]
+fn charts_and_report_are_pinned() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "pinned", "--threads", "1"], tmp.path());
+    let dir = tmp.path().join("pinned");
+    let mut structure = String::new();
+    for name in CHARTS {
+        let svg = read_text(&dir.join(format!("charts/{name}.svg")));
+        structure.push_str(&format!("== {name}.svg\n{}", svg_structure(&svg)));
+        // Every chart is titled and carries the scenario, runs and seed.
+        assert!(svg.contains("Scenario: tiny test · 300 runs · seed 7 · fundscape"), "{name}: no caption");
+        assert!(svg.contains("font-weight=\"bold\""), "{name}: no bold title");
+        let (size, ink, _) = png_size_and_ink(&read(&dir.join(format!("charts/{name}.png"))));
+        let width: u32 = svg_structure(&svg).split(['x', ' ']).nth(1).unwrap().parse().unwrap();
+        assert_eq!(size.0, width, "{name}: PNG and SVG sizes differ");
+        assert!(ink > 0.02, "{name}.png looks blank ({:.3} of pixels inked)", ink);
+    }
+    // Two regions: two panels in each small-multiples chart, three rows of
+    // three years in the heat table, each printed as a percentage.
+    let by_region = read_text(&dir.join("charts/unmet-demand-by-region.svg"));
+    for region in ["North West", "Wales"] {
+        assert_eq!(by_region.matches(&format!(">\n{region}\n</text>")).count(), 1, "{region} panel");
+    }
+    let heat = read_text(&dir.join("charts/unmet-share.svg"));
+    let cells = svg_structure(&heat).lines().filter(|l| l.starts_with("text ") && l.ends_with('%')).count();
+    assert_eq!(cells, 3 * 3 + 3, "nine cells and three key labels");
+    let fan = read_text(&dir.join("charts/unmet-demand.svg"));
+    for label in ["cases abandoned per year", "model year", "2025-26", "2027-28", "5–95% of runs", "median"] {
+        assert!(fan.contains(&format!(">\n{label}\n</text>")), "unmet-demand.svg lacks `{label}`");
+    }
+    assert_pinned("tiny-pinned-charts.txt", &structure);
+    let html = read_text(&dir.join("report.html"));
+    let text = visible_text(&html);
+    for expected in [
+        "In brief",
+        "Of the 6 advice and influencing posts in the grant portfolio,",
+        "Method and assumptions",
+        "sustainability.successors: same_funder",
+        "region wales: demand",
+    ] {
+        assert!(text.contains(expected), "report lacks `{expected}`:\n{text}");
+    }
+    assert_eq!(html.matches("<svg ").count(), CHARTS.len(), "every chart inline in the report");
+    assert_pinned("tiny-pinned-report.txt", &text);
+}
+
+#[test]
+fn report_redraws_the_same_bytes_from_the_directory_alone() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "a", "--runs", "200", "--threads", "1"], tmp.path());
+    run_ok(&["run", "tiny.toml", "--out", "b", "--runs", "200", "--threads", "2"], tmp.path());
+    let a = tmp.path().join("a");
+    let files: Vec<String> = CHARTS
+        .iter()
+        .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
+        .chain(std::iter::once("report.html".to_string()))
+        .collect();
+    let before: Vec<Vec<u8>> = files.iter().map(|f| read(&a.join(f))).collect();
+    // The thread count never reaches the charts or the report.
+    for (f, bytes) in files.iter().zip(&before) {
+        assert!(read(&tmp.path().join("b").join(f)) == *bytes, "{f} differs between 1 and 2 threads");
+    }
+    // Without the scenario file and without charts, `report` draws them again, byte for byte.
+    std::fs::remove_file(tmp.path().join("tiny.toml")).unwrap();
+    std::fs::remove_dir_all(a.join("charts")).unwrap();
+    std::fs::remove_file(a.join("report.html")).unwrap();
+    let out = run_ok(&["report", "a"], tmp.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote a/report.html"), "{}", show(&out));
+    for (f, bytes) in files.iter().zip(&before) {
+        assert!(read(&a.join(f)) == *bytes, "{f} differs after `fundscape report`");
+    }
+    let names: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "nothing but a/ and b/ is left: {names:?}");
+}
+
+#[test]
+fn no_charts_writes_neither_charts_nor_report() {
+    let tmp = tiny_in_tmp(str::to_string);
+    let out = run_ok(&["run", "tiny.toml", "--out", "batch", "--runs", "50", "--no-charts"], tmp.path());
+    let dir = tmp.path().join("batch");
+    assert!(!dir.join("charts").exists() && !dir.join("report.html").exists());
+    assert!(dir.join("summary.csv").exists() && dir.join("scenario.toml").exists());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("report.html"), "{}", show(&out));
+    run_ok(&["report", "batch"], tmp.path());
+    assert!(dir.join("report.html").exists() && dir.join("charts/unmet-share.png").exists());
+}
+
+#[test]
+fn scenario_text_with_markup_is_shown_as_text() {
+    let name = r#"<script>alert("x")</script> & 'quoted' "name""#;
+    let tmp = tiny_in_tmp(|t| {
+        t.replace("name = \"tiny test\"", &format!("name = '''{name}'''"))
+            .replace("turnover = 0.2\n", "turnover = 0.2   # <img src=x onerror=alert(1)> \"ASSUMPTION\"\n")
+    });
+    run_ok(&["run", "tiny.toml", "--out", "x", "--runs", "20"], tmp.path());
+    let html = read_text(&tmp.path().join("x/report.html"));
+    assert!(!html.to_lowercase().contains("<script"), "a <script> element reached the report");
+    assert!(!html.contains("<img"), "an <img> element reached the report");
+    let escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quoted&#39; &quot;name&quot;";
+    assert!(html.contains(&format!("<h1>{escaped}</h1>")), "the name is not shown as text");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt; &quot;ASSUMPTION&quot;"),
+        "the comment is not shown as text"
+    );
+    let text = visible_text(&html);
+    assert!(text.contains(&format!("\n{name}\n")), "{text}");
+    let svg = read_text(&tmp.path().join("x/charts/unmet-demand.svg"));
+    assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script"), "the SVG caption is not escaped");
+}
+
+#[test]
+fn report_refuses_what_is_not_a_results_directory() {
+    let tmp = tiny_in_tmp(str::to_string);
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    let cases: [(&str, &str); 2] = [
+        ("missing", "error: missing: no such directory\n"),
+        (
+            "empty",
+            "error: empty: not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`\n",
+        ),
+    ];
+    for (dir, message) in cases {
+        let out = bin().args(["report", dir]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+    }
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "20", "--no-charts"], tmp.path());
+    let csv = tmp.path().join("r/survival.csv");
+    let text = read_text(&csv).replacen("\n0,", "\nzero,", 1);
+    std::fs::write(&csv, text).unwrap();
+    let out = bin().args(["report", "r"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: r/survival.csv: line 2: `months_after_first_end` is `zero`, not a number\n"
+    );
+    assert!(!tmp.path().join("r/report.html").exists());
+    std::fs::remove_file(tmp.path().join("r/manifest.json")).unwrap();
+    std::fs::write(tmp.path().join("r/manifest.json"), "{\"program\": \"fundscape\"}").unwrap();
+    let out = bin().args(["report", "r"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: r/manifest.json: not a manifest written by this version of fundscape"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_written_exits_1() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "20", "--no-charts"], tmp.path());
+    // A directory where report.html should go cannot be replaced by a file.
+    std::fs::create_dir_all(tmp.path().join("r/report.html/inside")).unwrap();
+    let out = bin().args(["report", "r"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot write r/report.html"), "{}", show(&out));
+}
+
+/// The `chromium` binary, if installed.
+fn chromium() -> Option<PathBuf> {
+    let fixed = PathBuf::from("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed);
+    }
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("chromium")).find(|p| p.is_file())
+}
+
+/// Renders `page` in headless Chromium, with every host name unresolvable
+/// so nothing can leave the machine, and returns (screenshot PNG, the URLs
+/// the page itself asked for, from Chromium's net log).
+fn render_in_chromium(chromium: &Path, page: &Path, work: &Path, size: &str) -> (Vec<u8>, Vec<String>) {
+    let shot = work.join("shot.png");
+    let netlog = work.join("net.json");
+    let _ = std::fs::remove_file(&shot);
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", work.join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("--log-net-log={}", netlog.display()))
+        .arg(format!("--window-size={size}"))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", chromium.display()));
+    assert!(shot.exists(), "chromium wrote no screenshot\n{}", show(&out));
+    // Requests the page made have an origin (`null` for a file); Chromium's
+    // own background requests have none ("not an origin").
+    let log: serde_json::Value = serde_json::from_slice(&read(&netlog)).unwrap_or(serde_json::Value::Null);
+    let mut fetched = Vec::new();
+    for event in log["events"].as_array().into_iter().flatten() {
+        let p = &event["params"];
+        if let (Some(url), Some(initiator)) = (p["url"].as_str(), p["initiator"].as_str()) {
+            if initiator != "not an origin" {
+                fetched.push(url.to_string());
+            }
+        }
+    }
+    (read(&shot), fetched)
+}
+
+/// A real browser renders the report: not blank, the charts drawn, nothing
+/// fetched. Needs Debian's `chromium` (`.ci/run` installs it); without it the
+/// test fails on CI (`CI=true`) and is skipped loudly elsewhere.
+#[test]
+fn chromium_renders_the_report_offline() {
+    let Some(chromium) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium is not installed; .ci/run must install it (apt-get install -y chromium)");
+        }
+        eprintln!("\n!!!!!!!!\n!!! SKIPPED chromium_renders_the_report_offline: no chromium on this machine.\n!!! Install it with: apt-get install -y --no-install-recommends chromium\n!!!!!!!!\n");
+        return;
+    };
+    let name = r#"<script>document.title="owned"</script> "Tiny""#;
+    let tmp = tiny_in_tmp(|t| t.replace("name = \"tiny test\"", &format!("name = '''{name}'''")));
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "100"], tmp.path());
+    let report = tmp.path().join("r/report.html");
+    let html = read_text(&report);
+    // Nothing in the file points at the network: the only URL is the SVG namespace.
+    for bad in ["src=", "href=", "url(", "@import", "<link", "<script", "<iframe"] {
+        assert!(!html.to_lowercase().contains(bad), "report.html contains `{bad}`");
+    }
+    let urls = html.matches("http://").count() + html.matches("https://").count();
+    assert_eq!(
+        urls,
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count(),
+        "a URL other than the SVG namespace"
+    );
+
+    // The net-log check can fail: a page that fetches is caught.
+    let control = tmp.path().join("control.html");
+    std::fs::write(&control, "<p>x</p><img src=\"http://example.invalid/x.png\">").unwrap();
+    let (_, fetched) = render_in_chromium(&chromium, &control, &tmp.path().join("c"), "400,300");
+    assert_eq!(fetched, vec!["http://example.invalid/x.png".to_string()], "the net-log check does not see fetches");
+
+    let (shot, fetched) = render_in_chromium(&chromium, &report, &tmp.path().join("w"), "1200,2000");
+    assert!(fetched.is_empty(), "the report fetched {fetched:?}");
+    let ((w, h), ink, pixels) = png_size_and_ink(&shot);
+    assert_eq!((w, h), (1200, 2000));
+    assert!(ink > 0.05, "the screenshot looks blank ({ink:.3} of pixels inked)");
+    // The fan chart's bands are drawn: its light and dark blues are on screen.
+    for (colour, what) in [([198, 219, 239], "5–95% band"), ([107, 174, 214], "25–75% band")] {
+        let n = pixels.iter().filter(|p| **p == colour).count();
+        assert!(n > 2000, "the {what} of the first chart is not on screen ({n} pixels)");
+    }
+}
