@@ -10,5 +10,6 @@ mod files;
 
 pub use describe::describe;
 pub use files::{
-    manifest_json, posts_by_source_csv, summary_csv, survival_csv, write_results, Manifest, WriteResultsError,
+    manifest_json, posts_by_source_csv, summary_csv, survival_csv, write_file, write_results, Manifest,
+    WriteResultsError,
 };
