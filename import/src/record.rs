@@ -175,9 +175,20 @@ fn json_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Impor
 /// A flat file's rows as trees: each column title is split on `:` and
 /// nested; a numeric part (`Beneficiary Location:1:Name`) indexes a list.
 fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, ImportError> {
+    // Lines are counted from byte offsets: the csv crate's own line numbers
+    // lag by one in files with CRLF line ends, where a record's offset can
+    // point at the end of the line before it.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+    };
     let csv_err = |e: csv::Error| ImportError::Csv {
         file: file.to_string(),
-        line: e.position().map(|p| p.line()),
+        line: e.position().map(|p| line_at(p.byte())),
         message: match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("a row has {len} fields where the header has {expected_len}")
@@ -201,7 +212,7 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
     let mut out = Vec::new();
     for row in reader.records() {
         let row = row.map_err(csv_err)?;
-        let line = row.position().map(|p| p.line());
+        let line = row.position().map(|p| line_at(p.byte()));
         let mut tree = Value::Object(Map::new());
         for (path, cell) in headers.iter().zip(row.iter()) {
             if !cell.trim().is_empty() {
@@ -238,7 +249,7 @@ fn insert(node: &mut Value, path: &[String], leaf: Value) {
     }
 }
 
-/// The members of an object whose reduced key is one of `names`, in order.
+/// The first member of an object whose reduced key is one of `names`.
 fn field<'a>(node: &'a Value, names: &[&str]) -> Option<&'a Value> {
     let Value::Object(map) = node else { return None };
     names.iter().find_map(|n| map.iter().find(|(k, v)| text::key(k) == *n && !v.is_null()).map(|(_, v)| v))
@@ -246,12 +257,22 @@ fn field<'a>(node: &'a Value, names: &[&str]) -> Option<&'a Value> {
 
 /// A nested object or list of objects (360Giving JSON uses lists, older
 /// files single objects).
+/// A file may give both spellings (`"Planned Dates": {…}` beside
+/// `"plannedDates": […]`): the objects of every matching key are returned,
+/// in the order of `names`, then of the file.
 fn items<'a>(node: &'a Value, names: &[&str]) -> Vec<&'a Value> {
-    match field(node, names) {
-        Some(Value::Array(a)) => a.iter().filter(|v| v.is_object()).collect(),
-        Some(v @ Value::Object(_)) => vec![v],
-        _ => Vec::new(),
+    let Value::Object(map) = node else { return Vec::new() };
+    let mut out = Vec::new();
+    for n in names {
+        for (_, v) in map.iter().filter(|(k, _)| text::key(k) == *n) {
+            match v {
+                Value::Array(a) => out.extend(a.iter().filter(|v| v.is_object())),
+                Value::Object(_) => out.push(v),
+                _ => {}
+            }
+        }
     }
+    out
 }
 
 /// A scalar as text (numbers as written), repaired; `None` if empty.
@@ -403,6 +424,8 @@ mod tests {
         assert_eq!(g.funder(), "Trust");
         assert_eq!(g.duration_months, Some(12.0));
         assert_eq!(g.line, Some(2));
+        let crlf = csv.replace('\n', "\r\n");
+        assert_eq!(parse("t.csv", &crlf, Form::Csv).unwrap()[0].line, Some(2), "CRLF line ends");
         assert_eq!(g.locations[0].code.as_deref(), Some("E08000035"));
     }
 
@@ -432,6 +455,20 @@ mod tests {
             e.to_string(),
             "t.json: grant 2 (360G-X-1): Identifier: the same Identifier as grant 1; every grant needs its own"
         );
+    }
+
+    proptest::proptest! {
+        /// No file makes the parser panic: it returns grants or an error.
+        #[test]
+        fn parsing_never_panics(body in "\\PC{0,80}", amount in "\\PC{0,8}", date in "[0-9/T:-]{0,12}") {
+            let _ = parse("p.json", &body, Form::Json);
+            let _ = parse("p.csv", &body, Form::Csv);
+            let json = format!(r#"{{"grants": [{{"id": "A", "amountAwarded": "{amount}", "awardDate": "{date}",
+                "plannedDates": [{{"duration": "{amount}", "endDate": "{date}"}}], "fundingOrganization": [{{"name": "F"}}]}}]}}"#);
+            let _ = parse("p.json", &json, Form::Json);
+            let csv = format!("Identifier,Amount Awarded,Award Date,Beneficiary Location:1:Name,X:Y\nA,{amount},{date},{body},1\n");
+            let _ = parse("p.csv", &csv, Form::Csv);
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ impl Date {
             }
         };
         let (y, m, d) = if t.len() >= 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' {
-            let rest = &t[10..];
+            let rest = t.get(10..)?;
             if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
                 return None;
             }
@@ -101,8 +101,28 @@ pub fn repair(text: &str) -> String {
         }
     }
     // Mixed text (a mis-encoded pound sign beside a correct curly quote):
-    // mend the one sequence that matters for amounts.
-    text.replace("Â£", "£")
+    // mend each two-character sequence that is one mis-read Latin-1
+    // character (`Â£` → `£`, `Â\u{a0}` → no-break space, `Ã©` → `é`).
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let lead = match c {
+            'Â' => 0xC2u32,
+            'Ã' => 0xC3,
+            _ => {
+                out.push(c);
+                continue;
+            }
+        };
+        match chars.peek().map(|&n| u32::from(n)) {
+            Some(n @ 0x80..=0xBF) => {
+                chars.next();
+                out.push(char::from_u32(((lead & 0x1F) << 6) | (n & 0x3F)).unwrap_or(c));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// Reads an amount of money: a number, or text such as `100000`, `£1,500.50`
@@ -200,6 +220,14 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// No text makes the readers panic.
+        #[test]
+        fn readers_never_panic(t in "\\PC{0,24}", u in "[0-9/ T:.-]{0,14}[0-9é£Â]{0,3}") {
+            let _ = (Date::parse(&t), Date::parse(&u), money(&t), money(&u), duration(&t), repair(&t), place(&t));
+        }
+    }
+
     #[test]
     fn months_between_dates_round_to_whole_months() {
         let p = |s| Date::parse(s).unwrap();
@@ -216,6 +244,8 @@ mod tests {
         assert_eq!(repair("EsmÃ©e Fairbairn"), "Esmée Fairbairn");
         assert_eq!(repair("Esmée Fairbairn"), "Esmée Fairbairn");
         assert_eq!(repair("the ‘Good Enough’ gallery, Â£5"), "the ‘Good Enough’ gallery, £5");
+        assert_eq!(repair("which initiativesÂ\u{a0}to fund ‘now’"), "which initiatives\u{a0}to fund ‘now’");
+        assert_eq!(repair("CafÃ© ‘x’ Ã"), "Café ‘x’ Ã");
         assert_eq!(repair("plain"), "plain");
     }
 
