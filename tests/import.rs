@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use fundscape_import::{Options, Placement, RegionLookup, Report};
 
@@ -28,14 +28,8 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fundscape"))
 }
 
-fn show(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+mod common;
+use common::show;
 
 fn lookup() -> RegionLookup {
     RegionLookup::home_office().unwrap_or_else(|e| panic!("{e}"))

@@ -7,6 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+// The twelve region ids with the names the Home Office file gives them.
+use fundscape_import::REGIONS;
 use fundscape_sim::Scenario;
 
 /// England and Wales eligible asylum need in 2023-24 (docs/data.md, derived
@@ -18,21 +20,6 @@ const EW_NEED: f64 = 96_200.0;
 const EW_OFFICES: u32 = 222;
 const LONDON_OFFICES: u32 = 89;
 const WALES_OFFICES: u32 = 6;
-
-const REGIONS: [(&str, &str); 12] = [
-    ("north-east", "North East"),
-    ("north-west", "North West"),
-    ("yorkshire-humber", "Yorkshire and The Humber"),
-    ("east-midlands", "East Midlands"),
-    ("west-midlands", "West Midlands"),
-    ("east-of-england", "East of England"),
-    ("london", "London"),
-    ("south-east", "South East"),
-    ("south-west", "South West"),
-    ("wales", "Wales"),
-    ("scotland", "Scotland"),
-    ("northern-ireland", "Northern Ireland"),
-];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -154,14 +141,7 @@ fn baseline_offices_are_data_md_counts_split_by_the_raw_file() {
     }
 }
 
+/// `7,430`.
 fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    fundscape_import::text::pounds(n as f64).trim_start_matches('£').to_string()
 }

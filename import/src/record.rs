@@ -291,6 +291,15 @@ fn first_scalar(objects: &[&Value], names: &[&str]) -> Option<String> {
     objects.iter().find_map(|o| scalar(field(o, names)))
 }
 
+fn location(l: &Value) -> Location {
+    Location {
+        name: scalar(field(l, &["name"])),
+        code: scalar(field(l, &["geocode", "geographiccode"])),
+        code_type: scalar(field(l, &["geocodetype", "geographiccodetype"])),
+        country: scalar(field(l, &["countrycode"])),
+    }
+}
+
 fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<GrantRecord, ImportError> {
     let identifier = scalar(field(g, &["identifier", "id"]));
     let fail = |field: &'static str, message: String| ImportError::Record {
@@ -345,15 +354,7 @@ fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<Gra
         return Err(fail("Funding Org", "missing; a grant needs its funder's Identifier or Name".into()));
     }
     let recipients = items(g, &["recipientorganization", "recipientorganisation", "recipientorg"]);
-    let mut locations: Vec<Location> = items(g, &["beneficiarylocation"])
-        .into_iter()
-        .map(|l| Location {
-            name: scalar(field(l, &["name"])),
-            code: scalar(field(l, &["geocode", "geographiccode"])),
-            code_type: scalar(field(l, &["geocodetype", "geographiccodetype"])),
-            country: scalar(field(l, &["countrycode"])),
-        })
-        .collect();
+    let mut locations: Vec<Location> = items(g, &["beneficiarylocation"]).into_iter().map(location).collect();
     // Older files put the location under the recipient
     // (`"Recipient Org Beneficiary Location": {"Name": …}`); read it when
     // the grant gives no named or coded location of its own.
@@ -362,14 +363,7 @@ fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<Gra
             .into_iter()
             .chain(recipients.iter().flat_map(|r| items(r, &["beneficiarylocation"])))
             .collect();
-        for l in older {
-            locations.push(Location {
-                name: scalar(field(l, &["name"])),
-                code: scalar(field(l, &["geocode", "geographiccode"])),
-                code_type: scalar(field(l, &["geocodetype", "geographiccodetype"])),
-                country: scalar(field(l, &["countrycode"])),
-            });
-        }
+        locations.extend(older.into_iter().map(location));
     }
     Ok(GrantRecord {
         number,

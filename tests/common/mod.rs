@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::process::Output;
 
 use fundscape_sim::model::{MonthRow, Plan};
 use fundscape_sim::{load_str, run, RunConfig, Scenario, Summary};
@@ -48,4 +49,14 @@ pub fn assert_within(what: &str, mean: f64, se: f64, expected: f64, k: f64) {
         (mean - expected).abs() <= tolerance,
         "{what}: mean {mean} is not within {k} standard errors ({se}) of {expected}"
     );
+}
+
+/// A finished process's status and output, for assertion messages.
+pub fn show(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
