@@ -71,6 +71,61 @@ enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Turn published data into scenario tables.
+    #[command(subcommand)]
+    Import(Import),
+}
+
+#[derive(Debug, Subcommand)]
+enum Import {
+    /// Read a 360Giving file (JSON or flat CSV) and write its grants as [[grants]] tables (TOML).
+    Grants {
+        /// The 360Giving file (.json or .csv).
+        file: PathBuf,
+        /// Keep grants of this funder: its Funding Org identifier, or part of its name.
+        #[arg(long)]
+        funder: Option<String>,
+        /// Keep grants whose title, description, programme or recipient contains any of these words.
+        #[arg(long = "match", value_name = "WORDS")]
+        words: Option<String>,
+        /// Keep grants awarded on or after this date (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        since: Option<fundscape_import::Date>,
+        /// Region for grants whose location cannot be placed (default: leave them out).
+        #[arg(long, value_parser = parse_region)]
+        region: Option<&'static str>,
+        /// Full annual cost of a post in £ (default: the --scenario's [posts] annual_cost, else 50000).
+        #[arg(long, value_parser = parse_cost)]
+        post_cost: Option<f64>,
+        /// A scenario whose [posts] annual_cost (its number, or the mode of a PERT) is the post cost.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Write the tables to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<fundscape_import::Date, String> {
+    match fundscape_import::Date::parse(s) {
+        Some(d) if s.trim().len() == 10 && s.as_bytes().get(4) == Some(&b'-') => Ok(d),
+        _ => Err(format!("`{s}` is not a date; write YYYY-MM-DD, e.g. 2020-04-01")),
+    }
+}
+
+fn parse_region(s: &str) -> Result<&'static str, String> {
+    let ids: Vec<&str> = fundscape_import::REGIONS.iter().map(|r| r.0).collect();
+    ids.iter()
+        .find(|id| **id == s)
+        .copied()
+        .ok_or_else(|| format!("unknown region `{s}`; the regions are {}", ids.join(", ")))
+}
+
+fn parse_cost(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("`{s}` is not a cost in £; give a number greater than 0, e.g. 50000")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -98,6 +153,28 @@ fn main() -> ExitCode {
             };
             let dir = out.unwrap_or_else(|| default_out(&scenario));
             run(&scenario, &s, &config, &dir, !no_charts)
+        }
+        Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
+            let post_cost = match (post_cost, scenario) {
+                (Some(c), _) => c,
+                (None, None) => fundscape_import::DEFAULT_POST_COST,
+                (None, Some(path)) => match fundscape_sim::load(&path) {
+                    Err(e) => return input_error(&e),
+                    Ok(s) => match s.posts.annual_cost.mode() {
+                        Some(c) if c > 0.0 => c,
+                        _ => {
+                            return input_error(&format!(
+                                "{}: posts.annual_cost is `{}`, which gives no single cost; give --post-cost",
+                                path.display(),
+                                s.posts.annual_cost
+                            ))
+                        }
+                    },
+                },
+            };
+            let words = words.map(|w| w.split_whitespace().map(String::from).collect()).unwrap_or_default();
+            let options = fundscape_import::Options { funder, words, since, fallback_region: region, post_cost };
+            import_grants(&file, &options, out.as_deref())
         }
     }
 }
@@ -185,6 +262,51 @@ fn progress_bar(runs: u64) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// `fundscape import grants`: the tables to stdout or `out`, the summary to stderr.
+fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&Path>) -> ExitCode {
+    let grants = match fundscape_import::read_grants(file) {
+        Ok(g) => g,
+        Err(e) if e.is_bad_input() => return input_error(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let lookup = match fundscape_import::RegionLookup::home_office() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = fundscape_import::import(&file.display().to_string(), &grants, &lookup, options);
+    let mut command = format!("import grants {}", file.display());
+    for (flag, value) in [
+        ("--funder", options.funder.clone()),
+        ("--match", (!options.words.is_empty()).then(|| options.words.join(" "))),
+        ("--since", options.since.map(|d| d.to_string())),
+        ("--region", options.fallback_region.map(String::from)),
+    ] {
+        if let Some(v) = value {
+            command.push_str(&format!(" {flag} \"{v}\""));
+        }
+    }
+    let toml = fundscape_import::render(&report, options, &command);
+    eprint!("{}", report.summary(options));
+    match out {
+        None => print!("{toml}"),
+        Some(path) => {
+            if let Err(e) = fundscape_output::write_file(path, toml.as_bytes()) {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+            let written = report.kept.iter().filter(|g| g.region(options).is_some()).count();
+            eprintln!("wrote {written} grants to {}", path.display());
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn input_error(e: &dyn std::fmt::Display) -> ExitCode {

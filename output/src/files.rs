@@ -165,6 +165,36 @@ pub fn manifest_json(manifest: &Manifest) -> Vec<u8> {
     out
 }
 
+/// The directory a path is in (`.` for a bare file name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Writes one file atomically: into a hidden sibling first, then renamed
+/// over `path`, so `path` holds the old bytes or the new ones, never half.
+///
+/// # Errors
+/// Any I/O failure; `path` is then left as it was and no sibling remains.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteResultsError> {
+    let parent = parent_of(path);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = write_synced(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(|source| WriteResultsError { path: path.to_path_buf(), source })
+}
+
 /// Writes `files` (name, bytes) as the whole of `dir`: into a sibling
 /// temporary directory first, then swapped in by rename, so `dir` is
 /// replaced whole or not at all.
@@ -176,10 +206,7 @@ pub fn write_results(dir: &Path, files: &[(impl AsRef<str>, Vec<u8>)]) -> Result
         let path = path.to_path_buf();
         move |source| WriteResultsError { path, source }
     };
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = parent_of(dir);
     std::fs::create_dir_all(&parent).map_err(err(&parent))?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "results".into());
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -192,9 +219,7 @@ pub fn write_results(dir: &Path, files: &[(impl AsRef<str>, Vec<u8>)]) -> Result
             if let Some(p) = path.parent() {
                 std::fs::create_dir_all(p).map_err(err(p))?;
             }
-            let mut f = std::fs::File::create(&path).map_err(err(&path))?;
-            f.write_all(bytes).map_err(err(&path))?;
-            f.sync_all().map_err(err(&path))?;
+            write_synced(&path, bytes).map_err(err(&path))?;
         }
         Ok(())
     })();
@@ -260,6 +285,21 @@ mod tests {
         assert!(!dir.join("stale.txt").exists());
         let names: Vec<_> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out")]);
+    }
+
+    #[test]
+    fn write_file_replaces_whole_and_leaves_nothing_on_failure() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("grants.toml");
+        std::fs::write(&path, "old").unwrap();
+        write_file(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("grants.toml")]);
+        let missing = root.path().join("no-such-dir/grants.toml");
+        let e = write_file(&missing, b"x").unwrap_err();
+        assert_eq!(e.path, missing);
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;
 pub use files::{
-    manifest_json, posts_by_source_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_results,
-    Manifest, RegionName, ScenarioFile, WriteResultsError,
+    manifest_json, posts_by_source_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_file,
+    write_results, Manifest, RegionName, ScenarioFile, WriteResultsError,
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};

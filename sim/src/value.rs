@@ -45,6 +45,8 @@ pub struct Value {
     /// The smallest and largest values a draw can take (after clamping), used
     /// by load-time checks such as "a probability must lie in [0, 1]".
     support: (f64, f64),
+    /// The `mode` a triangular or PERT value was written with.
+    mode: Option<f64>,
 }
 
 fn finite(key: &'static str, x: f64) -> Result<f64, ValueError> {
@@ -113,7 +115,10 @@ impl Value {
                 max,
             })?)
         };
-        Ok(Self::with_shape(shape, format!("triangular({min}, {mode}, {max})"), (min, max), None, None))
+        Ok(Self {
+            mode: Some(mode),
+            ..Self::with_shape(shape, format!("triangular({min}, {mode}, {max})"), (min, max), None, None)
+        })
     }
 
     /// Beta-PERT on `[min, max]` with its mode at `mode` (λ = 4).
@@ -127,7 +132,10 @@ impl Value {
         } else {
             Shape::Pert(Pert::new(min, max).with_mode(mode).map_err(|_| ValueError::ModeOutside { min, mode, max })?)
         };
-        Ok(Self::with_shape(shape, format!("pert({min}, {mode}, {max})"), (min, max), None, None))
+        Ok(Self {
+            mode: Some(mode),
+            ..Self::with_shape(shape, format!("pert({min}, {mode}, {max})"), (min, max), None, None)
+        })
     }
 
     /// Normal with mean and standard deviation, optionally clamped.
@@ -228,7 +236,7 @@ impl Value {
             describe = format!("{describe} in [{lo}, {hi}]");
         }
         let support = (support.0.max(lo), support.1.min(hi));
-        Self { shape, describe, lo, hi, support }
+        Self { shape, describe, lo, hi, support, mode: None }
     }
 
     /// Restricts draws to a key's domain (model.md §5: "a draw outside a
@@ -251,6 +259,18 @@ impl Value {
             Shape::Fixed(x) => Some(x.clamp(self.lo, self.hi)),
             _ => None,
         }
+    }
+
+    /// The most likely value as written: the number itself, or the `mode`
+    /// of a triangular or PERT value (clamped like a draw). `None` for other
+    /// distributions. For tools that need one figure (the importer's post
+    /// cost, checks of a scenario against its data).
+    pub fn mode(&self) -> Option<f64> {
+        match self.shape {
+            Shape::Fixed(x) => Some(x),
+            _ => self.mode,
+        }
+        .map(|x| x.clamp(self.lo, self.hi))
     }
 
     /// Draws one value, clamped into the table's own `min`/`max`.
@@ -301,6 +321,17 @@ mod tests {
             let x = v.sample(&mut rng);
             assert!((-1.0..=1.0).contains(&x));
         }
+    }
+
+    #[test]
+    fn mode_is_the_written_figure_or_none() {
+        assert_eq!(Value::fixed(7.0).unwrap().mode(), Some(7.0));
+        assert_eq!(Value::pert(45000.0, 52000.0, 65000.0).unwrap().mode(), Some(52000.0));
+        assert_eq!(Value::triangular(1.0, 4.0, 12.0).unwrap().mode(), Some(4.0));
+        assert_eq!(Value::pert(3.0, 3.0, 3.0).unwrap().mode(), Some(3.0));
+        assert_eq!(Value::pert(0.0, 2.0, 5.0).unwrap().clamped_to(0.0, 1.0).mode(), Some(1.0));
+        assert_eq!(Value::uniform(1.0, 2.0).unwrap().mode(), None);
+        assert_eq!(Value::normal(1.0, 2.0, None, None).unwrap().mode(), None);
     }
 
     /// Sample means within 4 standard errors of the analytic means.

@@ -1,0 +1,444 @@
+//! fundscape's importers: 360Giving grants into scenario `[[grants]]`
+//! tables.
+//!
+//! ```text
+//! file bytes ──decode──▶ text ──parse──▶ [GrantRecord] ──filter, place, estimate──▶ [Imported] ──render──▶ TOML
+//! ```
+//!
+//! This crate knows the 360Giving Data Standard, the Home Office
+//! local-authority file and the scenario's `[[grants]]` keys; it does not know
+//! the model. It reads input files only ([`read_grants`]); writing is the
+//! caller's.
+//!
+//! The rules (also in the README and in every table written):
+//! - `id` is the 360Giving Identifier, whitespace replaced by `-`;
+//! - `funder` is the Funding Org name (else its identifier);
+//! - `start` is the Planned Dates start date, else the Award Date;
+//! - `months` is the planned duration when it is more than 0, else the
+//!   months from the start to the Planned Dates end date, else
+//!   [`DEFAULT_MONTHS`];
+//! - `region` comes from the Beneficiary Location ([`RegionLookup`]);
+//! - `posts` = annual amount (amount × 12 / months) over the full cost of a
+//!   post, rounded to the nearest whole post, never below 0.
+
+pub mod record;
+pub mod regions;
+pub mod text;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+pub use record::{decode, parse, Form, GrantRecord, ImportError, Location};
+pub use regions::{region_id, LookupError, Placement, RegionLookup, REGIONS};
+pub use text::Date;
+
+/// Months of a grant whose file gives neither a duration nor an end date:
+/// the collaboration's usual three-year term (domain.md).
+pub const DEFAULT_MONTHS: u32 = 36;
+
+/// Full annual cost of a post when neither `--post-cost` nor a scenario
+/// gives one: £50,000, within data.md's £45k–£65k.
+pub const DEFAULT_POST_COST: f64 = 50_000.0;
+
+/// Which grants to keep, and how to turn them into posts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Keep grants whose Funding Org identifier equals this, or whose name
+    /// contains it (case-insensitive).
+    pub funder: Option<String>,
+    /// Keep grants whose title, description, programme title or recipient
+    /// name contains any of these words (case-insensitive). Empty: keep all.
+    pub words: Vec<String>,
+    /// Keep grants awarded on or after this date (the planned start when
+    /// there is no award date).
+    pub since: Option<Date>,
+    /// Region for grants whose location cannot be placed (none: leave them
+    /// out).
+    pub fallback_region: Option<&'static str>,
+    /// Full annual cost of one post, £.
+    pub post_cost: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { funder: None, words: Vec::new(), since: None, fallback_region: None, post_cost: DEFAULT_POST_COST }
+    }
+}
+
+/// A kept grant, turned into the keys of a scenario's `[[grants]]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    pub record: GrantRecord,
+    /// The scenario id: the Identifier with whitespace replaced by `-`.
+    pub id: String,
+    /// `YYYY-MM`.
+    pub start: String,
+    pub start_rule: String,
+    pub months: u32,
+    pub months_rule: String,
+    pub posts: u32,
+    pub posts_rule: String,
+    pub placement: Placement,
+}
+
+impl Imported {
+    /// The region written, if any: the placed one, else the fallback.
+    pub fn region<'a>(&'a self, options: &'a Options) -> Option<&'a str> {
+        match &self.placement {
+            Placement::Placed { region, .. } => Some(region),
+            Placement::Unplaced { .. } => options.fallback_region,
+        }
+    }
+}
+
+/// What an import read, kept and placed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub file: String,
+    pub read: usize,
+    pub kept: Vec<Imported>,
+    /// Grants read but not in pounds sterling (left out, listed).
+    pub other_currency: Vec<(String, String)>,
+}
+
+impl Report {
+    pub fn placed(&self) -> usize {
+        self.kept.iter().filter(|g| matches!(g.placement, Placement::Placed { .. })).count()
+    }
+
+    pub fn unplaced(&self) -> impl Iterator<Item = (&Imported, &str)> {
+        self.kept.iter().filter_map(|g| match &g.placement {
+            Placement::Unplaced { reason } => Some((g, reason.as_str())),
+            Placement::Placed { .. } => None,
+        })
+    }
+
+    /// £ awarded over the kept grants.
+    pub fn total_kept(&self) -> f64 {
+        self.kept.iter().map(|g| g.record.amount).sum()
+    }
+
+    /// The summary for stderr: one line of counts, then one line per grant
+    /// that could not be placed, then the grants left out for their currency.
+    pub fn summary(&self, options: &Options) -> String {
+        let unplaced: Vec<_> = self.unplaced().collect();
+        let mut out = format!(
+            "{}: {} grants read, {} kept, {} placed, {} unplaced, total {} (kept grants)\n",
+            self.file,
+            self.read,
+            self.kept.len(),
+            self.placed(),
+            unplaced.len(),
+            text::pounds(self.total_kept())
+        );
+        if !unplaced.is_empty() {
+            match options.fallback_region {
+                Some(r) => out.push_str(&format!("unplaced, written to `{r}` (--region):\n")),
+                None => out.push_str("unplaced, not written (--region REGION would place them):\n"),
+            }
+            for (g, reason) in unplaced {
+                out.push_str(&format!("  {}: {reason}\n", g.id));
+            }
+        }
+        for (id, currency) in &self.other_currency {
+            out.push_str(&format!("  {id}: left out: amount in {currency}, not GBP\n"));
+        }
+        out
+    }
+}
+
+/// Reads a 360Giving file (JSON or CSV, by its extension or first
+/// character).
+///
+/// # Errors
+/// [`ImportError::Read`] if the file cannot be read; any other variant if it
+/// is not a readable 360Giving file.
+pub fn read_grants(path: &Path) -> Result<Vec<GrantRecord>, ImportError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read { file: file.clone(), source })?;
+    let text = decode(&bytes);
+    parse(&file, &text, Form::guess(&file, &text))
+}
+
+/// Whether `g` passes the filters of `options`.
+pub fn keep(g: &GrantRecord, options: &Options) -> bool {
+    if let Some(f) = &options.funder {
+        let f = f.trim().to_lowercase();
+        let by_id = g.funder_id.as_deref().is_some_and(|id| id.trim().to_lowercase() == f);
+        let by_name = g.funder_name.as_deref().is_some_and(|n| n.to_lowercase().contains(&f));
+        if !(by_id || by_name) {
+            return false;
+        }
+    }
+    if !options.words.is_empty() {
+        let recipient = g.recipient.as_deref().unwrap_or("");
+        let haystack =
+            format!("{}\n{}\n{}\n{recipient}", g.title, g.description, g.programmes.join("\n")).to_lowercase();
+        if !options.words.iter().any(|w| haystack.contains(&w.to_lowercase())) {
+            return false;
+        }
+    }
+    if let Some(since) = options.since {
+        match g.award_date.or(g.planned_start) {
+            Some(d) if d >= since => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Turns a record into a scenario grant: start, months, posts and region,
+/// each with the rule that gave it.
+pub fn convert(g: &GrantRecord, lookup: &RegionLookup, options: &Options) -> Imported {
+    let (start, start_rule) = match (g.planned_start, g.award_date) {
+        (Some(s), _) => (s, format!("Planned Dates start date {s}")),
+        (None, Some(a)) => (a, format!("Award Date {a} (no planned start date)")),
+        // `parse` refuses a grant with neither.
+        (None, None) => (Date { year: 1970, month: 1, day: 1 }, "no date".to_string()),
+    };
+    let (months, months_rule) = match (g.duration_months, g.planned_end) {
+        (Some(d), _) if d > 0.0 => {
+            let m = d.round().clamp(1.0, 1200.0) as u32;
+            (m, format!("planned duration {d} months"))
+        }
+        (_, Some(end)) if end >= start => (start.months_until(end), format!("{start} to the planned end date {end}")),
+        _ => (DEFAULT_MONTHS, format!("DEFAULT: no duration or end date in the file, {DEFAULT_MONTHS} months assumed")),
+    };
+    let annual = g.amount * 12.0 / f64::from(months);
+    let exact = if options.post_cost > 0.0 { annual / options.post_cost } else { 0.0 };
+    let posts = exact.round().clamp(0.0, 100_000.0) as u32;
+    let posts_rule = format!(
+        "{} a year ({} over {months} months) / {} a post = {exact:.2} -> {posts} (nearest whole post, never below 0)",
+        text::pounds(annual),
+        text::pounds(g.amount),
+        text::pounds(options.post_cost)
+    );
+    let id: String = g.identifier.split_whitespace().collect::<Vec<_>>().join("-");
+    Imported {
+        record: g.clone(),
+        id,
+        start: start.year_month(),
+        start_rule,
+        months,
+        months_rule,
+        posts,
+        posts_rule,
+        placement: lookup.place_all(&g.locations),
+    }
+}
+
+/// Filters and converts the grants of one file.
+pub fn import(file: &str, grants: &[GrantRecord], lookup: &RegionLookup, options: &Options) -> Report {
+    let mut kept = Vec::new();
+    let mut other_currency = Vec::new();
+    for g in grants.iter().filter(|g| keep(g, options)) {
+        match g.currency.as_deref() {
+            Some(c) if !c.eq_ignore_ascii_case("GBP") => other_currency.push((g.identifier.clone(), c.to_string())),
+            _ => kept.push(convert(g, lookup, options)),
+        }
+    }
+    Report { file: file.to_string(), read: grants.len(), kept, other_currency }
+}
+
+/// A TOML basic string.
+fn quoted(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// Text for a one-line comment.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The `[[grants]]` tables of the kept grants that have a region (placed, or
+/// the fallback), each with comments giving the rules that made its keys.
+pub fn render(report: &Report, options: &Options, command: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Grants imported from {} by fundscape ({command}).", report.file);
+    let _ = writeln!(
+        out,
+        "# {} grants read, {} kept, {} placed, {} unplaced; total {} in the kept grants.",
+        report.read,
+        report.kept.len(),
+        report.placed(),
+        report.kept.len() - report.placed(),
+        text::pounds(report.total_kept())
+    );
+    let _ = writeln!(out, "# Rules: start = Planned Dates start date, else Award Date; months = planned duration,");
+    let _ = writeln!(out, "# else start to planned end date, else {DEFAULT_MONTHS} (DEFAULT, stated on the grant);");
+    let _ = writeln!(out, "# region = Beneficiary Location (geographic code or name) through the Home Office");
+    let _ = writeln!(
+        out,
+        "# local-authority lookup (Asy_D11){};",
+        match options.fallback_region {
+            Some(r) => format!(", else `{r}` (--region)"),
+            None => ", unplaced grants left out".to_string(),
+        }
+    );
+    let _ = writeln!(
+        out,
+        "# posts = (amount x 12 / months) / {} a post, nearest whole post, never below 0",
+        text::pounds(options.post_cost)
+    );
+    let _ = writeln!(out, "# (all advice posts: 360Giving does not tell advice from influencing work).");
+    for g in &report.kept {
+        let Some(region) = g.region(options) else { continue };
+        let r = &g.record;
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "# {}{}",
+            one_line(if r.title.is_empty() { "(no title)" } else { &r.title }),
+            r.recipient.as_deref().map(|n| format!(", to {}", one_line(n))).unwrap_or_default()
+        );
+        let region_rule = match &g.placement {
+            Placement::Placed { how, .. } => how.clone(),
+            Placement::Unplaced { reason } => format!("FALLBACK (--region): {reason}"),
+        };
+        let _ = writeln!(out, "# region: {}", one_line(&region_rule));
+        let _ = writeln!(out, "# start: {}; months: {}", g.start_rule, g.months_rule);
+        let _ = writeln!(out, "# posts: {}", g.posts_rule);
+        let _ = writeln!(out, "[[grants]]");
+        let _ = writeln!(out, "id = {}", quoted(&g.id));
+        let _ = writeln!(out, "funder = {}", quoted(r.funder().trim()));
+        let _ = writeln!(out, "region = {}", quoted(region));
+        let _ = writeln!(out, "start = {}", quoted(&g.start));
+        let _ = writeln!(out, "months = {}", g.months);
+        let _ = writeln!(out, "posts = {}", g.posts);
+        let amount = r.amount.max(0.0);
+        let _ = writeln!(
+            out,
+            "amount = {}",
+            if amount.fract() == 0.0 { format!("{amount:.0}") } else { amount.to_string() }
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(json: &str) -> GrantRecord {
+        match parse("t.json", &format!("{{\"grants\": [{json}]}}"), Form::Json) {
+            Ok(mut v) => v.remove(0),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn lookup() -> RegionLookup {
+        match RegionLookup::home_office() {
+            Ok(l) => l,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn start_months_and_posts_follow_the_stated_rules() {
+        let l = lookup();
+        let o = Options::default();
+        let g = convert(
+            &record(
+                r#"{"id": "360G X 1", "amountAwarded": 150000, "awardDate": "2021-03-10", "fundingOrganization": [{"name": "F"}],
+                    "plannedDates": [{"startDate": "2021-04-01", "endDate": "2024-03-31"}], "beneficiaryLocation": [{"name": "Leeds"}]}"#,
+            ),
+            &l,
+            &o,
+        );
+        assert_eq!((g.id.as_str(), g.start.as_str(), g.months, g.posts), ("360G-X-1", "2021-04", 36, 1));
+        assert_eq!(
+            g.posts_rule,
+            "£50,000 a year (£150,000 over 36 months) / £50,000 a post = 1.00 -> 1 (nearest whole post, never below 0)"
+        );
+        assert_eq!(
+            g.placement,
+            Placement::Placed {
+                region: "yorkshire-humber",
+                how: "local authority `Leeds` in the Home Office lookup".into()
+            }
+        );
+        // No dates but the award: the default term, stated.
+        let g = convert(
+            &record(
+                r#"{"id": "A", "amountAwarded": 10000, "awardDate": "17/03/2014", "fundingOrganization": [{"name": "F"}]}"#,
+            ),
+            &l,
+            &o,
+        );
+        assert_eq!((g.start.as_str(), g.months, g.posts), ("2014-03", 36, 0));
+        assert_eq!(g.months_rule, "DEFAULT: no duration or end date in the file, 36 months assumed");
+        // A duration of 0 falls back to the end date; a short, rich grant is many posts.
+        let g = convert(
+            &record(
+                r#"{"id": "B", "amountAwarded": 30000, "awardDate": "2016-03-17", "fundingOrganization": [{"name": "F"}],
+                    "plannedDates": [{"startDate": "2016-04-08", "endDate": "2016-06-20", "duration": 0}]}"#,
+            ),
+            &l,
+            &Options { post_cost: 45000.0, ..Options::default() },
+        );
+        assert_eq!((g.months, g.posts), (2, 4), "{}", g.posts_rule);
+        // A negative amount (a revocation) is never negative posts.
+        let g = convert(
+            &record(
+                r#"{"id": "C", "amountAwarded": -5000, "awardDate": "2020-01-01", "fundingOrganization": [{"name": "F"}]}"#,
+            ),
+            &l,
+            &o,
+        );
+        assert_eq!(g.posts, 0);
+    }
+
+    #[test]
+    fn filters_by_funder_words_and_date() {
+        let g = record(
+            r#"{"id": "A", "title": "Core costs", "description": "Immigration advice in Leeds", "amountAwarded": 1,
+                "awardDate": "2020-06-01", "fundingOrganization": [{"id": "GB-CHC-258583", "name": "The Baring Foundation"}],
+                "grantProgramme": [{"title": "STVS Advice Provider"}], "recipientOrganization": [{"name": "Aid Unit"}]}"#,
+        );
+        let with = |o: Options| keep(&g, &o);
+        assert!(with(Options { funder: Some("baring".into()), ..Options::default() }));
+        assert!(with(Options { funder: Some("gb-chc-258583".into()), ..Options::default() }));
+        assert!(
+            !with(Options { funder: Some("GB-CHC-25858".into()), ..Options::default() }),
+            "identifiers match whole"
+        );
+        assert!(with(Options { words: vec!["asylum".into(), "IMMIGRATION".into()], ..Options::default() }));
+        assert!(with(Options { words: vec!["stvs".into()], ..Options::default() }), "programme title");
+        assert!(with(Options { words: vec!["aid unit".into()], ..Options::default() }), "recipient name");
+        assert!(!with(Options { words: vec!["asylum".into()], ..Options::default() }));
+        assert!(with(Options { since: Date::parse("2020-06-01"), ..Options::default() }));
+        assert!(!with(Options { since: Date::parse("2020-06-02"), ..Options::default() }));
+    }
+
+    #[test]
+    fn rendered_tables_quote_ids_and_skip_unplaced_grants() {
+        let l = lookup();
+        let grants = vec![
+            record(
+                r#"{"id": "360G-\"q\"", "title": "Two\nlines", "amountAwarded": 1000.5, "awardDate": "2020-01-01",
+                      "fundingOrganization": [{"name": "F "}], "beneficiaryLocation": [{"name": "Wales"}]}"#,
+            ),
+            record(
+                r#"{"id": "B", "amountAwarded": 1, "awardDate": "2020-01-01", "fundingOrganization": [{"name": "F"}]}"#,
+            ),
+        ];
+        let o = Options::default();
+        let report = import("t.json", &grants, &l, &o);
+        let text = render(&report, &o, "test");
+        assert!(text.contains("# Two lines\n# region: region name `Wales`\n"), "{text}");
+        assert!(text.contains("[[grants]]\nid = '360G-\"q\"'\nfunder = \"F\"\nregion = \"wales\"\nstart = \"2020-01\"\nmonths = 36\nposts = 0\namount = 1000.5\n"), "{text}");
+        assert_eq!(text.matches("[[grants]]").count(), 1);
+        let parsed: toml::Table = match text.parse() {
+            Ok(t) => t,
+            Err(e) => panic!("{e}\n{text}"),
+        };
+        assert_eq!(parsed["grants"].as_array().map(Vec::len), Some(1));
+        let o = Options { fallback_region: Some("london"), ..Options::default() };
+        let text = render(&report, &o, "test");
+        assert!(text.contains("# region: FALLBACK (--region): no beneficiary location\n"), "{text}");
+        assert_eq!(
+            report.summary(&o),
+            "t.json: 2 grants read, 2 kept, 1 placed, 1 unplaced, total £1,001.50 (kept grants)\nunplaced, written to `london` (--region):\n  B: no beneficiary location\n"
+        );
+    }
+}

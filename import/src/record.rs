@@ -1,0 +1,473 @@
+//! 360Giving files (JSON packages and flat CSV) read into typed grant
+//! records.
+//!
+//! Both forms are first turned into the same tree of `serde_json::Value`s
+//! (a flat CSV column `Planned Dates:Duration (months)` becomes
+//! `{"planned dates": {"duration (months)": …}}`), and keys are compared in a
+//! reduced form (lower case, letters and digits only: [`crate::text::key`]),
+//! so the camelCase of the JSON schema, the human titles of flat files and
+//! older spellings such as `"Planned Dates": {"Duration months": "12"}` are
+//! read by one set of rules.
+
+use serde_json::{Map, Value};
+
+use crate::text::{self, Date, Duration};
+
+/// A beneficiary location as the file gives it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Location {
+    pub name: Option<String>,
+    /// A GSS code such as `E08000025` (`geoCode` / `Geographic Code`).
+    pub code: Option<String>,
+    /// `LAD`, `WD`, `LSOA`, … (`geoCodeType` / `Geographic Code Type`).
+    pub code_type: Option<String>,
+    /// ISO country code, e.g. `GB`.
+    pub country: Option<String>,
+}
+
+/// One grant, with the fields fundscape uses, text repaired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantRecord {
+    /// Position in the file, from 1.
+    pub number: usize,
+    /// Line in a CSV file where the record starts.
+    pub line: Option<u64>,
+    pub identifier: String,
+    pub title: String,
+    pub description: String,
+    pub programmes: Vec<String>,
+    pub currency: Option<String>,
+    pub amount: f64,
+    pub award_date: Option<Date>,
+    pub planned_start: Option<Date>,
+    pub planned_end: Option<Date>,
+    /// Planned duration in months, as written (may be 0 or fractional).
+    pub duration_months: Option<f64>,
+    pub funder_id: Option<String>,
+    pub funder_name: Option<String>,
+    pub recipient: Option<String>,
+    pub locations: Vec<Location>,
+}
+
+impl GrantRecord {
+    /// The funder as a scenario names it: the Funding Org name, else its
+    /// identifier.
+    pub fn funder(&self) -> &str {
+        self.funder_name.as_deref().or(self.funder_id.as_deref()).unwrap_or("")
+    }
+}
+
+/// Why a file could not be imported. Every variant but `Read` is bad input.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{file}: cannot read the file: {source}")]
+    Read { file: String, source: std::io::Error },
+    #[error("{file}:{line}:{column}: invalid JSON: {message}")]
+    Json { file: String, line: usize, column: usize, message: String },
+    #[error("{file}{}: invalid CSV: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Csv { file: String, line: Option<u64>, message: String },
+    #[error("{file}: {message}")]
+    Shape { file: String, message: String },
+    #[error("{file}{}: grant {number}{}: {field}: {message}",
+        line.map(|l| format!(":{l}")).unwrap_or_default(),
+        identifier.as_ref().map(|i| format!(" ({i})")).unwrap_or_default())]
+    Record {
+        file: String,
+        line: Option<u64>,
+        number: usize,
+        identifier: Option<String>,
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl ImportError {
+    /// True when the input is at fault (exit status 2), false for I/O (1).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, ImportError::Read { .. })
+    }
+}
+
+/// The form of a 360Giving file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Json,
+    Csv,
+}
+
+impl Form {
+    /// From the file name (`.json` or `.csv`), else from the first
+    /// non-blank character (`{` or `[` is JSON).
+    pub fn guess(file: &str, text: &str) -> Form {
+        let lower = file.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            Form::Json
+        } else if lower.ends_with(".csv") {
+            Form::Csv
+        } else if text.trim_start().starts_with(['{', '[']) {
+            Form::Json
+        } else {
+            Form::Csv
+        }
+    }
+}
+
+/// Decodes file bytes: UTF-8 (a byte-order mark is dropped), or, when that
+/// fails, Latin-1 byte for byte (older exports), so that a flat file saved
+/// from a spreadsheet still reads.
+pub fn decode(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// Reads the grants of a 360Giving file's text. `file` names it in errors.
+///
+/// # Errors
+/// Invalid JSON or CSV, a package without a `grants` array, or a grant
+/// without an identifier, a funder, an amount or a date, or with a value
+/// that cannot be read (the error names the grant and the field).
+pub fn parse(file: &str, text: &str, form: Form) -> Result<Vec<GrantRecord>, ImportError> {
+    let trees = match form {
+        Form::Json => json_trees(file, text)?,
+        Form::Csv => csv_trees(file, text)?,
+    };
+    let mut grants: Vec<GrantRecord> = Vec::with_capacity(trees.len());
+    for (i, (tree, line)) in trees.iter().enumerate() {
+        let g = record(file, i + 1, *line, tree)?;
+        if let Some(first) = grants.iter().find(|o| o.identifier == g.identifier) {
+            return Err(ImportError::Record {
+                file: file.to_string(),
+                line: g.line,
+                number: g.number,
+                identifier: Some(g.identifier.clone()),
+                field: "Identifier",
+                message: format!("the same Identifier as grant {}; every grant needs its own", first.number),
+            });
+        }
+        grants.push(g);
+    }
+    Ok(grants)
+}
+
+fn json_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, ImportError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| ImportError::Json {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+    })?;
+    let shape = |message: &str| ImportError::Shape { file: file.to_string(), message: message.to_string() };
+    let grants = match value {
+        Value::Array(a) => a,
+        Value::Object(mut o) => match o.remove("grants") {
+            Some(Value::Array(a)) => a,
+            Some(_) => return Err(shape("`grants` must be an array of grants")),
+            None => return Err(shape("no `grants` array; a 360Giving JSON file is an object {\"grants\": [...]}")),
+        },
+        _ => return Err(shape("a 360Giving JSON file is an object {\"grants\": [...]}")),
+    };
+    Ok(grants.into_iter().map(|g| (g, None)).collect())
+}
+
+/// A flat file's rows as trees: each column title is split on `:` and
+/// nested; a numeric part (`Beneficiary Location:1:Name`) indexes a list.
+fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, ImportError> {
+    // Lines are counted from byte offsets: the csv crate's own line numbers
+    // lag by one in files with CRLF line ends, where a record's offset can
+    // point at the end of the line before it.
+    let line_at = |byte: u64| {
+        let bytes = text.as_bytes();
+        let mut at = (byte as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
+    };
+    let csv_err = |e: csv::Error| ImportError::Csv {
+        file: file.to_string(),
+        line: e.position().map(|p| line_at(p.byte())),
+        message: match e.kind() {
+            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                format!("a row has {len} fields where the header has {expected_len}")
+            }
+            _ => e.to_string(),
+        },
+    };
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+    let headers: Vec<Vec<String>> = reader
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(|h| h.split(':').map(|p| p.trim().to_string()).collect())
+        .collect();
+    if !headers.iter().any(|h| h.len() == 1 && text::key(&h[0]) == "identifier") {
+        return Err(ImportError::Shape {
+            file: file.to_string(),
+            message: "no `Identifier` column; a 360Giving flat file has a header row of column titles".into(),
+        });
+    }
+    let mut out = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(csv_err)?;
+        let line = row.position().map(|p| line_at(p.byte()));
+        let mut tree = Value::Object(Map::new());
+        for (path, cell) in headers.iter().zip(row.iter()) {
+            if !cell.trim().is_empty() {
+                insert(&mut tree, path, Value::String(cell.to_string()));
+            }
+        }
+        out.push((tree, line));
+    }
+    Ok(out)
+}
+
+fn insert(node: &mut Value, path: &[String], leaf: Value) {
+    let Some((head, rest)) = path.split_first() else {
+        *node = leaf;
+        return;
+    };
+    if let Ok(index) = head.parse::<usize>() {
+        if !node.is_array() {
+            *node = Value::Array(Vec::new());
+        }
+        if let Value::Array(items) = node {
+            while items.len() <= index.min(99) {
+                items.push(Value::Object(Map::new()));
+            }
+            insert(&mut items[index.min(99)], rest, leaf);
+        }
+        return;
+    }
+    if !node.is_object() {
+        *node = Value::Object(Map::new());
+    }
+    if let Value::Object(map) = node {
+        insert(map.entry(head.clone()).or_insert(Value::Null), rest, leaf);
+    }
+}
+
+/// The first member of an object whose reduced key is one of `names`.
+fn field<'a>(node: &'a Value, names: &[&str]) -> Option<&'a Value> {
+    let Value::Object(map) = node else { return None };
+    names.iter().find_map(|n| map.iter().find(|(k, v)| text::key(k) == *n && !v.is_null()).map(|(_, v)| v))
+}
+
+/// A nested object or list of objects (360Giving JSON uses lists, older
+/// files single objects).
+/// A file may give both spellings (`"Planned Dates": {…}` beside
+/// `"plannedDates": […]`): the objects of every matching key are returned,
+/// in the order of `names`, then of the file.
+fn items<'a>(node: &'a Value, names: &[&str]) -> Vec<&'a Value> {
+    let Value::Object(map) = node else { return Vec::new() };
+    let mut out = Vec::new();
+    for n in names {
+        for (_, v) in map.iter().filter(|(k, _)| text::key(k) == *n) {
+            match v {
+                Value::Array(a) => out.extend(a.iter().filter(|v| v.is_object())),
+                Value::Object(_) => out.push(v),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A scalar as text (numbers as written), repaired; `None` if empty.
+fn scalar(node: Option<&Value>) -> Option<String> {
+    let s = match node? {
+        Value::String(s) => text::repair(s.trim()),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// The first of `objects` that has one of `names`.
+fn first_scalar(objects: &[&Value], names: &[&str]) -> Option<String> {
+    objects.iter().find_map(|o| scalar(field(o, names)))
+}
+
+fn location(l: &Value) -> Location {
+    Location {
+        name: scalar(field(l, &["name"])),
+        code: scalar(field(l, &["geocode", "geographiccode"])),
+        code_type: scalar(field(l, &["geocodetype", "geographiccodetype"])),
+        country: scalar(field(l, &["countrycode"])),
+    }
+}
+
+fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<GrantRecord, ImportError> {
+    let identifier = scalar(field(g, &["identifier", "id"]));
+    let fail = |field: &'static str, message: String| ImportError::Record {
+        file: file.to_string(),
+        line,
+        number,
+        identifier: identifier.clone(),
+        field,
+        message,
+    };
+    if !g.is_object() {
+        return Err(fail("grant", "is not an object of fields".into()));
+    }
+    let Some(id) = identifier.clone() else {
+        return Err(fail("Identifier", "missing; every 360Giving grant has an Identifier".into()));
+    };
+    let amount_text = scalar(field(g, &["amountawarded"])).ok_or_else(|| fail("Amount Awarded", "missing".into()))?;
+    let amount = text::money(&amount_text)
+        .ok_or_else(|| fail("Amount Awarded", format!("`{amount_text}` is not an amount of money")))?;
+    let date = |value: Option<String>, name: &'static str| -> Result<Option<Date>, ImportError> {
+        match value {
+            None => Ok(None),
+            Some(t) => Date::parse(&t)
+                .map(Some)
+                .ok_or_else(|| fail(name, format!("`{t}` is not a date; write YYYY-MM-DD (or DD/MM/YYYY)"))),
+        }
+    };
+    let award_date = date(scalar(field(g, &["awarddate"])), "Award Date")?;
+    let planned = items(g, &["planneddates"]);
+    let planned_start = date(first_scalar(&planned, &["startdate"]), "Planned Dates:Start Date")?;
+    let planned_end = date(first_scalar(&planned, &["enddate"]), "Planned Dates:End Date")?;
+    let duration_months = match first_scalar(&planned, &["durationmonths", "duration"]) {
+        None => None,
+        Some(t) => match text::duration(&t) {
+            Some(Duration::Months(m)) => Some(m),
+            Some(Duration::Absent) => None,
+            None => {
+                return Err(fail(
+                    "Planned Dates:Duration (months)",
+                    format!("`{t}` is not a number of months (write e.g. 12 or \"12 months\")"),
+                ))
+            }
+        },
+    };
+    if award_date.is_none() && planned_start.is_none() {
+        return Err(fail("Award Date", "missing, and no Planned Dates:Start Date either; a grant needs a date".into()));
+    }
+    let funders = items(g, &["fundingorganization", "fundingorganisation", "fundingorg"]);
+    let funder_id = first_scalar(&funders, &["identifier", "id"]);
+    let funder_name = first_scalar(&funders, &["name"]);
+    if funder_id.is_none() && funder_name.is_none() {
+        return Err(fail("Funding Org", "missing; a grant needs its funder's Identifier or Name".into()));
+    }
+    let recipients = items(g, &["recipientorganization", "recipientorganisation", "recipientorg"]);
+    let mut locations: Vec<Location> = items(g, &["beneficiarylocation"]).into_iter().map(location).collect();
+    // Older files put the location under the recipient
+    // (`"Recipient Org Beneficiary Location": {"Name": …}`); read it when
+    // the grant gives no named or coded location of its own.
+    if !locations.iter().any(|l| l.name.is_some() || l.code.is_some()) {
+        let older: Vec<&Value> = items(g, &["recipientorgbeneficiarylocation"])
+            .into_iter()
+            .chain(recipients.iter().flat_map(|r| items(r, &["beneficiarylocation"])))
+            .collect();
+        locations.extend(older.into_iter().map(location));
+    }
+    Ok(GrantRecord {
+        number,
+        line,
+        identifier: id,
+        title: scalar(field(g, &["title"])).unwrap_or_default(),
+        description: scalar(field(g, &["description"])).unwrap_or_default(),
+        programmes: items(g, &["grantprogramme"]).into_iter().filter_map(|p| scalar(field(p, &["title"]))).collect(),
+        currency: scalar(field(g, &["currency"])),
+        amount,
+        award_date,
+        planned_start,
+        planned_end,
+        duration_months,
+        funder_id,
+        funder_name,
+        recipient: first_scalar(&recipients, &["name"]),
+        locations,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(json: &str) -> Result<GrantRecord, ImportError> {
+        parse("t.json", &format!("{{\"grants\": [{json}]}}"), Form::Json).map(|mut v| v.remove(0))
+    }
+
+    const BASE: &str = r#""id": "360G-X-1", "amountAwarded": 1200, "awardDate": "2020-04-01",
+        "fundingOrganization": [{"id": "GB-CHC-1", "name": "Funder"}]"#;
+
+    #[test]
+    fn older_spellings_read_like_the_schema() {
+        let g = one(&format!(
+            r#"{{{BASE}, "Planned Dates": {{"Duration months": "12"}}, "Recipient Org Beneficiary Location": {{"Name": "North West"}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(g.duration_months, Some(12.0));
+        assert_eq!(g.locations, vec![Location { name: Some("North West".into()), ..Location::default() }]);
+        let g =
+            one(&format!(r#"{{{BASE}, "plannedDates": [{{"duration": 24, "startDate": "2020-05-01"}}]}}"#)).unwrap();
+        assert_eq!((g.duration_months, g.planned_start.map(Date::year_month)), (Some(24.0), Some("2020-05".into())));
+    }
+
+    #[test]
+    fn flat_csv_columns_nest_on_colons() {
+        let csv = "Identifier,Amount Awarded,Award Date,Funding Org:Name,Planned Dates:Duration (months),Beneficiary Location:Name,Beneficiary Location:Geographic Code\n\
+                   360G-Y-1,\"£1,000\",01/02/2019,Trust,12 months,Leeds,E08000035\n";
+        let g = parse("t.csv", csv, Form::Csv).unwrap().remove(0);
+        assert_eq!(g.amount, 1000.0);
+        assert_eq!(g.funder(), "Trust");
+        assert_eq!(g.duration_months, Some(12.0));
+        assert_eq!(g.line, Some(2));
+        let crlf = csv.replace('\n', "\r\n");
+        assert_eq!(parse("t.csv", &crlf, Form::Csv).unwrap()[0].line, Some(2), "CRLF line ends");
+        assert_eq!(g.locations[0].code.as_deref(), Some("E08000035"));
+    }
+
+    #[test]
+    fn errors_name_the_grant_and_the_field() {
+        let e = one(r#"{"id": "360G-X-1", "amountAwarded": "lots", "awardDate": "2020-04-01", "fundingOrganization": [{"name": "F"}]}"#)
+            .unwrap_err();
+        assert_eq!(e.to_string(), "t.json: grant 1 (360G-X-1): Amount Awarded: `lots` is not an amount of money");
+        let e = one(&format!(r#"{{{BASE}, "plannedDates": [{{"startDate": "next spring"}}]}}"#)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.json: grant 1 (360G-X-1): Planned Dates:Start Date: `next spring` is not a date; write YYYY-MM-DD (or DD/MM/YYYY)"
+        );
+        let e = one(r#"{"title": "no id"}"#).unwrap_err();
+        assert_eq!(e.to_string(), "t.json: grant 1: Identifier: missing; every 360Giving grant has an Identifier");
+        let e = parse("t.json", "{\"grants\": [1,", Form::Json).unwrap_err();
+        assert_eq!(e.to_string(), "t.json:1:14: invalid JSON: EOF while parsing a value");
+        let e = parse("t.csv", "Identifier,Amount Awarded\nA,1,2\n", Form::Csv).unwrap_err();
+        assert_eq!(e.to_string(), "t.csv:2: invalid CSV: a row has 3 fields where the header has 2");
+    }
+
+    #[test]
+    fn a_repeated_identifier_is_an_error() {
+        let text = format!("{{\"grants\": [{{{BASE}}}, {{{BASE}}}]}}");
+        let e = parse("t.json", &text, Form::Json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.json: grant 2 (360G-X-1): Identifier: the same Identifier as grant 1; every grant needs its own"
+        );
+    }
+
+    proptest::proptest! {
+        /// No file makes the parser panic: it returns grants or an error.
+        #[test]
+        fn parsing_never_panics(body in "\\PC{0,80}", amount in "\\PC{0,8}", date in "[0-9/T:-]{0,12}") {
+            let _ = parse("p.json", &body, Form::Json);
+            let _ = parse("p.csv", &body, Form::Csv);
+            let json = format!(r#"{{"grants": [{{"id": "A", "amountAwarded": "{amount}", "awardDate": "{date}",
+                "plannedDates": [{{"duration": "{amount}", "endDate": "{date}"}}], "fundingOrganization": [{{"name": "F"}}]}}]}}"#);
+            let _ = parse("p.json", &json, Form::Json);
+            let csv = format!("Identifier,Amount Awarded,Award Date,Beneficiary Location:1:Name,X:Y\nA,{amount},{date},{body},1\n");
+            let _ = parse("p.csv", &csv, Form::Csv);
+        }
+    }
+
+    #[test]
+    fn latin1_files_decode() {
+        assert_eq!(decode(b"\xEF\xBB\xBFId"), "Id");
+        assert_eq!(decode(b"\xA35 Esm\xE9e"), "£5 Esmée");
+    }
+}

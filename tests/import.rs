@@ -1,0 +1,409 @@
+//! The 360Giving importer on every file in `data/360giving/`: counts, totals
+//! and placements checked against the files themselves (read here
+//! independently with serde_json and csv), end-to-end runs of
+//! `fundscape import grants`, and the scenarios its output makes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fundscape_import::{Options, Placement, RegionLookup, Report};
+
+const FILES: [&str; 4] = [
+    "ab_charitable_trust_2020.json",
+    "baring_foundation_2014.json",
+    "grantnav_fixture_esmee_small.json",
+    "indigo_trust_360giving.csv",
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn data(name: &str) -> PathBuf {
+    root().join("data/360giving").join(name)
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fundscape"))
+}
+
+mod common;
+use common::show;
+
+fn lookup() -> RegionLookup {
+    RegionLookup::home_office().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn import(name: &str, options: &Options) -> Report {
+    let grants = fundscape_import::read_grants(&data(name)).unwrap_or_else(|e| panic!("{e}"));
+    fundscape_import::import(name, &grants, &lookup(), options)
+}
+
+/// (count, total £) of a file, read without the importer.
+fn independent_totals(name: &str) -> (usize, f64) {
+    let bytes = std::fs::read(data(name)).unwrap();
+    if name.ends_with(".csv") {
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
+        let col = r.headers().unwrap().iter().position(|h| h == "Amount Awarded").unwrap();
+        let amounts: Vec<f64> = r.records().map(|row| row.unwrap()[col].parse::<f64>().unwrap()).collect();
+        (amounts.len(), amounts.iter().sum())
+    } else {
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let grants = v["grants"].as_array().unwrap();
+        (grants.len(), grants.iter().map(|g| g["amountAwarded"].as_f64().unwrap()).sum())
+    }
+}
+
+fn placed_by_region(report: &Report) -> BTreeMap<&str, usize> {
+    let mut out = BTreeMap::new();
+    for g in &report.kept {
+        if let Placement::Placed { region, .. } = g.placement {
+            *out.entry(region).or_default() += 1;
+        }
+    }
+    out
+}
+
+fn reasons(report: &Report) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (_, reason) in report.unplaced() {
+        // Group "beneficiary location `X` ..." by what follows the name.
+        let kind = match reason.rfind("` ") {
+            Some(i) => reason[i + 2..].to_string(),
+            None => reason.to_string(),
+        };
+        *out.entry(kind).or_default() += 1;
+    }
+    out
+}
+
+#[test]
+fn every_file_is_read_whole_with_its_total() {
+    for name in FILES {
+        let report = import(name, &Options::default());
+        let (count, total) = independent_totals(name);
+        assert_eq!(report.read, count, "{name}");
+        assert_eq!(report.kept.len(), count, "{name}: no filter keeps all");
+        assert!((report.total_kept() - total).abs() < 0.005, "{name}: {} against {total}", report.total_kept());
+        assert_eq!(report.placed() + report.unplaced().count(), count, "{name}");
+        assert!(report.other_currency.is_empty(), "{name}: all GBP");
+    }
+}
+
+#[test]
+fn ab_charitable_trust_places_every_coded_location() {
+    let report = import("ab_charitable_trust_2020.json", &Options::default());
+    assert_eq!(report.read, 154);
+    assert!((report.total_kept() - 16_589_361.49).abs() < 0.005);
+    // 50 grants carry a geographic code: 42 Scottish wards and council areas,
+    // six Leeds LSOAs and Harrogate (Yorkshire), one Oxford LSOA.
+    let bytes = std::fs::read(data("ab_charitable_trust_2020.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let coded = v["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["beneficiaryLocation"].as_array().is_some_and(|l| l.iter().any(|x| x.get("geoCode").is_some())))
+        .count();
+    assert_eq!(coded, 50);
+    assert_eq!(report.placed(), coded);
+    assert_eq!(
+        placed_by_region(&report),
+        BTreeMap::from([("scotland", 42), ("south-east", 1), ("yorkshire-humber", 7)])
+    );
+    assert_eq!(
+        reasons(&report),
+        BTreeMap::from([
+            ("no beneficiary location".to_string(), 55),
+            ("the beneficiary location is only the country code GB (all of the UK)".to_string(), 49),
+        ])
+    );
+}
+
+#[test]
+fn mis_encoded_pound_signs_are_repaired() {
+    let bytes = std::fs::read(data("ab_charitable_trust_2020.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let broken: Vec<&str> = v["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["description"].as_str().is_some_and(|d| d.contains('Â')))
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    // Five `Â£` and one `Â` before a no-break space.
+    assert_eq!(broken.len(), 6);
+    let grants = fundscape_import::read_grants(&data("ab_charitable_trust_2020.json")).unwrap();
+    for g in grants.iter().filter(|g| broken.contains(&g.identifier.as_str())) {
+        assert!(!g.description.contains('Â'), "{}: {}", g.identifier, g.description);
+        assert_eq!(g.description.contains('£'), g.identifier != "360G-ThirtyPercy-FR-000000086", "{}", g.identifier);
+    }
+    let first = grants.iter().find(|g| g.identifier == "360G-ABCT-0065I000002yzGKQAY").unwrap();
+    assert!(first.description.starts_with("A restricted grant of £100,000 towards wave 1"), "{}", first.description);
+}
+
+#[test]
+fn baring_foundation_older_spellings_place_twenty_grants() {
+    let report = import("baring_foundation_2014.json", &Options::default());
+    assert_eq!((report.read, report.placed()), (53, 20));
+    assert_eq!(
+        placed_by_region(&report),
+        BTreeMap::from([
+            ("north-west", 5),
+            ("northern-ireland", 1),
+            ("scotland", 6),
+            ("south-east", 2),
+            ("south-west", 3),
+            ("wales", 1),
+            ("west-midlands", 1),
+            ("yorkshire-humber", 1),
+        ])
+    );
+    // Every grant gives "Planned Dates": {"Duration months": "12" | "24" | "36"}.
+    let months: BTreeMap<u32, usize> = report.kept.iter().fold(BTreeMap::new(), |mut m, g| {
+        *m.entry(g.months).or_default() += 1;
+        m
+    });
+    assert_eq!(months, BTreeMap::from([(12, 40), (24, 7), (36, 6)]));
+    // Identifiers with a space keep their text, the space made a hyphen.
+    assert!(report
+        .kept
+        .iter()
+        .any(|g| g.record.identifier == "360G-baringfoundation 20140008" && g.id == "360G-baringfoundation-20140008"));
+    // The immigration aid unit's grant, from its older location field.
+    let gmiau = report.kept.iter().find(|g| g.id == "360G-baringfoundation-20140004").unwrap();
+    assert_eq!(gmiau.record.recipient.as_deref(), Some("Greater Manchester Immigration Aid Unit"));
+    assert_eq!(gmiau.placement, Placement::Placed { region: "north-west", how: "region name `North West`".into() });
+    assert_eq!((gmiau.start.as_str(), gmiau.months, gmiau.posts), ("2014-03", 12, 1));
+    // A planned start date wins over the award date (DD/MM/YYYY).
+    let g = report.kept.iter().find(|g| g.id == "360G-baringfoundation-20140052").unwrap();
+    assert_eq!(g.start, "2017-09");
+    let unplaced = reasons(&report);
+    // National (UK) ×15, Whole of UK ×5, England ×1.
+    assert_eq!(unplaced.get("covers more than one region"), Some(&21), "{unplaced:?}");
+    // Global ×4, Sub-Sahara Africa, Ethiopia, South Sudan, Southern and Eastern Africa, International, North London.
+    assert_eq!(unplaced.get("is not a UK region, nation or local authority in the lookup"), Some(&11), "{unplaced:?}");
+    assert_eq!(unplaced.get("the beneficiary location is outside the UK (country code NL)"), Some(&1));
+}
+
+#[test]
+fn indigo_trust_flat_csv_durations_and_national_locations() {
+    let report = import("indigo_trust_360giving.csv", &Options::default());
+    assert_eq!((report.read, report.placed()), (269, 0));
+    let months: BTreeMap<u32, usize> = report.kept.iter().fold(BTreeMap::new(), |mut m, g| {
+        *m.entry(g.months).or_default() += 1;
+        m
+    });
+    // "12 months" ×213, "24 months" ×22, "36 months" ×29 and "Undefined" ×3 (the 36-month default), "48 months" ×2.
+    assert_eq!(months, BTreeMap::from([(12, 213), (24, 22), (36, 32), (48, 2)]));
+    assert_eq!(report.kept.iter().filter(|g| g.months_rule.starts_with("DEFAULT")).count(), 3);
+    assert_eq!(
+        reasons(&report),
+        BTreeMap::from([
+            ("covers more than one region".to_string(), 146),
+            ("is not a UK region, nation or local authority in the lookup".to_string(), 123),
+        ])
+    );
+    let first = &report.kept[0];
+    assert_eq!(
+        (first.id.as_str(), first.start.as_str(), first.record.line),
+        ("360G-indigotrust:IND1", "2001-03", Some(2))
+    );
+    // The fallback region places them all.
+    let o = Options { fallback_region: Some("london"), ..Options::default() };
+    let text = fundscape_import::render(&import("indigo_trust_360giving.csv", &o), &o, "test");
+    assert_eq!(text.matches("[[grants]]").count(), 269);
+    assert_eq!(text.matches("region = \"london\"").count(), 269);
+}
+
+#[test]
+fn esmee_fixture_places_plymouth_only() {
+    let report = import("grantnav_fixture_esmee_small.json", &Options::default());
+    assert_eq!((report.read, report.placed()), (5, 1));
+    assert_eq!(placed_by_region(&report), BTreeMap::from([("south-west", 1)]));
+    assert_eq!(report.kept[0].record.funder(), "Esmée Fairbairn Foundation");
+    assert_eq!(
+        report.unplaced().map(|(g, _)| g.id.as_str()).collect::<Vec<_>>(),
+        ["360G-EFF-16-3353", "360G-EFF-16-3368", "360G-EFF-16-3357", "360G-EFF-16-3366"]
+    );
+}
+
+#[test]
+fn filters_keep_what_they_name() {
+    let o = |funder: Option<&str>, words: &[&str], since: Option<&str>| Options {
+        funder: funder.map(String::from),
+        words: words.iter().map(|w| w.to_string()).collect(),
+        since: since.and_then(fundscape_import::Date::parse),
+        ..Options::default()
+    };
+    let ab = "ab_charitable_trust_2020.json";
+    assert_eq!(import(ab, &o(Some("Foundation Scotland"), &[], None)).kept.len(), 74);
+    assert_eq!(import(ab, &o(Some("GB-SC-SC022910"), &[], None)).kept.len(), 74);
+    assert_eq!(import(ab, &o(Some("no such funder"), &[], None)).kept.len(), 0);
+    let refugee = import(ab, &o(None, &["refugee", "asylum", "immigration"], None));
+    let mut ids: Vec<&str> = refugee.kept.iter().map(|g| g.id.as_str()).collect();
+    ids.sort_unstable();
+    // Three by their title or description, one (to Refugee Action) by its recipient's name.
+    assert_eq!(
+        ids,
+        ["360G-ATJF-a004G00000m5w7r", "360G-EFF-20-1349", "360G-RayneFdn-17405", "360G-tnlcomfund-0045293573"]
+    );
+    let since = import(ab, &o(None, &[], Some("2020-01-01")));
+    let bytes = std::fs::read(data(ab)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let expected =
+        v["grants"].as_array().unwrap().iter().filter(|g| g["awardDate"].as_str().unwrap() >= "2020-01-01").count();
+    assert_eq!(since.kept.len(), expected);
+    assert!(expected > 0 && expected < 154, "{expected}");
+}
+
+#[test]
+fn import_through_the_binary_writes_tables_and_an_exact_summary() {
+    let out = bin()
+        .args(["import", "grants", "data/360giving/baring_foundation_2014.json", "--match", "immigration"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "data/360giving/baring_foundation_2014.json: 53 grants read, 1 kept, 1 placed, 0 unplaced, total £30,000 (kept grants)\n"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.ends_with(
+            "\n# STVS Advice Provider, to Greater Manchester Immigration Aid Unit\n\
+             # region: region name `North West`\n\
+             # start: Award Date 2014-03-17 (no planned start date); months: planned duration 12 months\n\
+             # posts: £30,000 a year (£30,000 over 12 months) / £50,000 a post = 0.60 -> 1 (nearest whole post, never below 0)\n\
+             [[grants]]\nid = \"360G-baringfoundation-20140004\"\nfunder = \"The Baring Foundation\"\nregion = \"north-west\"\n\
+             start = \"2014-03\"\nmonths = 12\nposts = 1\namount = 30000\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.starts_with("# Grants imported from data/360giving/baring_foundation_2014.json by fundscape (import grants data/360giving/baring_foundation_2014.json --match \"immigration\").\n"), "{stdout}");
+}
+
+#[test]
+fn the_post_cost_comes_from_a_scenario_or_the_flag() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["import", "grants", "data/360giving/grantnav_fixture_esmee_small.json"];
+        args.extend_from_slice(extra);
+        let out = bin().args(&args).current_dir(root()).output().unwrap();
+        assert!(out.status.success(), "{}", show(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The baseline's annual_cost is a PERT with mode £52,000.
+    let text = run(&["--scenario", "scenarios/uk-baseline.toml"]);
+    assert!(
+        text.contains("# posts: £58,235.50 a year (£116,471 over 24 months) / £52,000 a post = 1.12 -> 1"),
+        "{text}"
+    );
+    let text = run(&["--post-cost", "20000", "--scenario", "scenarios/uk-baseline.toml"]);
+    assert!(text.contains("/ £20,000 a post = 2.91 -> 3 "), "{text}");
+    assert!(text.contains("posts = 3\n"), "{text}");
+}
+
+#[test]
+fn a_malformed_file_names_the_grant_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = r#"{"id": "360G-A-1", "amountAwarded": 100, "awardDate": "2020-01-01", "fundingOrganization": [{"name": "F"}]}"#;
+    let cases = [
+        (
+            "amount.json",
+            format!(r#"{{"grants": [{good}, {{"id": "360G-A-2", "amountAwarded": "a lot", "awardDate": "2020-01-01", "fundingOrganization": [{{"name": "F"}}]}}]}}"#),
+            "error: amount.json: grant 2 (360G-A-2): Amount Awarded: `a lot` is not an amount of money\n",
+        ),
+        (
+            "syntax.json",
+            format!("{{\"grants\": [{good},\n  {{\"id\": }}]}}"),
+            "error: syntax.json:2:10: invalid JSON: expected value\n",
+        ),
+        (
+            "date.csv",
+            "Identifier,Amount Awarded,Award Date,Funding Org:Name\n360G-B-1,5,2020-01-01,F\n360G-B-2,5,31/02/2020,F\n".to_string(),
+            "error: date.csv:3: grant 2 (360G-B-2): Award Date: `31/02/2020` is not a date; write YYYY-MM-DD (or DD/MM/YYYY)\n",
+        ),
+        (
+            "duration.csv",
+            "Identifier,Amount Awarded,Award Date,Funding Org:Name,Planned Dates:Duration (months)\n360G-B-1,5,2020-01-01,F,a while\n".to_string(),
+            "error: duration.csv:2: grant 1 (360G-B-1): Planned Dates:Duration (months): `a while` is not a number of months (write e.g. 12 or \"12 months\")\n",
+        ),
+        (
+            "funder.json",
+            r#"{"grants": [{"id": "360G-C-1", "amountAwarded": 1, "awardDate": "2020-01-01"}]}"#.to_string(),
+            "error: funder.json: grant 1 (360G-C-1): Funding Org: missing; a grant needs its funder's Identifier or Name\n",
+        ),
+        (
+            "shape.json",
+            r#"{"grant": []}"#.to_string(),
+            "error: shape.json: no `grants` array; a 360Giving JSON file is an object {\"grants\": [...]}\n",
+        ),
+    ];
+    for (name, text, message) in cases {
+        std::fs::write(tmp.path().join(name), text).unwrap();
+        let out =
+            bin().args(["import", "grants", name, "--out", "grants.toml"]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", show(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{name}");
+        assert!(out.stdout.is_empty(), "{name}: {}", show(&out));
+        assert!(!tmp.path().join("grants.toml").exists(), "{name}: wrote something");
+    }
+    // Nothing but the inputs: no temporary file left behind.
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 6);
+    let out = bin().args(["import", "grants", "missing.json"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("error: missing.json: cannot read the file:"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn out_replaces_a_file_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out_file = tmp.path().join("grants.toml");
+    std::fs::write(&out_file, "old").unwrap();
+    let out = bin()
+        .args(["import", "grants", data("grantnav_fixture_esmee_small.json").to_str().unwrap(), "--out"])
+        .arg(&out_file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).ends_with(&format!("wrote 1 grants to {}\n", out_file.display())));
+    let text = std::fs::read_to_string(&out_file).unwrap();
+    assert!(text.contains("id = \"360G-EFF-16-3315\"\n"), "{text}");
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+/// Every file's grants, all written (`--region london` for the unplaced),
+/// load into a scenario that extends the UK baseline: each is a grant of the
+/// scenario, or was dropped with a warning because it ended before 2025-04.
+#[test]
+fn imported_tables_load_in_a_scenario_on_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = root().join("scenarios/uk-baseline.toml");
+    let base = fundscape_sim::load(&baseline).unwrap();
+    for name in FILES {
+        let out =
+            bin().args(["import", "grants", data(name).to_str().unwrap(), "--region", "london"]).output().unwrap();
+        assert!(out.status.success(), "{}", show(&out));
+        let text = format!(
+            "[scenario]\nextends = {:?}\n\n{}",
+            baseline.display().to_string(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let file = tmp.path().join(format!("{name}.toml"));
+        std::fs::write(&file, &text).unwrap();
+        let validate = bin().args(["validate"]).arg(&file).output().unwrap();
+        assert!(validate.status.success(), "{name}: {}", show(&validate));
+        let s = fundscape_sim::load(&file).unwrap();
+        let written = text.matches("[[grants]]").count();
+        assert_eq!(written, independent_totals(name).0, "{name}: with --region every grant is written");
+        let dropped = s.warnings.len() - base.warnings.len();
+        assert_eq!(s.grants.len() - base.grants.len() + dropped, written, "{name}");
+    }
+}
