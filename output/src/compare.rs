@@ -81,10 +81,15 @@ fn money(x: f64) -> String {
     let sign = if x < 0.0 { "-" } else { "" };
     if a >= 1e6 {
         format!("{sign}£{:.2}m", a / 1e6)
-    } else if a >= 1e3 {
+    } else if a >= 1e4 {
         format!("{sign}£{:.0}k", a / 1e3)
     } else {
-        format!("{sign}£{a:.0}")
+        let whole = a.round() as u64;
+        if whole >= 1000 {
+            format!("{sign}£{},{:03}", whole / 1000, whole % 1000)
+        } else {
+            format!("{sign}£{whole}")
+        }
     }
 }
 
@@ -202,5 +207,18 @@ impl CompareManifest {
         let mut out = serde_json::to_vec_pretty(self).unwrap_or_default();
         out.push(b'\n');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn money_reads_at_a_glance() {
+        assert_eq!(money(2_920_000.0), "£2.92m");
+        assert_eq!(money(46_700.0), "£47k");
+        assert_eq!(money(1_234.4), "£1,234");
+        assert_eq!(money(-760.2), "-£760");
     }
 }
