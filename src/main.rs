@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use fundscape_sim::{RunConfig, Scenario, Summary};
 
 /// Monte Carlo projections of funded immigration-advice posts and unmet
@@ -17,6 +17,35 @@ struct Cli {
     command: Command,
 }
 
+/// What `run` and `compare` share: how many runs, which seed, how many
+/// threads, and where to write.
+#[derive(Debug, Args)]
+struct RunOptions {
+    /// Number of Monte Carlo runs (default: the (base) scenario's `runs`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    runs: Option<u64>,
+    /// Random seed (default: the (base) scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Results directory (default: results/<scenario file stem>/, or results/compare-<base file stem>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl RunOptions {
+    /// The run configuration, with the scenario's defaults where not given.
+    fn config(&self, scenario: &Scenario) -> RunConfig {
+        RunConfig {
+            runs: self.runs.unwrap_or(scenario.runs),
+            seed: self.seed.unwrap_or(scenario.seed),
+            threads: self.threads.map_or(0, usize::from),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario and write summary.csv, survival.csv, posts_by_source.csv, manifest.json, a copy of the
@@ -24,18 +53,8 @@ enum Command {
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Number of Monte Carlo runs (default: the scenario's `runs`).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-        runs: Option<u64>,
-        /// Random seed (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
-        /// Results directory (default: results/<scenario file stem>/).
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        options: RunOptions,
         /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
         #[arg(long)]
         no_charts: bool,
@@ -53,18 +72,8 @@ enum Command {
         /// One or more alternative scenarios (asks), usually overlays on the base.
         #[arg(required = true)]
         alts: Vec<PathBuf>,
-        /// Number of paired runs (default: the base scenario's `runs`).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
-        runs: Option<u64>,
-        /// Random seed (default: the base scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: one per core). Results do not depend on it.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        threads: Option<u16>,
-        /// Results directory (default: results/compare-<base file stem>/).
-        #[arg(long)]
-        out: Option<PathBuf>,
+        #[command(flatten)]
+        options: RunOptions,
     },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
@@ -139,19 +148,15 @@ fn main() -> ExitCode {
             }
             Err(e) => input_error(&e),
         },
-        Command::Compare { base, alts, runs, seed, threads, out } => compare(&base, &alts, runs, seed, threads, out),
+        Command::Compare { base, alts, options } => compare(&base, &alts, &options),
         Command::Report { dir } => report(&dir),
-        Command::Run { scenario, runs, seed, threads, out, no_charts } => {
+        Command::Run { scenario, options, no_charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
             };
-            let config = RunConfig {
-                runs: runs.unwrap_or(s.runs),
-                seed: seed.unwrap_or(s.seed),
-                threads: threads.map_or(0, usize::from),
-            };
-            let dir = out.unwrap_or_else(|| default_out(&scenario));
+            let config = options.config(&s);
+            let dir = options.out.unwrap_or_else(|| default_out(&scenario));
             run(&scenario, &s, &config, &dir, !no_charts)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
@@ -183,14 +188,7 @@ fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
 }
 
-fn compare(
-    base_file: &Path,
-    alt_files: &[PathBuf],
-    runs: Option<u64>,
-    seed: Option<u64>,
-    threads: Option<u16>,
-    out: Option<PathBuf>,
-) -> ExitCode {
+fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions) -> ExitCode {
     let base = match fundscape_sim::load(base_file) {
         Ok(s) => s,
         Err(e) => return input_error(&e),
@@ -213,11 +211,7 @@ fn compare(
         }
         labels.push(label);
     }
-    let config = RunConfig {
-        runs: runs.unwrap_or(base.runs),
-        seed: seed.unwrap_or(base.seed),
-        threads: threads.map_or(0, usize::from),
-    };
+    let config = options.config(&base);
     let pairs: Vec<(String, &Scenario)> = labels.iter().cloned().zip(alts.iter().map(|(_, s)| s)).collect();
     let bar = progress_bar(config.runs);
     let started = Instant::now();
@@ -244,7 +238,7 @@ fn compare(
         &comparison,
         seconds,
     );
-    let dir = out.unwrap_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))));
+    let dir = options.out.clone().unwrap_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))));
     let files = [("compare.csv", fundscape_output::compare_csv(&comparison)), ("manifest.json", manifest.json())];
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         eprintln!("error: {e}");

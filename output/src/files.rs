@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use fundscape_sim::stats::Stat;
+use fundscape_sim::summary::SummaryRow;
 use fundscape_sim::{Scenario, Summary};
 use serde::{Deserialize, Serialize};
 
@@ -30,11 +31,11 @@ fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8
     w.into_inner().unwrap_or_default()
 }
 
-/// `summary.csv`: `region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse`.
-pub fn summary_csv(summary: &Summary) -> Vec<u8> {
+/// Rows keyed by region and year: `region,year,<key>,mean,sd,p05,p25,p50,p75,p95,mcse`.
+fn region_year_csv(key: &str, rows: &[SummaryRow]) -> Vec<u8> {
     csv_bytes(
-        &["region", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
-        summary.rows.iter().map(|r| {
+        &["region", "year", key, "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
+        rows.iter().map(|r| {
             let mut row = vec![r.region.clone(), r.year.to_string(), r.metric.clone()];
             row.extend(stat_fields(&r.stat));
             row
@@ -42,17 +43,15 @@ pub fn summary_csv(summary: &Summary) -> Vec<u8> {
     )
 }
 
+/// `summary.csv`: `region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse`.
+pub fn summary_csv(summary: &Summary) -> Vec<u8> {
+    region_year_csv("metric", &summary.rows)
+}
+
 /// `posts_by_source.csv`: `region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse`,
 /// funded posts at each year's end by who pays for them.
 pub fn posts_by_source_csv(summary: &Summary) -> Vec<u8> {
-    csv_bytes(
-        &["region", "year", "source", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
-        summary.posts_by_source.iter().map(|r| {
-            let mut row = vec![r.region.clone(), r.year.to_string(), r.metric.clone()];
-            row.extend(stat_fields(&r.stat));
-            row
-        }),
-    )
+    region_year_csv("source", &summary.posts_by_source)
 }
 
 /// `survival.csv`: `months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse`.
