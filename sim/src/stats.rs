@@ -92,6 +92,9 @@ pub struct Sketch {
     count: u64,
     min: f64,
     max: f64,
+    /// Whether every value added was a whole number (counts of posts,
+    /// providers): quantiles below 128 are then exact (see `quantile`).
+    integral: bool,
 }
 
 impl Default for Sketch {
@@ -103,6 +106,7 @@ impl Default for Sketch {
             count: 0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            integral: true,
         }
     }
 }
@@ -116,6 +120,8 @@ impl Sketch {
         self.count += 1;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
+        // A cast, not `trunc` (a library call on baseline x86-64).
+        self.integral &= x.abs() < 9.0e15 && (x as i64) as f64 == x;
         if x > ZERO {
             self.positive.add(bucket(x), 1);
         } else if x < -ZERO {
@@ -132,6 +138,7 @@ impl Sketch {
         self.count += other.count;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
+        self.integral &= other.integral;
     }
 
     pub fn count(&self) -> u64 {
@@ -165,6 +172,10 @@ impl Sketch {
             }
             self.max
         };
+        // Below 128 a bucket is narrower than 1 and the harmonic midpoint is
+        // within half a bucket of every value in it, so rounding whole-number
+        // data gives the exact order statistic.
+        let value = if self.integral && value.abs() < 128.0 { value.round() } else { value };
         value.clamp(self.min, self.max)
     }
 }
@@ -322,6 +333,26 @@ mod tests {
             }
         }
 
+        /// Whole-number data: exact quantiles below 128 in magnitude, within
+        /// the stated error above.
+        #[test]
+        fn whole_number_quantiles(data in prop::collection::vec(-100_000i32..100_000, 1..300), small in any::<bool>()) {
+            let data: Vec<f64> = data.iter().map(|&x| f64::from(if small { x % 128 } else { x })).collect();
+            let mut sk = Sketch::default();
+            data.iter().for_each(|&x| sk.add(x));
+            let mut sorted = data.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.05, 0.25, 0.5, 0.75, 0.95] {
+                let exact = exact_quantile(&sorted, q);
+                let got = sk.quantile(q);
+                if exact.abs() < 127.0 {
+                    prop_assert_eq!(got, exact);
+                } else {
+                    prop_assert!((got - exact).abs() <= RELATIVE_ERROR * exact.abs());
+                }
+            }
+        }
+
         /// Merged moments equal the moments of the whole, to rounding.
         #[test]
         fn moments_merge_like_one_pass(data in prop::collection::vec(-1e3f64..1e3, 2..200), split in 0usize..200) {
@@ -354,6 +385,24 @@ mod tests {
             assert!((representative(i) - x).abs() <= RELATIVE_ERROR * x);
             assert!(bucket(x * 1.01) > i);
         }
+    }
+
+    /// Whole-number data below 128 get exact quantiles; larger ones stay
+    /// within the error bound.
+    #[test]
+    fn whole_numbers_get_whole_quantiles() {
+        let mut small = Sketch::default();
+        let mut large = Sketch::default();
+        for i in 0..=100u32 {
+            small.add(f64::from(i));
+            large.add(9000.0 + f64::from(i) * 7.0);
+        }
+        assert_eq!((small.quantile(0.05), small.quantile(0.5), small.quantile(0.95)), (5.0, 50.0, 95.0));
+        let q = large.quantile(0.5);
+        assert!((q - 9350.0).abs() <= RELATIVE_ERROR * 9350.0);
+        let mut mixed = small.clone();
+        mixed.add(0.5);
+        assert!(!mixed.integral);
     }
 
     #[test]
