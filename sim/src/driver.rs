@@ -165,11 +165,16 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
         }
     }
     debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len() + 1);
+    // Runs count the posts still funded; the share divides by the eligible.
     let survival = plan
         .survival_offsets()
         .into_iter()
+        .zip(plan.survival_eligible())
         .zip(&total.survival)
-        .map(|(k, acc)| SurvivalRow { months_after_first_end: k, stat: acc.stat() })
+        .map(|((k, eligible), acc)| SurvivalRow {
+            months_after_first_end: k,
+            stat: acc.stat().scaled(1.0 / eligible as f64),
+        })
         .collect();
     Summary {
         scenario_name: scenario.name.clone(),

@@ -285,7 +285,8 @@ pub struct Plan {
 }
 
 /// Everything one run reports: metrics by (region, year, metric), with
-/// region index `n_regions` for the total, and post survival by offset.
+/// region index `n_regions` for the total, and, by survival offset, the
+/// number of grant posts still funded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
     pub values: Vec<f64>,
@@ -561,6 +562,12 @@ impl Plan {
     /// The survival offsets (months after the first term end) reported.
     pub fn survival_offsets(&self) -> Vec<usize> {
         self.survival_offsets.iter().map(|(k, _)| *k).collect()
+    }
+
+    /// For each survival offset, the posts whose month `first_end + k` is
+    /// inside the horizon ([`RunRecord::survival`] counts those still funded).
+    pub fn survival_eligible(&self) -> Vec<usize> {
+        self.survival_offsets.iter().map(|(_, n)| *n).collect()
     }
 
     /// Index of a value in [`RunRecord::values`].
@@ -1092,7 +1099,7 @@ impl Plan {
         debug_assert!(SPEND + 2 * self.n_sources + 1 == nm);
 
         // Post survival after the first term end (§8).
-        for (slot, (k, eligible)) in self.survival_offsets.iter().enumerate() {
+        for (slot, (k, _)) in self.survival_offsets.iter().enumerate() {
             let mut funded = 0usize;
             for p in &posts {
                 let Some(first_end) = p.first_end else { continue };
@@ -1103,7 +1110,9 @@ impl Plan {
                     funded += 1;
                 }
             }
-            out.survival[slot] = funded as f64 / *eligible as f64;
+            // A count: the driver divides by the eligible posts, so the
+            // statistics of whole numbers (exact quantiles) carry over.
+            out.survival[slot] = funded as f64;
         }
     }
 }

@@ -269,6 +269,22 @@ pub struct Stat {
     pub mcse: f64,
 }
 
+impl Stat {
+    /// The statistics of `factor ×` the figure (`factor` ≥ 0).
+    pub fn scaled(self, factor: f64) -> Stat {
+        Stat {
+            mean: self.mean * factor,
+            sd: self.sd * factor,
+            p05: self.p05 * factor,
+            p25: self.p25 * factor,
+            p50: self.p50 * factor,
+            p75: self.p75 * factor,
+            p95: self.p95 * factor,
+            mcse: self.mcse * factor,
+        }
+    }
+}
+
 impl Accumulator {
     #[inline]
     pub fn add(&mut self, x: f64) {
