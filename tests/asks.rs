@@ -374,3 +374,59 @@ fn comparison_is_the_same_at_any_thread_count() {
     let served = summary.get("all", 2026, "served").unwrap().mean;
     assert!((one.get("extra", "all", Some(2026), "served").unwrap().base_mean - served).abs() < 1e-6 * served);
 }
+
+/// An exit shock draws its removals from its own stream: adding one that
+/// (almost surely) removes nobody leaves every run exactly as it was.
+#[test]
+fn an_exit_shock_leaves_the_regions_own_legal_aid_draws_alone() {
+    let base = scenario(BASE);
+    let alt = scenario(&format!(
+        "{BASE}\n[[shocks]]\nid = \"tiny-exit\"\nkind = \"legal_aid_exit\"\nstart = \"2025-06\"\nregions = [\"north-west\"]\nshare = 0.000000001\n"
+    ));
+    let c = compare(&base, &[("tiny-exit".into(), &alt)], &config(500, 12), &|_| {}).unwrap();
+    for r in &c.rows {
+        assert_eq!((r.diff.sd, r.diff.p05, r.diff.p95), (0.0, 0.0, 0.0), "{} {:?} {}", r.region, r.year, r.metric);
+    }
+}
+
+/// Changes of demand growth apply in date order, whatever their order in
+/// the file: the later-dated change wins from its date.
+#[test]
+fn demand_growth_changes_apply_in_date_order() {
+    let text = |first: &str, second: &str| {
+        format!(
+            "[scenario]\nstart = \"2025-04\"\nyears = 5\n[[regions]]\nid = \"wales\"\ndemand = 12000\nabandon_rate = 0.1\n{first}{second}"
+        )
+    };
+    let late = "[[changes]]\nid = \"late\"\nstart = \"2028-04\"\ndemand_growth = 0.5\n";
+    let early = "[[changes]]\nid = \"early\"\nstart = \"2026-04\"\ndemand_growth = 0.1\n";
+    for (a, b) in [(late, early), (early, late)] {
+        let s = summarise(&text(a, b), 400, 1);
+        let demand = |year| s.get("wales", year, "demand").unwrap().mean;
+        // 2026-27 and 2027-28 grow at 0.1, 2028-29 at 0.5.
+        assert_within(
+            "2027 demand",
+            demand(2027),
+            s.get("wales", 2027, "demand").unwrap().mcse,
+            12000.0 * 0.2f64.exp(),
+            4.0,
+        );
+        let want_2028 = 12000.0 * (0.2f64 + 0.5).exp();
+        assert_within("2028 demand", demand(2028), s.get("wales", 2028, "demand").unwrap().mcse, want_2028, 4.0);
+    }
+}
+
+/// `funders` and `all` name sums of spend in comparisons; a funder may not
+/// take them.
+#[test]
+fn funder_names_that_comparisons_use_are_reserved() {
+    for name in ["funders", "all", "local_authority"] {
+        let err = fundscape_sim::load_str(
+            std::path::Path::new("x.toml"),
+            &BASE.replace("funder = \"Baring Foundation\"", &format!("funder = \"{name}\"")),
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "grants[1].funder");
+        assert!(err.message.contains("is reserved"), "{}", err.message);
+    }
+}

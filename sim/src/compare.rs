@@ -306,7 +306,9 @@ pub fn compare(
         }
         part
     };
-    let (total, threads) = in_blocks(config, progress, || Partial::new(len, n_alts), block, Partial::merge);
+    // One block a thread per wave: a comparison's partials are large (every
+    // ask × region × year × figure), so fewer are kept alive.
+    let (total, threads) = in_blocks(config, progress, 1, || Partial::new(len, n_alts), block, Partial::merge);
 
     let runs = config.runs.max(1);
     let region_names: Vec<String> =

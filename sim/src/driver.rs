@@ -87,6 +87,7 @@ pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sy
     let (total, threads) = in_blocks(
         config,
         progress,
+        2,
         || Partial::new(&plan),
         |first, last| simulate_block(&plan, config.seed, first, last),
         |total, part| total.merge(part),
@@ -95,13 +96,15 @@ pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sy
 }
 
 /// Runs `config.runs` runs in fixed blocks of [`BLOCK`] on a pool of
-/// `config.threads` threads: `block(first, last)` simulates and accumulates
-/// runs `first..last` in order; `merge` folds each block into the total in
-/// block order, overlapping the simulation of the next wave. Returns the
-/// total and the number of threads used.
+/// `config.threads` threads, in waves of `blocks_per_thread` blocks a thread:
+/// `block(first, last)` simulates and accumulates runs `first..last` in
+/// order; `merge` folds each block into the total in block order, overlapping
+/// the simulation of the next wave. At most two waves of partials and the
+/// total are alive at once. Returns the total and the number of threads used.
 pub(crate) fn in_blocks<P: Send + Sync>(
     config: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
+    blocks_per_thread: u64,
     empty: impl Fn() -> P,
     block: impl Fn(u64, u64) -> P + Sync,
     merge: impl Fn(&mut P, &P) + Sync,
@@ -110,7 +113,7 @@ pub(crate) fn in_blocks<P: Send + Sync>(
     let n_blocks = runs.div_ceil(BLOCK);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
-    let wave = (threads as u64 * 2).max(1);
+    let wave = (threads as u64 * blocks_per_thread).max(1);
     let mut total = empty();
     let mut work = || {
         let mut pending: Vec<P> = Vec::new();

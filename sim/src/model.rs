@@ -641,7 +641,10 @@ impl Plan {
             let growth: Vec<f64> = self.regions.iter().map(|r| r.growth.draw(&streams)).collect();
             // A change of growth applies to the years that start at or after it.
             let mut growth_in: Vec<f64> = (0..nr * self.years).map(|i| growth[i / self.years]).collect();
-            for c in &changes {
+            // In date order (file order within a month): a later change wins.
+            let mut by_date: Vec<&ChangeDraw> = changes.iter().collect();
+            by_date.sort_by_key(|c| c.at);
+            for c in by_date {
                 if let Some(p) = &c.plan.demand_growth {
                     let g = p.draw(&streams);
                     for &r in &c.plan.regions {
@@ -674,7 +677,8 @@ impl Plan {
 
         // Shocks: extra demand by region-month, exit events by month.
         let mut extra = vec![0.0f64; nr * months];
-        let mut exits: Vec<(usize, f64, &[usize])> = Vec::new();
+        // (month, share, regions hit, the arrival's stream id) of each exit shock.
+        let mut exits: Vec<(usize, f64, &[usize], StreamId)> = Vec::new();
         let total_demand: f64 = demand.iter().sum();
         for sh in &self.shocks {
             let mut rng = streams.stream(Kind::Shock, sh.stream);
@@ -715,9 +719,9 @@ impl Plan {
                     }
                 }
                 ShockKind::LegalAidExit { regions, .. } => {
-                    for (start, share) in arrivals {
+                    for (n, (start, share)) in arrivals.into_iter().enumerate() {
                         if start >= 0 && (start as usize) < months {
-                            exits.push((start as usize, share, regions.as_slice()));
+                            exits.push((start as usize, share, regions.as_slice(), sh.stream.child(n as u64)));
                         }
                     }
                 }
@@ -1006,9 +1010,13 @@ impl Plan {
             }
             // (5) legal aid: exit shocks, exits, entries.
             while exit_cursor < exits.len() && exits[exit_cursor].0 == m {
-                let (_, share, hit) = exits[exit_cursor];
+                // Each region's removals come from a stream of this shock
+                // arrival and region, so a shock leaves the region's own
+                // legal-aid draws as they were.
+                let (_, share, hit, id) = exits[exit_cursor];
                 for &r in hit {
-                    let gone = binomial(&mut legal_aid_rng[r], providers[r], share);
+                    let mut rng = streams.stream(Kind::Shock, id.child(self.regions[r].stream.0));
+                    let gone = binomial(&mut rng, providers[r], share);
                     providers[r] -= gone;
                 }
                 exit_cursor += 1;

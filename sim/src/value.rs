@@ -256,7 +256,7 @@ impl Value {
     /// The fixed number, when the value is not random.
     pub fn as_fixed(&self) -> Option<f64> {
         match self.shape {
-            Shape::Fixed(x) => Some(x.clamp(self.lo, self.hi)),
+            Shape::Fixed(x) => Some(self.bound(x)),
             _ => None,
         }
     }
@@ -270,7 +270,7 @@ impl Value {
             Shape::Fixed(x) => Some(x),
             _ => self.mode,
         }
-        .map(|x| x.clamp(self.lo, self.hi))
+        .map(|x| self.bound(x))
     }
 
     /// Draws one value, clamped into the table's own `min`/`max`.
@@ -285,7 +285,14 @@ impl Value {
             Shape::Beta(d) => d.sample(rng),
             Shape::Gamma(d) => d.sample(rng),
         };
-        x.clamp(self.lo, self.hi)
+        self.bound(x)
+    }
+
+    /// Clamps into `[lo, hi]` without ever panicking (`f64::clamp` panics
+    /// when `lo > hi`; the loader rejects such values, this is a second
+    /// line of defence).
+    fn bound(&self, x: f64) -> f64 {
+        x.max(self.lo).min(self.hi)
     }
 }
 

@@ -141,29 +141,26 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
         }
     };
     let (lo, hi) = parsed.support();
-    match domain {
-        Domain::Any => Ok(parsed),
-        Domain::NonNegative => {
-            if lo.is_finite() && lo < 0.0 {
-                Err(path.err(match parsed.as_fixed() {
-                    Some(x) => format!("must not be negative (it is {x})"),
-                    None => format!("must not be negative, but {parsed} reaches {lo}; raise its minimum to 0 or more"),
-                }))
-            } else {
-                Ok(parsed.clamped_to(0.0, f64::INFINITY))
-            }
-        }
-        Domain::Probability => {
-            if (lo.is_finite() && lo < 0.0) || (hi.is_finite() && hi > 1.0) {
-                Err(path.err(match parsed.as_fixed() {
-                    Some(x) => format!("is {x}, but a probability or share must lie in [0, 1]"),
-                    None => format!("{parsed} reaches outside [0, 1]; a probability or share must lie in [0, 1]"),
-                }))
-            } else {
-                Ok(parsed.clamped_to(0.0, 1.0))
-            }
-        }
+    let (domain_lo, domain_hi, what) = match domain {
+        Domain::Any => return Ok(parsed),
+        Domain::NonNegative => (0.0, f64::INFINITY, "must not be negative"),
+        Domain::Probability => (0.0, 1.0, "is a probability or share and must lie in [0, 1]"),
+    };
+    // A bound outside the domain is almost certainly a typo; so is a range
+    // that misses the domain altogether (an unbounded distribution with one
+    // bound on the wrong side), which clamping could not repair.
+    let outside =
+        (lo.is_finite() && lo < domain_lo) || (hi.is_finite() && hi > domain_hi) || lo > domain_hi || hi < domain_lo;
+    if outside {
+        return Err(path.err(match parsed.as_fixed() {
+            Some(x) => match domain {
+                Domain::Probability => format!("is {x}, but a probability or share must lie in [0, 1]"),
+                _ => format!("must not be negative (it is {x})"),
+            },
+            None => format!("{what}, but {parsed} reaches outside; set its `min`/`max` inside the allowed range"),
+        }));
     }
+    Ok(parsed.clamped_to(domain_lo, domain_hi))
 }
 
 fn opt_value(path: &P, v: Option<&Toml>, domain: Domain, default: f64) -> Result<Value> {
@@ -250,11 +247,12 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     let wage_growth = {
         let p = root("economy").k("wage_growth");
         let v = opt_value(&p, raw.economy.as_ref().and_then(|e| e.wage_growth.as_ref()), Domain::Any, 0.0)?;
-        let lo = v.support().0;
-        if lo.is_finite() && lo <= -1.0 {
-            return Err(
-                p.err(format!("reaches {lo}, but wage growth must be greater than -1 (-1 would make posts free)"))
-            );
+        let (lo, hi) = v.support();
+        if (lo.is_finite() && lo <= -1.0) || hi <= -0.99 {
+            let reach = if hi <= -0.99 { hi } else { lo };
+            return Err(p.err(format!(
+                "{v} reaches {reach}, but wage growth must be greater than -0.99 (-1 would make posts free)"
+            )));
         }
         // An unbounded distribution is clamped just above -1.
         v.clamped_to(-0.99, f64::INFINITY)
@@ -370,7 +368,8 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
 
     let mut grants = Vec::new();
     let mut grant_ids: Vec<String> = Vec::new();
-    let reserved: Vec<&str> = SuccessorSource::ALL.iter().map(|s| s.as_str()).collect();
+    // Successor sources, and the names `compare` uses for its sums of spend.
+    let reserved: Vec<&str> = SuccessorSource::ALL.iter().map(|s| s.as_str()).chain(["funders", "all"]).collect();
     for (i, g) in raw.grants.iter().enumerate() {
         let p = root("grants").i(i);
         check_id(&p.k("id"), &g.id, &grant_ids, "grant")?;
@@ -380,7 +379,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         }
         if reserved.contains(&g.funder.as_str()) {
             return Err(p.k("funder").err(format!(
-                "`{}` is the name of a successor source; name the funder itself (spend is reported by funder)",
+                "`{}` is reserved (a successor source, or a sum of spend in comparisons); name the funder itself",
                 g.funder
             )));
         }
@@ -459,7 +458,13 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         let timing = match (&s.start, &s.rate_per_year) {
             (Some(d), None) => ShockTiming::Dated(date(&p.k("start"), d)?.months_since(start)),
             (None, Some(r)) => {
-                ShockTiming::Random { rate_per_year: value(&p.k("rate_per_year"), r, Domain::NonNegative)? }
+                let rate = value(&p.k("rate_per_year"), r, Domain::NonNegative)?;
+                if rate.support().1 > 100.0 {
+                    return Err(p.k("rate_per_year").err(format!(
+                        "{rate} allows more than 100 arrivals a year; describe frequent shocks as demand growth or a level shock"
+                    )));
+                }
+                ShockTiming::Random { rate_per_year: rate }
             }
             (Some(_), Some(_)) => {
                 return Err(p
@@ -530,7 +535,9 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         check_id(&p.k("id"), &r.id, &round_ids, "round")?;
         round_ids.push(r.id.clone());
         if r.funder.trim().is_empty() || reserved.contains(&r.funder.as_str()) {
-            return Err(p.k("funder").err("a round needs the name of its funder (not a successor source)"));
+            return Err(p
+                .k("funder")
+                .err("a round needs the name of its funder (not a successor source, `funders` or `all`)"));
         }
         let at = date(&p.k("start"), &r.start)?.months_since(start);
         if at < 0 || at as usize >= years as usize * 12 {

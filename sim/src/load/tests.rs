@@ -159,3 +159,27 @@ fn unbounded_wage_growth_is_accepted_and_grant_ids_keep_their_case() {
     .unwrap_err();
     assert_eq!((e.line, e.key.as_str()), (Some(4), "economy.wage_growth"));
 }
+
+/// A distribution whose one bound lies beyond its key's range cannot be
+/// clamped into it; it is rejected at load time rather than panicking later.
+#[test]
+fn a_range_that_misses_the_domain_is_rejected() {
+    let text = |key: &str, v: &str| {
+        format!("[scenario]\nstart = \"2025-04\"\n[posts]\n{key} = {v}\n[[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = 0.1\n")
+    };
+    for (key, v) in [
+        ("turnover", "{ dist = \"normal\", mean = 0.1, sd = 0.05, min = 2 }"),
+        ("turnover", "{ dist = \"beta\", alpha = 2, beta = 3, min = 1.5 }"),
+        ("annual_cost", "{ dist = \"normal\", mean = 100, sd = 5, max = -1 }"),
+        ("cases_per_year", "{ dist = \"gamma\", shape = 2, scale = 3, max = -1 }"),
+    ] {
+        let e = load_str(Path::new("p.toml"), &text(key, v)).unwrap_err();
+        assert_eq!((e.line, e.key.clone()), (Some(4), format!("posts.{key}")), "{v}");
+    }
+    let e = load_str(
+        Path::new("w.toml"),
+        "[scenario]\nstart = \"2025-04\"\n[economy]\nwage_growth = { dist = \"normal\", mean = 0.03, sd = 0.01, max = -2 }\n[[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = 0.1\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.key, "economy.wage_growth");
+}
