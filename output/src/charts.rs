@@ -232,7 +232,7 @@ fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shi
         Kind::Providers => panels(&body, r, "legal_aid_providers", false),
         Kind::Survival => {
             let pts: Vec<(f64, Stat)> =
-                r.summary.survival.iter().enumerate().map(|(i, s)| (i as f64, scale(&s.stat, 100.0))).collect();
+                r.summary.survival.iter().enumerate().map(|(i, s)| (i as f64, s.stat.scaled(100.0))).collect();
             let labels = r.summary.survival.iter().map(|s| s.months_after_first_end.to_string()).collect();
             let axes = Axes {
                 x_desc: "months after the grant's first term ends",
@@ -245,20 +245,6 @@ fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shi
         }
         Kind::PostsBySource => stacked_sources(&body, r),
         Kind::UnmetShare => heat_table(&body, r),
-    }
-}
-
-/// `s` with every statistic multiplied by `k`.
-fn scale(s: &Stat, k: f64) -> Stat {
-    Stat {
-        mean: s.mean * k,
-        sd: s.sd * k,
-        p05: s.p05 * k,
-        p25: s.p25 * k,
-        p50: s.p50 * k,
-        p75: s.p75 * k,
-        p95: s.p95 * k,
-        mcse: s.mcse * k,
     }
 }
 
