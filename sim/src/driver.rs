@@ -71,9 +71,7 @@ fn simulate_block(plan: &Plan, seed: u64, first: u64, last: u64) -> Partial {
             }
         }
         for (slot, acc) in partial.values.iter_mut().enumerate() {
-            for &x in &buffer[slot * MINI..slot * MINI + batch] {
-                acc.add(x);
-            }
+            acc.add_all(&buffer[slot * MINI..slot * MINI + batch]);
         }
         run += batch as u64;
     }

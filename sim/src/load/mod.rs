@@ -57,7 +57,14 @@ struct SourceFile {
     path: PathBuf,
     text: String,
     table: toml::Table,
-    spans: SpanTree,
+}
+
+impl SourceFile {
+    /// The lines of the file's keys, parsed only when an error needs them
+    /// (building them costs more than the rest of loading).
+    fn spans(&self) -> SpanTree {
+        SpanTree::parse(&self.text)
+    }
 }
 
 /// Loads and validates the scenario at `path`, following `extends`.
@@ -101,7 +108,7 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
         if let Some(pos) = seen.iter().position(|p| *p == canonical) {
             let cycle: Vec<String> = chain[pos..].iter().map(|f| f.path.display().to_string()).collect();
             let last = chain.last().map(|f| f.path.clone()).unwrap_or_else(|| next.clone());
-            let line = chain.last().and_then(|f| f.spans.line_of(&extends_path()));
+            let line = chain.last().and_then(|f| f.spans().line_of(&extends_path()));
             return Err(LoadScenarioError {
                 file: last,
                 line,
@@ -120,7 +127,7 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
                     // A missing base: point at the `extends` line that names it.
                     Some(from) => LoadScenarioError {
                         file: from.path.clone(),
-                        line: from.spans.line_of(&extends_path()),
+                        line: from.spans().line_of(&extends_path()),
                         key: "scenario.extends".into(),
                         message: format!(
                             "cannot read `{}`: {}; the path is relative to the extending file",
@@ -144,7 +151,7 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
             Some(_) => {
                 return Err(LoadScenarioError {
                     file: next.clone(),
-                    line: file.spans.line_of(&extends_path()),
+                    line: file.spans().line_of(&extends_path()),
                     key: "scenario.extends".into(),
                     message: "`extends` must be a file name in quotes, such as \"uk-baseline.toml\"".into(),
                 })
@@ -185,8 +192,7 @@ fn parse_file(path: &Path, text: &str) -> Result<SourceFile, LoadScenarioError> 
             message: format!("invalid TOML: {}", e.message().trim_end().trim_end_matches('.').to_lowercase()),
         }
     })?;
-    let spans = SpanTree::parse(text);
-    Ok(SourceFile { path: path.to_path_buf(), text: text.to_string(), table, spans })
+    Ok(SourceFile { path: path.to_path_buf(), text: text.to_string(), table })
 }
 
 /// Merges the chain, base first (model.md §7).
@@ -199,7 +205,7 @@ fn merge_chain(files: &[SourceFile]) -> Result<toml::Table, LoadScenarioError> {
         }
         merge_table(&mut merged, table, &mut Vec::new()).map_err(|e| LoadScenarioError {
             file: file.path.clone(),
-            line: file.spans.line_of(&e.path),
+            line: file.spans().line_of(&e.path),
             key: locate::render_path(&e.path),
             message: e.message,
         })?;
@@ -303,7 +309,7 @@ fn locate_error(files: &[SourceFile], merged: &toml::Table, e: FieldError) -> Lo
     let key = locate::render_path(&e.path);
     let mut best: Option<(usize, usize, usize)> = None; // (depth, file, line)
     for (fi, file) in files.iter().enumerate().rev() {
-        if let Some((depth, line)) = locate::find_in_file(&file.spans, &file.table, merged, &e.path) {
+        if let Some((depth, line)) = locate::find_in_file(&file.spans(), &file.table, merged, &e.path) {
             if best.is_none_or(|(d, _, _)| depth > d) {
                 best = Some((depth, fi, line));
             }
