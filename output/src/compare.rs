@@ -13,7 +13,8 @@ fn num(x: f64) -> String {
 }
 
 /// `compare.csv`: one row per alternative, region, year (or `horizon`) and
-/// metric, with the paired difference ALT − BASE. The two cost metrics
+/// metric, with the paired difference ALT − BASE (its quantiles on
+/// `horizon` rows only; NaN is written as an empty cell). The two cost metrics
 /// (`cost_per_post_year_saved`, `cost_per_extra_case_served`, horizon only)
 /// fill `diff_mean` alone: £ of extra funder spend per unit gained, empty
 /// where nothing is gained.

@@ -10,7 +10,7 @@
 use crate::driver::{in_blocks, RunConfig};
 use crate::model::{Plan, RunRecord, METRICS, SPEND};
 use crate::scenario::{Scenario, SuccessorSource};
-use crate::stats::{Accumulator, Moments, Stat};
+use crate::stats::{Moments, Sketch, Stat};
 
 /// Why two scenarios cannot be compared run by run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -145,7 +145,9 @@ pub struct CompareRow {
     pub metric: String,
     pub base_mean: f64,
     pub alt_mean: f64,
-    /// The paired difference ALT − BASE across runs.
+    /// The paired difference ALT − BASE across runs. Its quantiles are
+    /// given for the horizon only (NaN for single years), which keeps a
+    /// comparison's memory to a few accumulators per figure.
     pub diff: Stat,
     /// Share of runs in which ALT is strictly better (`None` where neither
     /// direction is better).
@@ -196,7 +198,9 @@ impl Comparison {
 struct AltPartial {
     alt: Vec<Moments>,
     /// The paired difference ALT − BASE.
-    diff: Vec<Accumulator>,
+    diff: Vec<Moments>,
+    /// Quantiles of the difference, for the horizon figures only (region-major).
+    diff_horizon: Vec<Sketch>,
     /// Runs in which ALT is strictly better, and strictly worse.
     better: Vec<u64>,
     worse: Vec<u64>,
@@ -208,13 +212,14 @@ struct Partial {
 }
 
 impl Partial {
-    fn new(len: usize, n_alts: usize) -> Self {
+    fn new(len: usize, horizon_len: usize, n_alts: usize) -> Self {
         Self {
             base: vec![Moments::default(); len],
             alts: (0..n_alts)
                 .map(|_| AltPartial {
                     alt: vec![Moments::default(); len],
-                    diff: vec![Accumulator::default(); len],
+                    diff: vec![Moments::default(); len],
+                    diff_horizon: vec![Sketch::default(); horizon_len],
                     better: vec![0; len],
                     worse: vec![0; len],
                 })
@@ -227,9 +232,26 @@ impl Partial {
         for (mine, theirs) in self.alts.iter_mut().zip(&other.alts) {
             mine.alt.iter_mut().zip(&theirs.alt).for_each(|(a, b)| a.merge(b));
             mine.diff.iter_mut().zip(&theirs.diff).for_each(|(a, b)| a.merge(b));
+            mine.diff_horizon.iter_mut().zip(&theirs.diff_horizon).for_each(|(a, b)| a.merge(b));
             mine.better.iter_mut().zip(&theirs.better).for_each(|(a, b)| *a += b);
             mine.worse.iter_mut().zip(&theirs.worse).for_each(|(a, b)| *a += b);
         }
+    }
+}
+
+/// The statistics of a difference: moments always, quantiles where kept.
+fn diff_stat(m: &Moments, q: Option<&Sketch>, runs: u64) -> Stat {
+    let quantile = |p: f64| q.map_or(f64::NAN, |s| s.quantile(p));
+    let sd = m.sd();
+    Stat {
+        mean: m.mean(),
+        sd,
+        p05: quantile(0.05),
+        p25: quantile(0.25),
+        p50: quantile(0.50),
+        p75: quantile(0.75),
+        p95: quantile(0.95),
+        mcse: sd / (runs.max(1) as f64).sqrt(),
     }
 }
 
@@ -273,11 +295,18 @@ pub fn compare(
     let layout = Layout::new(&scenarios, &plans);
     let nr = base.regions.len();
     let years = base.years as usize;
-    let len = (nr + 1) * (years + 1) * layout.figures.len();
+    let nf = layout.figures.len();
+    let len = (nr + 1) * (years + 1) * nf;
+    let horizon_len = (nr + 1) * nf;
+    // Index of a horizon figure among the sketches, if `i` is one.
+    let horizon_slot = |i: usize| {
+        let (row, f) = (i / nf, i % nf);
+        (row % (years + 1) == years).then(|| (row / (years + 1)) * nf + f)
+    };
     let n_alts = alts.len();
 
     let block = |first: u64, last: u64| {
-        let mut part = Partial::new(len, n_alts);
+        let mut part = Partial::new(len, horizon_len, n_alts);
         let mut records: Vec<RunRecord> = plans.iter().map(Plan::new_record).collect();
         let mut views = vec![vec![0.0; len]; plans.len()];
         for run in first..last {
@@ -293,6 +322,9 @@ pub fn compare(
                     let d = x - b;
                     alt.alt[i].add(*x);
                     alt.diff[i].add(d);
+                    if let Some(h) = horizon_slot(i) {
+                        alt.diff_horizon[h].add(d);
+                    }
                     let f = i % layout.figures.len();
                     let (better, worse) = match layout.figures[f].better {
                         Better::Higher => (d > 0.0, d < 0.0),
@@ -308,17 +340,17 @@ pub fn compare(
     };
     // One block a thread per wave: a comparison's partials are large (every
     // ask × region × year × figure), so fewer are kept alive.
-    let (total, threads) = in_blocks(config, progress, 1, || Partial::new(len, n_alts), block, Partial::merge);
+    let (total, threads) =
+        in_blocks(config, progress, 1, || Partial::new(len, horizon_len, n_alts), block, Partial::merge);
 
     let runs = config.runs.max(1);
     let region_names: Vec<String> =
         std::iter::once("all".to_string()).chain(base.regions.iter().map(|r| r.id.clone())).collect();
     let region_index = |k: usize| if k == 0 { nr } else { k - 1 };
-    let nf = layout.figures.len();
     let mut rows = Vec::new();
     let mut costs = Vec::new();
     for (a, (alt_name, _)) in alts.iter().enumerate() {
-        let AltPartial { alt: alt_m, diff, better, worse } = &total.alts[a];
+        let AltPartial { alt: alt_m, diff, diff_horizon, better, worse } = &total.alts[a];
         for (k, region) in region_names.iter().enumerate() {
             let r = region_index(k);
             for y in 0..=years {
@@ -332,7 +364,7 @@ pub fn compare(
                         metric: figure.name.clone(),
                         base_mean: total.base[i].mean(),
                         alt_mean: alt_m[i].mean(),
-                        diff: diff[i].stat(),
+                        diff: diff_stat(&diff[i], horizon_slot(i).map(|h| &diff_horizon[h]), runs),
                         prob_better: share(better[i]),
                         prob_worse: share(worse[i]),
                     });
@@ -340,7 +372,7 @@ pub fn compare(
             }
             let horizon = |name: &str| {
                 let f = layout.figures.iter().position(|x| x.name == name).unwrap_or(0);
-                diff[(r * (years + 1) + years) * nf + f].stat().mean
+                diff[(r * (years + 1) + years) * nf + f].mean()
             };
             let (spend, post_years, served) = (horizon("spend:funders"), horizon("post_years"), horizon("served"));
             costs.push(CostRow {
