@@ -432,3 +432,30 @@ fn funder_names_that_comparisons_use_are_reserved() {
         assert!(err.message.contains("is reserved"), "{}", err.message);
     }
 }
+
+/// A change of legal-aid throughput acts exactly from its month.
+#[test]
+fn a_change_of_cases_per_provider_sets_capacity_from_its_month() {
+    let s = scenario(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 2
+        [[regions]]
+        id = "wales"
+        demand = 3000
+        abandon_rate = 0.1
+        legal_aid = { providers = 40, cases_per_provider = 60, exit_rate = 0.0, entry_rate = 0.0 }
+        [[changes]]
+        id = "counting"
+        start = "2026-04"
+        cases_per_provider = 120
+        "#,
+    );
+    for trace in traces(&s, 20, 4) {
+        for m in &trace {
+            let per_office = if m.month < 12 { 60.0 } else { 120.0 };
+            assert_eq!(m.capacity, 40.0 * per_office / 12.0, "month {}", m.month);
+        }
+    }
+}

@@ -109,6 +109,7 @@ pub fn describe(s: &Scenario) -> String {
                 ("local_authority_match", c.local_authority_match.is_some()),
                 ("exit_rate", c.exit_rate.is_some()),
                 ("entry_rate", c.entry_rate.is_some()),
+                ("cases_per_provider", c.cases_per_provider.is_some()),
                 ("demand_growth", c.demand_growth.is_some()),
                 ("turnover", c.turnover.is_some()),
                 ("vacancy_months", c.vacancy_months.is_some()),

@@ -207,6 +207,7 @@ struct ChangePlan {
     la_match: Option<Param>,
     exit_rate: Option<Param>,
     entry_rate: Option<Param>,
+    cases_per_provider: Option<Param>,
     demand_growth: Option<Param>,
     turnover: Option<Param>,
     vacancy_months: Option<Value>,
@@ -221,6 +222,7 @@ struct ChangeDraw<'a> {
     la_match: Option<f64>,
     exit_monthly: Option<f64>,
     entry_monthly: Option<f64>,
+    cases_per_provider_monthly: Option<f64>,
     turnover_monthly: Option<f64>,
     successors: Vec<(usize, Option<f64>, Option<i32>)>,
 }
@@ -513,6 +515,7 @@ impl Plan {
                         la_match: p("local_authority_match", &c.local_authority_match),
                         exit_rate: p("exit_rate", &c.exit_rate),
                         entry_rate: p("entry_rate", &c.entry_rate),
+                        cases_per_provider: p("cases_per_provider", &c.cases_per_provider),
                         demand_growth: p("demand_growth", &c.demand_growth),
                         turnover: p("turnover", &c.turnover),
                         vacancy_months: c.vacancy_months.clone(),
@@ -603,7 +606,7 @@ impl Plan {
         let demand: Vec<f64> = self.regions.iter().map(|r| r.demand.draw(&streams)).collect();
         let abandon: Vec<f64> = self.regions.iter().map(|r| r.abandon.draw(&streams)).collect();
         let other_capacity: Vec<f64> = self.regions.iter().map(|r| r.other_capacity.draw(&streams) / 12.0).collect();
-        let cases_per_provider: Vec<f64> =
+        let mut cases_per_provider: Vec<f64> =
             self.regions.iter().map(|r| r.cases_per_provider.draw(&streams) / 12.0).collect();
         let mut exit_monthly: Vec<f64> =
             self.regions.iter().map(|r| monthly_probability(r.exit_rate.draw(&streams))).collect();
@@ -626,6 +629,7 @@ impl Plan {
                 la_match: c.la_match.as_ref().map(|p| p.draw(&streams)),
                 exit_monthly: c.exit_rate.as_ref().map(|p| monthly_probability(p.draw(&streams))),
                 entry_monthly: c.entry_rate.as_ref().map(|p| p.draw(&streams) / 12.0),
+                cases_per_provider_monthly: c.cases_per_provider.as_ref().map(|p| p.draw(&streams) / 12.0),
                 turnover_monthly: c.turnover.as_ref().map(|p| monthly_probability(p.draw(&streams))),
                 successors: c
                     .successors
@@ -841,6 +845,9 @@ impl Plan {
                     if let Some(x) = c.entry_monthly {
                         entry_monthly[r] = x;
                         entry_p0[r] = (-x).exp();
+                    }
+                    if let Some(x) = c.cases_per_provider_monthly {
+                        cases_per_provider[r] = x;
                     }
                 }
                 if let Some(q) = c.turnover_monthly {

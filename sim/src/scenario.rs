@@ -219,6 +219,8 @@ pub struct Change {
     pub local_authority_match: Option<Value>,
     pub exit_rate: Option<Value>,
     pub entry_rate: Option<Value>,
+    /// Cases a legal-aid office serves a year (a fee change, a counting change).
+    pub cases_per_provider: Option<Value>,
     pub demand_growth: Option<Value>,
     pub turnover: Option<Value>,
     pub vacancy_months: Option<Value>,

@@ -623,6 +623,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             local_authority_match: opt("local_authority_match", &c.local_authority_match, Domain::Probability)?,
             exit_rate: opt("exit_rate", &c.exit_rate, Domain::Probability)?,
             entry_rate: opt("entry_rate", &c.entry_rate, Domain::NonNegative)?,
+            cases_per_provider: opt("cases_per_provider", &c.cases_per_provider, Domain::NonNegative)?,
             demand_growth: opt("demand_growth", &c.demand_growth, Domain::Any)?,
             turnover: opt("turnover", &c.turnover, Domain::Probability)?,
             vacancy_months: opt("vacancy_months", &c.vacancy_months, Domain::NonNegative)?,
@@ -633,6 +634,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             &change.local_authority_match,
             &change.exit_rate,
             &change.entry_rate,
+            &change.cases_per_provider,
             &change.demand_growth,
             &change.turnover,
             &change.vacancy_months,
@@ -642,7 +644,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             || !change.successors.is_empty();
         if !sets_something {
             return Err(p.err(
-                "a change sets nothing; give at least one of local_authority_budget, local_authority_match, exit_rate, entry_rate, demand_growth, turnover, vacancy_months, successors",
+                "a change sets nothing; give at least one of local_authority_budget, local_authority_match, exit_rate, entry_rate, cases_per_provider, demand_growth, turnover, vacancy_months, successors",
             ));
         }
         changes.push(change);

@@ -52,6 +52,7 @@ pub struct RawChange {
     pub local_authority_match: Option<Toml>,
     pub exit_rate: Option<Toml>,
     pub entry_rate: Option<Toml>,
+    pub cases_per_provider: Option<Toml>,
     pub demand_growth: Option<Toml>,
     pub turnover: Option<Toml>,
     pub vacancy_months: Option<Toml>,
