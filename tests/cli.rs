@@ -207,6 +207,8 @@ make these correlations consistent, e.g. closer to each other\n"
     );
 }
 
+/// The error names the overlay's own line and index (its only grant is
+/// `grants[0]` there, though it is the second grant after merging).
 #[test]
 fn overlays_point_at_the_file_that_is_wrong() {
     let tmp = tempfile::tempdir().unwrap();
@@ -214,7 +216,7 @@ fn overlays_point_at_the_file_that_is_wrong() {
         bin().args(["validate", data("overlay-bad.toml").to_str().unwrap()]).current_dir(tmp.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     let expected = format!(
-        "error: {}:7: grants[1].region: unknown region `wles`; did you mean `wales`?\n",
+        "error: {}:7: grants[0].region: unknown region `wles`; did you mean `wales`?\n",
         data("overlay-bad.toml").display()
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), expected);

@@ -117,13 +117,14 @@ fn from_value(value: &EditValue, text: &str) -> Node {
 
 /// Finds a merged-table path in one file of the overlay chain. Array indices
 /// in `path` refer to the merged table; elements are matched to the file's by
-/// their `id`. Returns how many segments matched and the line of the deepest.
+/// their `id`. Returns how many segments matched, the line of the deepest,
+/// and the path with the file's own array indices.
 pub fn find_in_file(
     spans: &SpanTree,
     file: &toml::Table,
     merged: &toml::Table,
     path: &[Seg],
-) -> Option<(usize, usize)> {
+) -> Option<(usize, usize, Vec<Seg>)> {
     let mut local: Vec<Seg> = Vec::new();
     let mut in_file: Option<&toml::Value> = None;
     let mut in_merged: Option<&toml::Value> = None;
@@ -163,5 +164,8 @@ pub fn find_in_file(
     if depth == 0 {
         return None;
     }
-    spans.line_of(&local).map(|line| (depth, line))
+    let line = spans.line_of(&local)?;
+    // The rest of the path (not in this file) keeps the merged indices.
+    local.extend(path[depth..].iter().cloned());
+    Some((depth, line, local))
 }

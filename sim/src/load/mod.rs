@@ -305,20 +305,21 @@ fn shown(v: &toml::Value) -> String {
 
 /// Finds the file and line of an error at a path in the merged table: the
 /// most derived file that sets the key, matching array elements by `id`.
+/// The key is named with the indices of the file it points into (an
+/// overlay's `grants[0]` may be the base's `grants[3]`).
 fn locate_error(files: &[SourceFile], merged: &toml::Table, e: FieldError) -> LoadScenarioError {
-    let key = locate::render_path(&e.path);
-    let mut best: Option<(usize, usize, usize)> = None; // (depth, file, line)
+    let mut best: Option<(usize, usize, usize, Vec<Seg>)> = None; // (depth, file, line, path)
     for (fi, file) in files.iter().enumerate().rev() {
-        if let Some((depth, line)) = locate::find_in_file(&file.spans(), &file.table, merged, &e.path) {
-            if best.is_none_or(|(d, _, _)| depth > d) {
-                best = Some((depth, fi, line));
+        if let Some((depth, line, local)) = locate::find_in_file(&file.spans(), &file.table, merged, &e.path) {
+            if best.as_ref().is_none_or(|(d, ..)| depth > *d) {
+                best = Some((depth, fi, line, local));
             }
         }
     }
     let last = files.len().saturating_sub(1);
-    let (file, line) = match best {
-        Some((_, fi, line)) => (fi, Some(line)),
-        None => (last, None),
+    let (file, line, key) = match best {
+        Some((_, fi, line, local)) => (fi, Some(line), locate::render_path(&local)),
+        None => (last, None, locate::render_path(&e.path)),
     };
     LoadScenarioError { file: files[file].path.clone(), line, key, message: e.message }
 }
