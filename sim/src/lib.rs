@@ -22,6 +22,7 @@
 pub mod compare;
 pub mod correlation;
 pub mod driver;
+pub mod input;
 mod load;
 pub mod model;
 pub mod rng;

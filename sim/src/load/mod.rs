@@ -122,7 +122,7 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
         }
         let text = match text_override.take() {
             Some(t) => t,
-            None => std::fs::read_to_string(&next).map_err(|e| {
+            None => crate::input::read_text(&next, crate::input::MAX_INPUT_BYTES).map_err(|e| {
                 match chain.last() {
                     // A missing base: point at the `extends` line that names it.
                     Some(from) => LoadScenarioError {
@@ -132,14 +132,14 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
                         message: format!(
                             "cannot read `{}`: {}; the path is relative to the extending file",
                             next.display(),
-                            io_reason(&e)
+                            e
                         ),
                     },
                     None => LoadScenarioError {
                         file: next.clone(),
                         line: None,
                         key: String::new(),
-                        message: format!("cannot read the scenario file: {}", io_reason(&e)),
+                        message: format!("cannot read the scenario file: {e}"),
                     },
                 }
             })?,
@@ -171,15 +171,6 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
 
 fn extends_path() -> Vec<Seg> {
     vec![Seg::Key("scenario".into()), Seg::Key("extends".into())]
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        std::io::ErrorKind::InvalidData => "the file is not UTF-8 text".into(),
-        _ => e.to_string().to_lowercase(),
-    }
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<SourceFile, LoadScenarioError> {
