@@ -137,6 +137,16 @@ impl Sketch {
         }
     }
 
+    /// Adds `xs` in order (the same state as one `add` each). A batch of
+    /// equal values (a figure that is zero or constant across runs, which is
+    /// common) is added in one step.
+    pub fn add_all(&mut self, xs: &[f64]) {
+        match xs.first() {
+            Some(&x) if xs.iter().all(|&y| y.to_bits() == x.to_bits()) => self.add_repeated(x, xs.len() as u64),
+            _ => xs.iter().for_each(|&x| self.add(x)),
+        }
+    }
+
     /// Adds `n` copies of `x` (the same state as `n` calls of `add`).
     pub fn add_repeated(&mut self, x: f64, n: u64) {
         if x.is_nan() || n == 0 {
@@ -232,20 +242,6 @@ impl Moments {
         self.n += 1;
     }
 
-    /// Adds `n` copies of `x` if that can be done exactly as `n` single
-    /// adds would (`x` equal to the shift, so each deviation is zero);
-    /// returns whether it did.
-    fn add_repeated(&mut self, x: f64, n: u64) -> bool {
-        if self.n == 0 {
-            self.shift = x;
-        }
-        if x.to_bits() != self.shift.to_bits() {
-            return false;
-        }
-        self.n += n;
-        true
-    }
-
     /// Sum of squared deviations from the mean.
     fn m2(&self) -> f64 {
         if self.n == 0 {
@@ -289,11 +285,57 @@ impl Moments {
     }
 }
 
-/// Everything kept for one reported figure.
+/// The [`Moments`] of many figures over the same runs, one row of figures
+/// per run, kept as columns so that adding a run is one pass over its row.
+/// Each column follows the arithmetic of [`Moments`] exactly: it reads back,
+/// and merges, bit for bit as a [`Moments`] fed the same values would.
 #[derive(Debug, Clone, Default)]
-pub struct Accumulator {
-    moments: Moments,
-    sketch: Sketch,
+pub struct MomentsTable {
+    n: u64,
+    shift: Vec<f64>,
+    s1: Vec<f64>,
+    s2: Vec<f64>,
+}
+
+impl MomentsTable {
+    /// A table of `width` figures and no rows.
+    pub fn new(width: usize) -> Self {
+        Self { n: 0, shift: vec![0.0; width], s1: vec![0.0; width], s2: vec![0.0; width] }
+    }
+
+    pub fn width(&self) -> usize {
+        self.shift.len()
+    }
+
+    /// Adds one run's figures (`row.len()` is the width).
+    pub fn add_row(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.width());
+        if self.n == 0 {
+            self.shift.copy_from_slice(row);
+        }
+        for (((&x, &shift), s1), s2) in row.iter().zip(&self.shift).zip(&mut self.s1).zip(&mut self.s2) {
+            let d = x - shift;
+            *s1 += d;
+            *s2 += d * d;
+        }
+        self.n += 1;
+    }
+
+    /// The moments of figure `i`.
+    pub fn get(&self, i: usize) -> Moments {
+        Moments { n: self.n, shift: self.shift[i], s1: self.s1[i], s2: self.s2[i] }
+    }
+
+    /// Merges `other` (the same figures over later runs) into `self`.
+    pub fn merge(&mut self, other: &MomentsTable) {
+        debug_assert_eq!(self.width(), other.width());
+        for i in 0..self.width() {
+            let mut m = self.get(i);
+            m.merge(&other.get(i));
+            (self.shift[i], self.s1[i], self.s2[i]) = (m.shift, m.s1, m.s2);
+        }
+        self.n += other.n;
+    }
 }
 
 /// The statistics reported for one figure across runs (model.md §8).
@@ -326,44 +368,21 @@ impl Stat {
     }
 }
 
-impl Accumulator {
-    /// Adds `xs` in order. A run of equal values (a figure that is zero or
-    /// constant across runs, which is common) is added in one step when that
-    /// gives exactly the same state as adding them one by one.
-    pub fn add_all(&mut self, xs: &[f64]) {
-        if let Some(&x) = xs.first() {
-            let n = xs.len() as u64;
-            if n > 1 && xs.iter().all(|&y| y.to_bits() == x.to_bits()) && self.moments.add_repeated(x, n) {
-                self.sketch.add_repeated(x, n);
-                return;
-            }
-        }
-        xs.iter().for_each(|&x| self.add(x));
-    }
-
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        self.moments.add(x);
-        self.sketch.add(x);
-    }
-
-    pub fn merge(&mut self, other: &Accumulator) {
-        self.moments.merge(&other.moments);
-        self.sketch.merge(&other.sketch);
-    }
-
-    pub fn stat(&self) -> Stat {
-        let sd = self.moments.sd();
-        let n = self.moments.n.max(1) as f64;
-        debug_assert_eq!(self.moments.n, self.sketch.count);
+impl Stat {
+    /// The statistics of a figure from its moments and its quantile sketch
+    /// (of the same runs).
+    pub fn of(moments: &Moments, sketch: &Sketch) -> Stat {
+        let sd = moments.sd();
+        let n = moments.n.max(1) as f64;
+        debug_assert_eq!(moments.n, sketch.count);
         Stat {
-            mean: self.moments.mean(),
+            mean: moments.mean(),
             sd,
-            p05: self.sketch.quantile(0.05),
-            p25: self.sketch.quantile(0.25),
-            p50: self.sketch.quantile(0.50),
-            p75: self.sketch.quantile(0.75),
-            p95: self.sketch.quantile(0.95),
+            p05: sketch.quantile(0.05),
+            p25: sketch.quantile(0.25),
+            p50: sketch.quantile(0.50),
+            p75: sketch.quantile(0.75),
+            p95: sketch.quantile(0.95),
             mcse: sd / n.sqrt(),
         }
     }
@@ -480,29 +499,53 @@ mod tests {
     #[test]
     fn batches_add_exactly_like_single_values() {
         let batches: [&[f64]; 5] = [&[0.0; 8], &[73.0; 5], &[1.5, 1.5, 2.5], &[-4.0; 3], &[73.0; 2]];
-        let mut one = Accumulator::default();
-        let mut all = Accumulator::default();
+        let mut one = Sketch::default();
+        let mut all = Sketch::default();
         for b in batches {
             b.iter().for_each(|&x| one.add(x));
             all.add_all(b);
         }
-        let (a, b) = (one.stat(), all.stat());
-        assert_eq!(format!("{a:?}"), format!("{b:?}"));
-        assert_eq!(one.sketch.count(), all.sketch.count());
-        let mut z1 = Accumulator::default();
-        let mut z2 = Accumulator::default();
-        [5.0; 4].iter().for_each(|&x| z1.add(x));
-        z2.add_all(&[5.0; 4]);
-        assert_eq!(format!("{:?}", z1.stat()), format!("{:?}", z2.stat()));
+        assert_eq!(format!("{one:?}"), format!("{all:?}"));
+    }
+
+    /// A column of a moments table is bit for bit the moments of its values,
+    /// however the rows are split into tables and merged.
+    #[test]
+    fn a_moments_table_column_is_its_moments() {
+        let rows: Vec<[f64; 3]> =
+            (0..50).map(|i| [f64::from(i) * 0.37, 5.0, if i % 7 == 0 { 1e6 } else { -2.5 }]).collect();
+        let mut singles = [Moments::default(); 3];
+        let mut tables = [MomentsTable::new(3), MomentsTable::new(3)];
+        let mut parts = [[Moments::default(); 3], [Moments::default(); 3]];
+        for (i, row) in rows.iter().enumerate() {
+            let half = usize::from(i >= 20);
+            tables[half].add_row(row);
+            for (f, &x) in row.iter().enumerate() {
+                singles[f].add(x);
+                parts[half][f].add(x);
+            }
+        }
+        let [mut first, second] = tables;
+        for f in 0..3 {
+            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", parts[0][f]));
+            let later = parts[1][f];
+            parts[0][f].merge(&later);
+        }
+        first.merge(&second);
+        for f in 0..3 {
+            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", parts[0][f]));
+            assert!((first.get(f).mean() - singles[f].mean()).abs() <= 1e-9 * (1.0 + singles[f].mean().abs()));
+        }
     }
 
     #[test]
     fn constant_data_gives_exact_quantiles() {
-        let mut acc = Accumulator::default();
+        let (mut moments, mut sketch) = (Moments::default(), Sketch::default());
         for _ in 0..10 {
-            acc.add(73.0);
+            moments.add(73.0);
+            sketch.add(73.0);
         }
-        let s = acc.stat();
+        let s = Stat::of(&moments, &sketch);
         assert_eq!((s.p05, s.p50, s.p95, s.sd, s.mcse), (73.0, 73.0, 73.0, 0.0, 0.0));
     }
 }
