@@ -51,11 +51,17 @@ pub(super) struct Post {
     pub first_end: Option<i32>,
     /// Month the post was lost (`i32::MAX` while it is not).
     pub lost_month: i32,
+    /// The first month whose spend the post has not yet charged.
+    pub charged_from: i32,
 }
 
 impl Post {
     pub fn is_live(&self) -> bool {
         !matches!(self.staff, Staff::Lost | Staff::Pending)
+    }
+
+    pub fn is_filled(&self) -> bool {
+        matches!(self.staff, Staff::Filled { .. })
     }
 
     /// Productivity of the holder in month `m`, if the post is filled.
@@ -117,25 +123,85 @@ impl Calendar {
     }
 }
 
+/// A region's live posts (created, not lost) in creation order, what their
+/// holders serve, and what they have charged and counted this year.
+///
+/// Capacity changes only when a post has an event, or while a holder ramps
+/// up, so it is recomputed then, over the same posts in the same order, and
+/// reused otherwise. Spend and post-years change only at events too: a post
+/// charges the months since its last event when its state changes (and at
+/// the year's end), and the region counts its live posts' months whenever
+/// the live list changes.
+#[derive(Debug, Default)]
+struct Roster {
+    posts: Vec<u32>,
+    /// Whether a post's state changed since `capacity` was computed.
+    capacity_stale: bool,
+    /// Cases a month the filled advice posts serve, as of the month it was
+    /// computed, and whether a holder was still ramping up then (so it must
+    /// be recomputed next month). Productivity never falls once it reaches
+    /// 1, so a roster of fully productive holders serves the same next month.
+    capacity: f64,
+    ramping: bool,
+    /// This year's spend by source, in start-year costs.
+    spend: Vec<f64>,
+    /// This year's live post-months, counted up to month `counted_to`.
+    post_months: u64,
+    counted_to: i32,
+}
+
+impl Roster {
+    fn reset(&mut self, sources: usize) {
+        self.posts.clear();
+        self.capacity = 0.0;
+        self.ramping = false;
+        self.capacity_stale = false;
+        self.spend.clear();
+        self.spend.resize(sources, 0.0);
+        self.post_months = 0;
+        self.counted_to = 0;
+    }
+
+    /// Counts the live posts' months up to month `m` (call before the live
+    /// list changes).
+    fn count_to(&mut self, m: i32) {
+        self.post_months += self.posts.len() as u64 * (m - self.counted_to).max(0) as u64;
+        self.counted_to = m;
+    }
+}
+
+/// A region's year as its posts saw it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PostsYear<'a> {
+    /// Spend by source, in start-year costs.
+    pub spend: &'a [f64],
+    /// Funded post-years: live post-months / 12.
+    pub post_years: f64,
+}
+
 /// The posts of a run in creation order (grants in file order, each
 /// grant's advice posts then its influencing posts; posts of rounds follow
-/// at their dates), the live ones, and the calendars of their events.
+/// at their dates), each region's live ones, and the calendars of their
+/// events.
 #[derive(Debug, Default)]
 pub(super) struct Posts {
     pub all: Vec<Post>,
     streams: Vec<PostStreams>,
-    /// Created and not lost, in creation order.
-    live: Vec<u32>,
+    rosters: Vec<Roster>,
+    /// Index of `local_authority` among the spend sources.
+    la_source: usize,
     /// Leaving and refilling.
     staffing: Calendar,
     term_ends: Calendar,
 }
 
 impl Posts {
-    pub fn reset(&mut self, months: usize) {
+    pub fn reset(&mut self, regions: usize, months: usize, sources: usize, la_source: usize) {
         self.all.clear();
         self.streams.clear();
-        self.live.clear();
+        self.rosters.resize_with(regions, Roster::default);
+        self.rosters.iter_mut().for_each(|r| r.reset(sources));
+        self.la_source = la_source;
         self.staffing.reset(months);
         self.term_ends.reset(months);
     }
@@ -152,31 +218,56 @@ impl Posts {
         i
     }
 
-    pub fn live(&self) -> impl Iterator<Item = &Post> + '_ {
-        self.live.iter().map(|&i| &self.all[i as usize])
+    /// Region `r`'s live posts, in creation order.
+    pub fn live_in(&self, r: usize) -> impl Iterator<Item = &Post> + '_ {
+        self.rosters[r].posts.iter().map(|&i| &self.all[i as usize])
+    }
+
+    /// Post `i`'s state is about to change in month `m`: it charges the
+    /// months since it last did at its current state, and its region's
+    /// capacity is recomputed when next needed.
+    pub fn settle(&mut self, i: usize, m: i32) {
+        let p = &mut self.all[i];
+        let roster = &mut self.rosters[p.region];
+        roster.capacity_stale = true;
+        if p.is_filled() && m > p.charged_from {
+            let months = f64::from(m - p.charged_from);
+            if p.match_share > 0.0 {
+                roster.spend[p.source] += p.cost * (1.0 - p.match_share) * months;
+                roster.spend[self.la_source] += p.cost * p.match_share * months;
+            } else {
+                roster.spend[p.source] += p.cost * months;
+            }
+        }
+        p.charged_from = m;
     }
 
     /// A post has just become live (created vacant, or filled): list it in
     /// creation order and schedule its events.
     fn mark_live(&mut self, i: usize) {
         let id = i as u32;
-        if self.live.last().is_none_or(|&last| last < id) {
-            self.live.push(id);
-        } else {
-            let at = self.live.partition_point(|&x| x < id);
-            self.live.insert(at, id);
-        }
         let p = &self.all[i];
+        let roster = &mut self.rosters[p.region];
+        roster.count_to(p.charged_from);
+        if roster.posts.last().is_none_or(|&last| last < id) {
+            roster.posts.push(id);
+        } else {
+            let at = roster.posts.partition_point(|&x| x < id);
+            roster.posts.insert(at, id);
+        }
+        roster.capacity_stale = true;
         self.term_ends.schedule(p.term_end, id);
         if let Some(m) = p.next_staffing() {
             self.staffing.schedule(m, id);
         }
     }
 
-    /// Creates pending post `i`, vacant until a vacancy drawn from `v`.
+    /// Creates pending post `i` in month `m`, vacant until a vacancy drawn
+    /// from `v`.
     pub fn open(&mut self, i: usize, m: i32, v: &Value) {
         let len = vacancy(&mut self.streams[i].staffing, v);
         self.all[i].staff = Staff::Vacant { fills_at: m + len };
+        self.all[i].charged_from = m;
         self.mark_live(i);
     }
 
@@ -188,10 +279,11 @@ impl Posts {
         let due = self.staffing.take(month);
         for &id in &due {
             let i = id as usize;
-            let (p, rng) = (&mut self.all[i], &mut self.streams[i].staffing);
-            if p.next_staffing() != Some(m) {
+            if self.all[i].next_staffing() != Some(m) {
                 continue;
             }
+            self.settle(i, m);
+            let (p, rng) = (&mut self.all[i], &mut self.streams[i].staffing);
             if let Staff::Filled { .. } = p.staff {
                 p.staff = Staff::Vacant { fills_at: m + vacancy(rng, vacancy_values[p.vacancy]) };
             }
@@ -242,8 +334,9 @@ impl Posts {
         self.streams[i].succession.random::<f64>()
     }
 
-    /// Post `i` starts a new term, ending in month `end`.
-    pub fn renew(&mut self, i: usize, source: usize, end: i32) {
+    /// Post `i` starts a new term in month `m`, ending in month `end`.
+    pub fn renew(&mut self, i: usize, m: i32, source: usize, end: i32) {
+        self.settle(i, m);
         self.all[i].source = source;
         self.all[i].term_end = end;
         self.term_ends.schedule(end, i as u32);
@@ -252,21 +345,59 @@ impl Posts {
     /// Post `i` is lost in month `m` (call [`Posts::drop_lost`] after the
     /// month's term ends).
     pub fn lose(&mut self, i: usize, m: i32) {
+        self.settle(i, m);
+        self.rosters[self.all[i].region].count_to(m);
         self.all[i].staff = Staff::Lost;
         self.all[i].lost_month = m;
     }
 
-    /// Removes lost posts from the live list.
+    /// Removes lost posts from the live lists.
     pub fn drop_lost(&mut self) {
         let all = &self.all;
-        self.live.retain(|&i| all[i as usize].staff != Staff::Lost);
+        for roster in self.rosters.iter_mut().filter(|r| r.capacity_stale) {
+            roster.posts.retain(|&i| all[i as usize].staff != Staff::Lost);
+        }
     }
 
-    /// Posts funded and filled in region `r` (for traces).
+    /// Cases a month that region `r`'s filled advice posts serve in month
+    /// `m`, at their productivity.
+    pub fn capacity(&mut self, r: usize, m: i32) -> f64 {
+        let roster = &mut self.rosters[r];
+        if roster.capacity_stale || roster.ramping {
+            let (mut capacity, mut ramping) = (0.0, false);
+            for p in roster.posts.iter().map(|&i| &self.all[i as usize]) {
+                if p.cases_month > 0.0 {
+                    if let Some(productivity) = p.productivity(m) {
+                        capacity += p.cases_month * productivity;
+                        ramping |= productivity < 1.0;
+                    }
+                }
+            }
+            (roster.capacity, roster.ramping, roster.capacity_stale) = (capacity, ramping, false);
+        }
+        roster.capacity
+    }
+
+    /// The year ending before month `end`: every live post charges its
+    /// months to `end`, and each region's spend and post-years are read by
+    /// `read` (region, year), then start again from zero.
+    pub fn close_year(&mut self, end: i32, mut read: impl FnMut(usize, PostsYear<'_>)) {
+        for r in 0..self.rosters.len() {
+            for k in 0..self.rosters[r].posts.len() {
+                let i = self.rosters[r].posts[k] as usize;
+                self.settle(i, end);
+            }
+            let roster = &mut self.rosters[r];
+            roster.count_to(end);
+            read(r, PostsYear { spend: &roster.spend, post_years: roster.post_months as f64 / 12.0 });
+            roster.spend.iter_mut().for_each(|x| *x = 0.0);
+            roster.post_months = 0;
+        }
+    }
+
+    /// Posts funded and filled in region `r`.
     pub fn count(&self, r: usize) -> (u32, u32) {
-        self.live().filter(|p| p.region == r).fold((0, 0), |(funded, filled), p| {
-            (funded + 1, filled + u32::from(matches!(p.staff, Staff::Filled { .. })))
-        })
+        self.live_in(r).fold((0, 0), |(funded, filled), p| (funded + 1, filled + u32::from(p.is_filled())))
     }
 }
 
@@ -291,6 +422,7 @@ mod tests {
             vacancy: 0,
             first_end: None,
             lost_month: i32::MAX,
+            charged_from: 0,
         }
     }
 
@@ -303,7 +435,7 @@ mod tests {
     #[test]
     fn live_posts_stay_in_creation_order() {
         let mut posts = Posts::default();
-        posts.reset(24);
+        posts.reset(1, 24, 1, 0);
         for k in 0..4 {
             let staff = if k % 2 == 0 { Staff::Pending } else { Staff::Filled { hired: -3, leaves_at: 20 } };
             posts.push(post(staff, 12), streams(k));
@@ -311,11 +443,10 @@ mod tests {
         let v = Value::fixed(2.0).unwrap_or_else(|e| panic!("{e}"));
         posts.open(2, 0, &v);
         posts.open(0, 0, &v);
-        let order: Vec<u32> = posts.live.clone();
-        assert_eq!(order, vec![0, 1, 2, 3]);
+        assert_eq!(posts.rosters[0].posts, vec![0, 1, 2, 3]);
         posts.lose(1, 5);
         posts.drop_lost();
-        assert_eq!(posts.live, vec![0, 2, 3]);
+        assert_eq!(posts.rosters[0].posts, vec![0, 2, 3]);
     }
 
     /// A post whose event is rescheduled to the month it already had one is
@@ -323,7 +454,7 @@ mod tests {
     #[test]
     fn a_post_listed_twice_in_a_month_is_staffed_once() {
         let mut posts = Posts::default();
-        posts.reset(24);
+        posts.reset(1, 24, 1, 0);
         posts.push(post(Staff::Filled { hired: 0, leaves_at: 3 }, 30), streams(1));
         posts.staffing.schedule(3, 0);
         let v = Value::fixed(5.0).unwrap_or_else(|e| panic!("{e}"));

@@ -1,63 +1,109 @@
 //! A region's stocks in a run: its queue of cases, its legal-aid offices,
 //! its local-authority budget, and the values drawn for it (model.md §4–6).
 
-use super::draws::{binomial, binomial_by_inversion_odds, poisson, poisson_by_inversion};
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::draws::{binomial, months_until_leaving, poisson};
 use crate::rng::StreamRng;
 
-/// A region's legal-aid offices (model.md §5): each month every office
-/// leaves with probability `exit` (a binomial draw) and Poisson(`entry`)
-/// offices enter.
+/// A region's legal-aid offices (model.md §5), drawn as events. Each month
+/// every office leaves with probability `exit`, and Poisson(`entry`) offices
+/// enter. Drawn month by month that is a binomial and a Poisson draw; here
+/// each office draws, when it opens, the month of its first failed monthly
+/// check (a geometric waiting time), and entries are the arrivals of a
+/// Poisson process (exponential gaps), which is the same distribution and
+/// costs a draw per office and per entry rather than per month. Both are
+/// memoryless, so a change of rate redraws the offices' waiting times and
+/// the next arrival from the month of the change, exactly.
 #[derive(Debug, Clone)]
 pub(super) struct LegalAid {
-    pub providers: u64,
-    /// Monthly exit probability, and its odds `exit / (1 − exit)`.
+    /// The month each office leaves, latest first (the next to leave last).
+    leaves: Vec<i32>,
+    /// Monthly exit probability.
     exit: f64,
-    exit_odds: f64,
-    /// Mean entries a month, and `exp(−entry)`.
+    /// Mean entries a month, and the time (in months) of the next entry.
     entry: f64,
-    entry_p0: f64,
-    /// `(n, (1 − exit)^n)` for the last office count drawn for.
-    exit_cache: (u64, f64),
+    next_entry: f64,
     rng: StreamRng,
 }
 
 impl LegalAid {
-    pub fn new(providers: u64, exit: f64, entry: f64, rng: StreamRng) -> Self {
-        let mut legal_aid =
-            Self { providers, exit: 0.0, exit_odds: 0.0, entry: 0.0, entry_p0: 0.0, exit_cache: (u64::MAX, 0.0), rng };
-        legal_aid.set_exit(exit);
-        legal_aid.set_entry(entry);
-        legal_aid
+    pub fn new(rng: StreamRng) -> Self {
+        Self { leaves: Vec::new(), exit: 0.0, entry: 0.0, next_entry: f64::INFINITY, rng }
     }
 
-    pub fn set_exit(&mut self, exit: f64) {
+    /// `providers` offices at the start, checked from month 0.
+    pub fn reset(&mut self, providers: u64, exit: f64, entry: f64, rng: StreamRng) {
+        self.rng = rng;
+        self.leaves.clear();
         self.exit = exit;
-        self.exit_odds = exit / (1.0 - exit);
-        self.exit_cache = (u64::MAX, 0.0);
+        for _ in 0..providers {
+            let leaves = months_until_leaving(&mut self.rng, exit);
+            self.leaves.push(leaves);
+        }
+        self.sort();
+        self.set_entry(0, entry);
     }
 
-    pub fn set_entry(&mut self, entry: f64) {
+    pub fn providers(&self) -> u64 {
+        self.leaves.len() as u64
+    }
+
+    fn sort(&mut self) {
+        self.leaves.sort_unstable_by(|a, b| b.cmp(a));
+    }
+
+    /// From month `m` offices leave with monthly probability `exit`: each
+    /// draws a fresh wait, checked from this month.
+    pub fn set_exit(&mut self, m: i32, exit: f64) {
+        self.exit = exit;
+        for leaves in &mut self.leaves {
+            *leaves = m.saturating_add(months_until_leaving(&mut self.rng, exit));
+        }
+        self.sort();
+    }
+
+    /// From month `m`, Poisson(`entry`) entries a month.
+    pub fn set_entry(&mut self, m: i32, entry: f64) {
         self.entry = entry;
-        self.entry_p0 = (-entry).exp();
+        self.next_entry = f64::from(m) + self.gap();
     }
 
-    /// Exits, then entries, of one month.
-    pub fn month(&mut self) {
-        let (n, p) = (self.providers, self.exit);
-        let gone = if p > 0.0 && p < 1.0 && (n as f64) * p < 10.0 && n < 1000 {
-            if self.exit_cache.0 != n {
-                self.exit_cache = (n, (1.0 - p).powi(n as i32));
-            }
-            binomial_by_inversion_odds(&mut self.rng, n, self.exit_odds, self.exit_cache.1)
+    /// The wait to the next entry, in months.
+    fn gap(&mut self) -> f64 {
+        if self.entry > 0.0 {
+            let e: f64 = Exp1.sample(&mut self.rng);
+            e / self.entry
         } else {
-            binomial(&mut self.rng, n, p)
-        };
-        self.providers -= gone;
-        self.providers += if self.entry < 30.0 {
-            poisson_by_inversion(&mut self.rng, self.entry, self.entry_p0)
-        } else {
-            poisson(&mut self.rng, self.entry)
-        };
+            f64::INFINITY
+        }
+    }
+
+    /// An exit shock: Binomial(N, `share`) of the N offices, chosen
+    /// uniformly, leave at once. `rng` is the shock's own stream (for this
+    /// arrival and region), so the offices' own draws stay as they were.
+    pub fn shock(&mut self, share: f64, rng: &mut StreamRng) {
+        let gone = binomial(rng, self.providers(), share);
+        for _ in 0..gone {
+            let i = rng.random_range(0..self.leaves.len());
+            self.leaves.remove(i);
+        }
+    }
+
+    /// Month `m`'s exits, then its entries; an office that enters is first
+    /// checked next month.
+    pub fn month(&mut self, m: i32) {
+        while self.leaves.last().is_some_and(|&leaves| leaves <= m) {
+            self.leaves.pop();
+        }
+        let end = f64::from(m) + 1.0;
+        while self.next_entry < end {
+            let leaves = (m + 1).saturating_add(months_until_leaving(&mut self.rng, self.exit));
+            let at = self.leaves.partition_point(|&x| x > leaves);
+            self.leaves.insert(at, leaves);
+            self.next_entry += self.gap();
+        }
     }
 }
 
@@ -101,13 +147,32 @@ pub(super) struct Service {
 }
 
 impl Region {
+    /// A region to be drawn by the start of a run (`rng` is a placeholder).
+    pub fn new(rng: StreamRng) -> Self {
+        Self {
+            demand: 0.0,
+            abandon: 0.0,
+            other_capacity: 0.0,
+            cases_per_provider: 0.0,
+            la_budget: 0.0,
+            la_match: 0.0,
+            la_committed: 0.0,
+            legal_aid: LegalAid::new(rng.clone()),
+            backlog: 0.0,
+            lost: 0,
+            recent_abandoned: [0.0; 12],
+            post_capacity: 0.0,
+            arrivals: rng,
+        }
+    }
+
     /// New cases arrive with mean `mean`; capacity serves the queue, and a
     /// share of the rest gives up (model.md §6).
     #[inline]
     pub fn serve(&mut self, m: usize, mean: f64) -> Service {
         let demand = poisson(&mut self.arrivals, mean) as f64;
         let capacity =
-            self.other_capacity + self.legal_aid.providers as f64 * self.cases_per_provider + self.post_capacity;
+            self.other_capacity + self.legal_aid.providers() as f64 * self.cases_per_provider + self.post_capacity;
         let backlog_start = self.backlog;
         let queue = backlog_start + demand;
         let served = queue.min(capacity);

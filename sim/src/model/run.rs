@@ -13,7 +13,7 @@ use super::posts::{Post, PostStreams, Posts, Staff};
 use super::regions::Region;
 use super::rounds::posts_by_region;
 use super::shocks::Shocks;
-use super::{draws, MonthRow, RecordMut};
+use super::{MonthRow, RecordMut};
 use super::{
     ABANDONED, BACKLOG_END, CAPACITY, DEMAND, POSTS_FILLED, POSTS_FUNDED, POSTS_LOST, PROVIDERS, SERVED, SPEND,
 };
@@ -169,10 +169,10 @@ impl<'p> Run<'p> {
         self.apply_changes(mi);
         self.create_posts(mi);
         self.end_terms(mi);
-        self.posts.staff(mi, &self.vacancy_values);
+        self.staff_posts(mi);
         self.legal_aid(m);
         self.serve_cases(m, trace);
-        self.charge_spend();
+        self.charge_spend(m);
     }
 
     /// (1) Changes dated this month take effect (in the runs where they happen).
@@ -188,10 +188,10 @@ impl<'p> Run<'p> {
                     region.la_match = x;
                 }
                 if let Some(x) = c.exit_monthly {
-                    region.legal_aid.set_exit(x);
+                    region.legal_aid.set_exit(m, x);
                 }
                 if let Some(x) = c.entry_monthly {
-                    region.legal_aid.set_entry(x);
+                    region.legal_aid.set_entry(m, x);
                 }
                 if let Some(x) = c.cases_per_provider_monthly {
                     region.cases_per_provider = x;
@@ -285,6 +285,7 @@ impl<'p> Run<'p> {
                     vacancy: owner,
                     first_end: None,
                     lost_month: i32::MAX,
+                    charged_from: m,
                 };
                 let streams = PostStreams {
                     staffing: self.streams.stream(Kind::Staffing, id),
@@ -305,6 +306,7 @@ impl<'p> Run<'p> {
             return;
         }
         for &i in &self.ending {
+            self.posts.settle(i as usize, m);
             let p = &mut self.posts.all[i as usize];
             if p.la_funded {
                 self.regions[p.region].la_committed -= p.cost;
@@ -345,10 +347,17 @@ impl<'p> Run<'p> {
                 region.la_committed += p.cost;
                 p.la_funded = true;
             }
-            self.posts.renew(i, s.spend_source, m + s.term);
+            self.posts.renew(i, m, s.spend_source, m + s.term);
             return true;
         }
         false
+    }
+
+    /// (4) Staffing: each filled post's holder may leave; each vacant post
+    /// whose vacancy has run out is filled (only the posts with an event this
+    /// month are visited).
+    fn staff_posts(&mut self, m: i32) {
+        self.posts.staff(m, &self.vacancy_values);
     }
 
     /// (5) Legal aid: exit shocks, then each region's exits and entries.
@@ -360,13 +369,11 @@ impl<'p> Run<'p> {
                 // arrival and region, so a shock leaves the region's own
                 // legal-aid draws as they were.
                 let id = e.stream.child(self.plan.regions[r].stream.0);
-                let legal_aid = &mut self.regions[r].legal_aid;
-                legal_aid.providers -=
-                    draws::binomial(&mut self.streams.stream(Kind::Shock, id), legal_aid.providers, e.share);
+                self.regions[r].legal_aid.shock(e.share, &mut self.streams.stream(Kind::Shock, id));
             }
         }
         for region in &mut self.regions {
-            region.legal_aid.month();
+            region.legal_aid.month(m as i32);
         }
     }
 
@@ -375,17 +382,8 @@ impl<'p> Run<'p> {
     /// rest gives up.
     fn serve_cases(&mut self, m: usize, mut trace: Option<&mut Vec<MonthRow>>) {
         let (nm, years, y) = (self.plan.n_metrics, self.plan.years, m / 12);
-        for region in &mut self.regions {
-            region.post_capacity = 0.0;
-        }
-        for p in self.posts.live() {
-            if p.cases_month > 0.0 {
-                if let Some(productivity) = p.productivity(m as i32) {
-                    self.regions[p.region].post_capacity += p.cases_month * productivity;
-                }
-            }
-        }
         for (r, region) in self.regions.iter_mut().enumerate() {
+            region.post_capacity = self.posts.capacity(r, m as i32);
             let s = region.serve(m, self.demand_mean[r * years + y] + self.shocks.extra(r, m));
             let a = &mut self.year[r * nm..(r + 1) * nm];
             a[DEMAND] += s.demand;
@@ -403,7 +401,7 @@ impl<'p> Run<'p> {
                     abandoned: s.abandoned,
                     backlog_end: region.backlog,
                     capacity: s.capacity,
-                    providers: region.legal_aid.providers,
+                    providers: region.legal_aid.providers(),
                     posts_funded,
                     posts_filled,
                     posts_lost: region.lost,
@@ -413,22 +411,23 @@ impl<'p> Run<'p> {
     }
 
     /// (7) Spend: every funded, filled post charges its cost to its current
-    /// source (the local authorities' match share to them), in start-year
-    /// costs; every funded post counts a month of post-years.
-    fn charge_spend(&mut self) {
-        let (nm, la, post_years) = (self.plan.n_metrics, self.plan.la_source, self.plan.post_years_metric());
-        for p in self.posts.live() {
-            let a = &mut self.year[p.region * nm..(p.region + 1) * nm];
-            if matches!(p.staff, Staff::Filled { .. }) {
-                if p.match_share > 0.0 {
-                    a[SPEND + p.source] += p.cost * (1.0 - p.match_share);
-                    a[SPEND + la] += p.cost * p.match_share;
-                } else {
-                    a[SPEND + p.source] += p.cost;
-                }
-            }
-            a[post_years] += 1.0 / 12.0;
+    /// source each month (the local authorities' match share to them), and
+    /// every funded post counts a month of post-years. A post charges the
+    /// months since its last event whenever its state changes
+    /// ([`Posts::settle`]), so only the year's last month has work: every
+    /// post settles, and the year's spend (in start-year costs) and
+    /// post-years go into the year's figures.
+    fn charge_spend(&mut self, m: usize) {
+        if m % 12 != 11 {
+            return;
         }
+        let (nm, ns, post_years) = (self.plan.n_metrics, self.plan.n_sources, self.plan.post_years_metric());
+        let year = &mut self.year;
+        self.posts.close_year(m as i32 + 1, |r, posts| {
+            let row = &mut year[r * nm..(r + 1) * nm];
+            row[SPEND..SPEND + ns].copy_from_slice(posts.spend);
+            row[post_years] = posts.post_years;
+        });
     }
 
     /// At the end of model year `y`: the stocks, spend at this year's
@@ -436,20 +435,19 @@ impl<'p> Run<'p> {
     /// total).
     fn close_year(&mut self, y: usize, out: &mut RecordMut<'_>) {
         let (plan, nm, nr) = (self.plan, self.plan.n_metrics, self.plan.n_regions);
-        for p in self.posts.live() {
-            let a = &mut self.year[p.region * nm..(p.region + 1) * nm];
-            a[POSTS_FUNDED] += 1.0;
-            a[SPEND + plan.n_sources + p.source] += 1.0;
-            if matches!(p.staff, Staff::Filled { .. }) {
-                a[POSTS_FILLED] += 1.0;
-            }
-        }
         let total = plan.index(nr, y, 0);
         out.values[total..total + nm].fill(0.0);
         for (r, region) in self.regions.iter().enumerate() {
             let a = &mut self.year[r * nm..(r + 1) * nm];
+            for p in self.posts.live_in(r) {
+                a[POSTS_FUNDED] += 1.0;
+                a[SPEND + plan.n_sources + p.source] += 1.0;
+                if p.is_filled() {
+                    a[POSTS_FILLED] += 1.0;
+                }
+            }
             a[BACKLOG_END] = region.backlog;
-            a[PROVIDERS] = region.legal_aid.providers as f64;
+            a[PROVIDERS] = region.legal_aid.providers() as f64;
             a[POSTS_LOST] = f64::from(region.lost);
             for s in &mut a[SPEND..SPEND + plan.n_sources] {
                 *s *= self.cost_factor / 12.0;

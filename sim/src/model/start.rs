@@ -8,9 +8,9 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::draws::{monthly_probability, months_until_leaving};
 use super::posts::{Post, PostStreams, Staff};
-use super::regions::{LegalAid, Region};
+use super::regions::Region;
 use super::run::{ChangeDraw, PostDraw, Run, Successor, SuccessorChange};
-use crate::rng::{Kind, RunStreams};
+use crate::rng::{Kind, RunStreams, StreamId};
 use crate::scenario::SuccessorSource;
 
 impl Run<'_> {
@@ -33,27 +33,27 @@ impl Run<'_> {
             term: s.term,
             needs_budget: s.source == SuccessorSource::LocalAuthority,
         }));
-        self.regions.clear();
-        self.regions.extend(plan.regions.iter().map(|r| Region {
-            demand: r.demand.draw(streams),
-            abandon: r.abandon.draw(streams),
-            other_capacity: r.other_capacity.draw(streams) / 12.0,
-            cases_per_provider: r.cases_per_provider.draw(streams) / 12.0,
-            la_budget: r.la_budget.draw(streams),
-            la_match: r.la_match.draw(streams),
-            la_committed: 0.0,
-            legal_aid: LegalAid::new(
+        self.regions.resize_with(plan.n_regions, || Region::new(streams.stream(Kind::LegalAid, StreamId(0))));
+        for (region, r) in self.regions.iter_mut().zip(&plan.regions) {
+            region.demand = r.demand.draw(streams);
+            region.abandon = r.abandon.draw(streams);
+            region.other_capacity = r.other_capacity.draw(streams) / 12.0;
+            region.cases_per_provider = r.cases_per_provider.draw(streams) / 12.0;
+            region.la_budget = r.la_budget.draw(streams);
+            region.la_match = r.la_match.draw(streams);
+            region.la_committed = 0.0;
+            region.legal_aid.reset(
                 r.providers,
                 monthly_probability(r.exit_rate.draw(streams)),
                 r.entry_rate.draw(streams) / 12.0,
                 streams.stream(Kind::LegalAid, r.stream),
-            ),
-            backlog: r.backlog,
-            lost: 0,
-            recent_abandoned: [0.0; 12],
-            post_capacity: 0.0,
-            arrivals: streams.stream(Kind::Arrivals, r.stream),
-        }));
+            );
+            region.backlog = r.backlog;
+            region.lost = 0;
+            region.recent_abandoned = [0.0; 12];
+            region.post_capacity = 0.0;
+            region.arrivals = streams.stream(Kind::Arrivals, r.stream);
+        }
         self.draw_changes();
         self.draw_demand();
         self.demand_scratch.demand.clear();
@@ -164,7 +164,7 @@ impl Run<'_> {
     /// one's posts are pending until it starts.
     fn create_grant_posts(&mut self) {
         let (plan, streams) = (self.plan, &self.streams);
-        self.posts.reset(plan.months);
+        self.posts.reset(plan.n_regions, plan.months, plan.n_sources, plan.la_source);
         self.grant_posts.clear();
         for (gi, g) in plan.grants.iter().enumerate() {
             let shared = self.shared;
@@ -204,6 +204,7 @@ impl Run<'_> {
                     vacancy: gi,
                     first_end: Some(g.first_end()),
                     lost_month: i32::MAX,
+                    charged_from: 0,
                 };
                 self.posts.push(post, PostStreams { staffing, succession: streams.stream(Kind::Succession, id) });
             }
