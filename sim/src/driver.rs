@@ -81,36 +81,47 @@ impl Quantiles {
 struct Worker<'p> {
     plan: &'p Plan,
     run: Run<'p>,
-    /// The records of a block's runs, one row per run.
+    /// The records of a batch of runs, one row per run.
     values: Vec<f64>,
     survival: Vec<f64>,
     quantiles: Quantiles,
-    /// One figure over a block's runs.
+    /// One figure over a batch's runs.
     column: Vec<f64>,
 }
 
+/// Runs whose records are kept before their quantiles are added figure by
+/// figure (a figure's sketch then takes a whole batch while in cache).
+const BATCH: usize = 128;
+
 impl<'p> Worker<'p> {
     fn new(plan: &'p Plan) -> Self {
-        let block = BLOCK as usize;
         Self {
             plan,
             run: Run::new(plan),
-            values: vec![0.0; block * plan.record_len()],
-            survival: vec![0.0; block * plan.survival_offsets().len()],
+            values: vec![0.0; BATCH * plan.record_len()],
+            survival: vec![0.0; BATCH * plan.survival_offsets().len()],
             quantiles: Quantiles::new(plan),
-            column: Vec::with_capacity(block),
+            column: Vec::with_capacity(BATCH),
         }
     }
 
     /// Simulates runs `first..last` in order, each writing its record once
-    /// into its row of the block; returns their moments, and adds their
-    /// quantiles to the worker's sketches figure by figure (a figure's
-    /// sketch stays in cache for the whole block).
+    /// into its row of a batch; returns their moments, and adds their
+    /// quantiles to the worker's sketches.
     fn simulate_block(&mut self, seed: u64, first: u64, last: u64) -> Moments {
+        let mut moments = Moments::new(self.plan);
+        let mut run = first;
+        while run < last {
+            let batch = ((last - run) as usize).min(BATCH);
+            self.simulate_batch(seed, run, batch, &mut moments);
+            run += batch as u64;
+        }
+        moments
+    }
+
+    fn simulate_batch(&mut self, seed: u64, first: u64, runs: usize, moments: &mut Moments) {
         let plan = self.plan;
         let (len, n_survival) = (plan.record_len(), plan.survival_offsets().len());
-        let runs = (last - first) as usize;
-        let mut moments = Moments::new(plan);
         for i in 0..runs {
             let values = &mut self.values[i * len..(i + 1) * len];
             let survival = &mut self.survival[i * n_survival..(i + 1) * n_survival];
@@ -129,7 +140,6 @@ impl<'p> Worker<'p> {
                 sketch.add_all(&self.column);
             }
         }
-        moments
     }
 }
 

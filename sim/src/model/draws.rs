@@ -43,6 +43,16 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
     }
 }
 
+/// [`poisson`] as a float (the same value, without conversions).
+#[inline]
+pub(super) fn poisson_count<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> f64 {
+    if mean >= 30.0 && mean <= 1.844e19 {
+        poisson_by_normal_deviates(rng, mean)
+    } else {
+        poisson(rng, mean) as f64
+    }
+}
+
 /// Poisson draw by inversion for a small mean, given `p0 = exp(−mean)`.
 pub fn poisson_by_inversion<R: Rng + ?Sized>(rng: &mut R, mean: f64, p0: f64) -> u64 {
     if !(mean > 0.0) {
@@ -208,21 +218,36 @@ pub(super) fn binomial_by_inversion_odds<R: Rng + ?Sized>(rng: &mut R, n: u64, s
     }
 }
 
-/// Months until a holder with monthly leaving probability `q` leaves: the
-/// number of monthly checks survived before the first departure (geometric).
-pub(super) fn months_until_leaving<R: Rng + ?Sized>(rng: &mut R, q: f64) -> i32 {
-    if !(q > 0.0) {
-        return i32::MAX / 2;
+/// A geometric waiting time: the number of monthly checks survived before
+/// the first failure, each failing with probability `q` (a holder's stay in
+/// post, an office's life). One uniform and one logarithm a draw; `ln(1 − q)`
+/// is kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Geometric {
+    q: f64,
+    ln_stay: f64,
+}
+
+impl Geometric {
+    pub fn new(q: f64) -> Self {
+        Self { q, ln_stay: (-q).ln_1p() }
     }
-    if q >= 1.0 {
-        return 0;
-    }
-    let u = 1.0 - rng.random::<f64>(); // (0, 1]
-    let g = u.ln() / (-q).ln_1p(); // ≥ 0, so truncation is floor
-    if g >= (i32::MAX / 4) as f64 {
-        i32::MAX / 2
-    } else {
-        g as i32
+
+    #[inline]
+    pub fn months<R: Rng + ?Sized>(&self, rng: &mut R) -> i32 {
+        if !(self.q > 0.0) {
+            return i32::MAX / 2;
+        }
+        if self.q >= 1.0 {
+            return 0;
+        }
+        let u = 1.0 - rng.random::<f64>(); // (0, 1]
+        let g = u.ln() / self.ln_stay; // ≥ 0, so truncation is floor
+        if g >= (i32::MAX / 4) as f64 {
+            i32::MAX / 2
+        } else {
+            g as i32
+        }
     }
 }
 
@@ -264,7 +289,7 @@ mod tests {
         assert!((total as f64 / n as f64 - 4.0).abs() < 4.0 * se);
         // Geometric waiting time: mean (1 − q)/q.
         let q = 0.05;
-        let total: i64 = (0..n).map(|_| i64::from(months_until_leaving(&mut rng, q))).sum();
+        let total: i64 = (0..n).map(|_| i64::from(Geometric::new(q).months(&mut rng))).sum();
         let sd = ((1.0 - q) / (q * q)).sqrt();
         assert!((total as f64 / n as f64 - (1.0 - q) / q).abs() < 4.0 * sd / (n as f64).sqrt());
     }

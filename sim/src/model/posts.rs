@@ -4,7 +4,7 @@
 
 use rand::RngExt;
 
-use super::draws::{months_until_leaving, vacancy};
+use super::draws::{vacancy, Geometric};
 use crate::rng::StreamRng;
 use crate::value::Value;
 
@@ -42,8 +42,8 @@ pub(super) struct Post {
     pub ramp_start: f64,
     /// Productivity gained per month of a hire (infinite: no ramp).
     pub ramp_step: f64,
-    /// Monthly probability that the holder leaves.
-    pub turnover: f64,
+    /// The holder's stay: leaving with the monthly turnover probability.
+    pub turnover: Geometric,
     /// Index of the post's vacancy-length value in the run's list (grants,
     /// then rounds).
     pub vacancy: usize,
@@ -224,12 +224,10 @@ impl Posts {
     }
 
     /// Post `i`'s state is about to change in month `m`: it charges the
-    /// months since it last did at its current state, and its region's
-    /// capacity is recomputed when next needed.
+    /// months since it last did at its current state.
     pub fn settle(&mut self, i: usize, m: i32) {
         let p = &mut self.all[i];
         let roster = &mut self.rosters[p.region];
-        roster.capacity_stale = true;
         if p.is_filled() && m > p.charged_from {
             let months = f64::from(m - p.charged_from);
             if p.match_share > 0.0 {
@@ -289,10 +287,11 @@ impl Posts {
             }
             if let Staff::Vacant { fills_at } = p.staff {
                 if fills_at <= m {
-                    let stay = months_until_leaving(rng, p.turnover);
+                    let stay = p.turnover.months(rng);
                     p.staff = Staff::Filled { hired: m, leaves_at: m + 1 + stay };
                 }
             }
+            self.rosters[p.region].capacity_stale = true;
             if let Some(next) = p.next_staffing() {
                 self.staffing.schedule(next, id);
             }
@@ -304,10 +303,11 @@ impl Posts {
     /// probability `q`, and holders in post draw a fresh stay (waiting times
     /// are memoryless), checked from this month.
     pub fn change_turnover(&mut self, m: i32, q: f64) {
+        let turnover = Geometric::new(q);
         for (i, (p, s)) in self.all.iter_mut().zip(&mut self.streams).enumerate() {
-            p.turnover = q;
+            p.turnover = turnover;
             if let Staff::Filled { hired, .. } = p.staff {
-                let leaves_at = m + months_until_leaving(&mut s.staffing, q);
+                let leaves_at = m + turnover.months(&mut s.staffing);
                 p.staff = Staff::Filled { hired, leaves_at };
                 self.staffing.schedule(leaves_at, i as u32);
             }
@@ -346,7 +346,9 @@ impl Posts {
     /// month's term ends).
     pub fn lose(&mut self, i: usize, m: i32) {
         self.settle(i, m);
-        self.rosters[self.all[i].region].count_to(m);
+        let roster = &mut self.rosters[self.all[i].region];
+        roster.count_to(m);
+        roster.capacity_stale = true;
         self.all[i].staff = Staff::Lost;
         self.all[i].lost_month = m;
     }
@@ -354,28 +356,34 @@ impl Posts {
     /// Removes lost posts from the live lists.
     pub fn drop_lost(&mut self) {
         let all = &self.all;
-        for roster in self.rosters.iter_mut().filter(|r| r.capacity_stale) {
+        for roster in &mut self.rosters {
             roster.posts.retain(|&i| all[i as usize].staff != Staff::Lost);
         }
     }
 
     /// Cases a month that region `r`'s filled advice posts serve in month
     /// `m`, at their productivity.
+    #[inline]
     pub fn capacity(&mut self, r: usize, m: i32) -> f64 {
-        let roster = &mut self.rosters[r];
+        let roster = &self.rosters[r];
         if roster.capacity_stale || roster.ramping {
-            let (mut capacity, mut ramping) = (0.0, false);
-            for p in roster.posts.iter().map(|&i| &self.all[i as usize]) {
-                if p.cases_month > 0.0 {
-                    if let Some(productivity) = p.productivity(m) {
-                        capacity += p.cases_month * productivity;
-                        ramping |= productivity < 1.0;
-                    }
+            self.recompute_capacity(r, m);
+        }
+        self.rosters[r].capacity
+    }
+
+    fn recompute_capacity(&mut self, r: usize, m: i32) {
+        let roster = &mut self.rosters[r];
+        let (mut capacity, mut ramping) = (0.0, false);
+        for p in roster.posts.iter().map(|&i| &self.all[i as usize]) {
+            if p.cases_month > 0.0 {
+                if let Some(productivity) = p.productivity(m) {
+                    capacity += p.cases_month * productivity;
+                    ramping |= productivity < 1.0;
                 }
             }
-            (roster.capacity, roster.ramping, roster.capacity_stale) = (capacity, ramping, false);
         }
-        roster.capacity
+        (roster.capacity, roster.ramping, roster.capacity_stale) = (capacity, ramping, false);
     }
 
     /// The year ending before month `end`: every live post charges its
@@ -418,7 +426,7 @@ mod tests {
             cases_month: 1.0,
             ramp_start: 1.0,
             ramp_step: f64::INFINITY,
-            turnover: 0.5,
+            turnover: Geometric::new(0.5),
             vacancy: 0,
             first_end: None,
             lost_month: i32::MAX,

@@ -4,7 +4,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use super::draws::{binomial, months_until_leaving, poisson};
+use super::draws::{binomial, Geometric};
 use crate::rng::StreamRng;
 
 /// A region's legal-aid offices (model.md §5), drawn as events. Each month
@@ -20,8 +20,8 @@ use crate::rng::StreamRng;
 pub(super) struct LegalAid {
     /// The month each office leaves, latest first (the next to leave last).
     leaves: Vec<i32>,
-    /// Monthly exit probability.
-    exit: f64,
+    /// An office's life: leaving with the monthly exit probability.
+    exit: Geometric,
     /// Mean entries a month, and the time (in months) of the next entry.
     entry: f64,
     next_entry: f64,
@@ -30,16 +30,16 @@ pub(super) struct LegalAid {
 
 impl LegalAid {
     pub fn new(rng: StreamRng) -> Self {
-        Self { leaves: Vec::new(), exit: 0.0, entry: 0.0, next_entry: f64::INFINITY, rng }
+        Self { leaves: Vec::new(), exit: Geometric::new(0.0), entry: 0.0, next_entry: f64::INFINITY, rng }
     }
 
     /// `providers` offices at the start, checked from month 0.
     pub fn reset(&mut self, providers: u64, exit: f64, entry: f64, rng: StreamRng) {
         self.rng = rng;
         self.leaves.clear();
-        self.exit = exit;
+        self.exit = Geometric::new(exit);
         for _ in 0..providers {
-            let leaves = months_until_leaving(&mut self.rng, exit);
+            let leaves = self.exit.months(&mut self.rng);
             self.leaves.push(leaves);
         }
         self.sort();
@@ -50,6 +50,12 @@ impl LegalAid {
         self.leaves.len() as u64
     }
 
+    /// The number of offices, as a float (a signed conversion: one
+    /// instruction on baseline x86-64).
+    pub fn providers_f64(&self) -> f64 {
+        self.leaves.len() as i64 as f64
+    }
+
     fn sort(&mut self) {
         self.leaves.sort_unstable_by(|a, b| b.cmp(a));
     }
@@ -57,9 +63,9 @@ impl LegalAid {
     /// From month `m` offices leave with monthly probability `exit`: each
     /// draws a fresh wait, checked from this month.
     pub fn set_exit(&mut self, m: i32, exit: f64) {
-        self.exit = exit;
+        self.exit = Geometric::new(exit);
         for leaves in &mut self.leaves {
-            *leaves = m.saturating_add(months_until_leaving(&mut self.rng, exit));
+            *leaves = m.saturating_add(self.exit.months(&mut self.rng));
         }
         self.sort();
     }
@@ -93,13 +99,21 @@ impl LegalAid {
 
     /// Month `m`'s exits, then its entries; an office that enters is first
     /// checked next month.
+    #[inline]
     pub fn month(&mut self, m: i32) {
         while self.leaves.last().is_some_and(|&leaves| leaves <= m) {
             self.leaves.pop();
         }
+        if self.next_entry < f64::from(m) + 1.0 {
+            self.enter(m);
+        }
+    }
+
+    /// The entries of month `m`.
+    fn enter(&mut self, m: i32) {
         let end = f64::from(m) + 1.0;
         while self.next_entry < end {
-            let leaves = (m + 1).saturating_add(months_until_leaving(&mut self.rng, self.exit));
+            let leaves = (m + 1).saturating_add(self.exit.months(&mut self.rng));
             let at = self.leaves.partition_point(|&x| x > leaves);
             self.leaves.insert(at, leaves);
             self.next_entry += self.gap();
@@ -133,7 +147,6 @@ pub(super) struct Region {
     pub recent_abandoned: [f64; 12],
     /// Cases a month the region's filled posts serve this month.
     pub post_capacity: f64,
-    pub arrivals: StreamRng,
 }
 
 /// What happened in one region in one month (model.md §6).
@@ -157,22 +170,20 @@ impl Region {
             la_budget: 0.0,
             la_match: 0.0,
             la_committed: 0.0,
-            legal_aid: LegalAid::new(rng.clone()),
+            legal_aid: LegalAid::new(rng),
             backlog: 0.0,
             lost: 0,
             recent_abandoned: [0.0; 12],
             post_capacity: 0.0,
-            arrivals: rng,
         }
     }
 
-    /// New cases arrive with mean `mean`; capacity serves the queue, and a
-    /// share of the rest gives up (model.md §6).
+    /// `demand` new cases arrive; capacity serves the queue, and a share of
+    /// the rest gives up (model.md §6).
     #[inline]
-    pub fn serve(&mut self, m: usize, mean: f64) -> Service {
-        let demand = poisson(&mut self.arrivals, mean) as f64;
+    pub fn serve(&mut self, m: usize, demand: f64) -> Service {
         let capacity =
-            self.other_capacity + self.legal_aid.providers() as f64 * self.cases_per_provider + self.post_capacity;
+            self.other_capacity + self.legal_aid.providers_f64() * self.cases_per_provider + self.post_capacity;
         let backlog_start = self.backlog;
         let queue = backlog_start + demand;
         let served = queue.min(capacity);

@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 use super::plan::Plan;
+use super::draws::Geometric;
 use super::posts::{Post, PostStreams, Posts, Staff};
 use super::regions::Region;
 use super::rounds::posts_by_region;
@@ -94,6 +95,8 @@ pub struct Run<'p> {
     pub(super) regions: Vec<Region>,
     /// Mean new cases a month by region-year (`r * years + y`), before shocks.
     pub(super) demand_mean: Vec<f64>,
+    /// New cases by month and region (`m * n_regions + r`).
+    pub(super) new_cases: Vec<f64>,
     pub(super) shocks: Shocks,
     pub(super) posts: Posts,
     /// Each grant's posts.
@@ -131,6 +134,7 @@ impl<'p> Run<'p> {
             successor_changes: Vec::new(),
             regions: Vec::new(),
             demand_mean: Vec::new(),
+            new_cases: Vec::new(),
             shocks: Shocks::default(),
             posts: Posts::default(),
             grant_posts: Vec::new(),
@@ -281,7 +285,7 @@ impl<'p> Run<'p> {
                     cases_month: if k < n_advice { shared.cases_per_year / 12.0 } else { 0.0 },
                     ramp_start: shared.ramp_start,
                     ramp_step,
-                    turnover: self.round_turnover,
+                    turnover: Geometric::new(self.round_turnover),
                     vacancy: owner,
                     first_end: None,
                     lost_month: i32::MAX,
@@ -381,11 +385,12 @@ impl<'p> Run<'p> {
     /// advice posts at their productivity) serves the queue; a share of the
     /// rest gives up.
     fn serve_cases(&mut self, m: usize, mut trace: Option<&mut Vec<MonthRow>>) {
-        let (nm, years, y) = (self.plan.n_metrics, self.plan.years, m / 12);
-        for (r, region) in self.regions.iter_mut().enumerate() {
+        let (nm, nr) = (self.plan.n_metrics, self.plan.n_regions);
+        let new_cases = &self.new_cases[m * nr..(m + 1) * nr];
+        let rows = self.year.chunks_exact_mut(nm);
+        for (r, ((region, a), &demand)) in self.regions.iter_mut().zip(rows).zip(new_cases).enumerate() {
             region.post_capacity = self.posts.capacity(r, m as i32);
-            let s = region.serve(m, self.demand_mean[r * years + y] + self.shocks.extra(r, m));
-            let a = &mut self.year[r * nm..(r + 1) * nm];
+            let s = region.serve(m, demand);
             a[DEMAND] += s.demand;
             a[SERVED] += s.served;
             a[ABANDONED] += s.abandoned;
@@ -434,29 +439,27 @@ impl<'p> Run<'p> {
     /// costs, and the year's figures into the record (regions, then their
     /// total).
     fn close_year(&mut self, y: usize, out: &mut RecordMut<'_>) {
-        let (plan, nm, nr) = (self.plan, self.plan.n_metrics, self.plan.n_regions);
-        let total = plan.index(nr, y, 0);
-        out.values[total..total + nm].fill(0.0);
-        for (r, region) in self.regions.iter().enumerate() {
-            let a = &mut self.year[r * nm..(r + 1) * nm];
+        let (plan, nm, ns) = (self.plan, self.plan.n_metrics, self.plan.n_sources);
+        let scale = self.cost_factor / 12.0;
+        // The total's row follows every region's.
+        let (rows, total) = out.values.split_at_mut(plan.index(plan.n_regions, y, 0));
+        let total = &mut total[..nm];
+        total.fill(0.0);
+        for (r, (region, a)) in self.regions.iter().zip(self.year.chunks_exact_mut(nm)).enumerate() {
             for p in self.posts.live_in(r) {
                 a[POSTS_FUNDED] += 1.0;
-                a[SPEND + plan.n_sources + p.source] += 1.0;
+                a[SPEND + ns + p.source] += 1.0;
                 if p.is_filled() {
                     a[POSTS_FILLED] += 1.0;
                 }
             }
             a[BACKLOG_END] = region.backlog;
-            a[PROVIDERS] = region.legal_aid.providers() as f64;
+            a[PROVIDERS] = region.legal_aid.providers_f64();
             a[POSTS_LOST] = f64::from(region.lost);
-            for s in &mut a[SPEND..SPEND + plan.n_sources] {
-                *s *= self.cost_factor / 12.0;
-            }
+            a[SPEND..SPEND + ns].iter_mut().for_each(|s| *s *= scale);
             let base = plan.index(r, y, 0);
-            out.values[base..base + nm].copy_from_slice(a);
-            for (t, x) in out.values[total..total + nm].iter_mut().zip(a.iter()) {
-                *t += *x;
-            }
+            rows[base..base + nm].copy_from_slice(a);
+            total.iter_mut().zip(a.iter()).for_each(|(t, x)| *t += *x);
         }
         self.year.fill(0.0);
     }

@@ -23,8 +23,8 @@ pub(super) struct ExitShock {
 /// The shocks of one run.
 #[derive(Debug, Default)]
 pub(super) struct Shocks {
-    months: usize,
-    /// Extra cases by region-month (`r * months + m`).
+    n_regions: usize,
+    /// Extra cases by month and region (`m * n_regions + r`).
     extra: Vec<f64>,
     /// Exit shocks in month order (file order, then arrival order, within a
     /// month).
@@ -41,7 +41,7 @@ impl Shocks {
     /// arrivals. `demand` is each region's drawn demand (for `regions = "all"`).
     pub fn draw(&mut self, plan: &Plan, streams: &RunStreams, demand: &[f64]) {
         let (nr, months) = (plan.n_regions, plan.months);
-        self.months = months;
+        self.n_regions = nr;
         self.extra.clear();
         self.extra.resize(nr * months, 0.0);
         self.exits.clear();
@@ -83,7 +83,7 @@ impl Shocks {
                         DemandSplit::Shares(s) => self.weights.extend_from_slice(s),
                     }
                     for &(start, cases) in &self.arrivals {
-                        add_shock(&mut self.extra, months, start, cases, *half_life_months, &self.weights);
+                        add_shock(&mut self.extra, nr, start, cases, *half_life_months, &self.weights);
                     }
                 }
                 ShockKind::LegalAidExit { .. } => {
@@ -100,10 +100,10 @@ impl Shocks {
         self.exits.sort_by_key(|e| e.month);
     }
 
-    /// Extra cases of demand shocks in region `r`, month `m`.
+    /// Extra cases of demand shocks in month `m`, by region.
     #[inline]
-    pub fn extra(&self, r: usize, m: usize) -> f64 {
-        self.extra[r * self.months + m]
+    pub fn extra_in(&self, m: usize) -> &[f64] {
+        &self.extra[m * self.n_regions..(m + 1) * self.n_regions]
     }
 
     /// The exit shocks of month `m` (call in month order).
@@ -117,15 +117,17 @@ impl Shocks {
 }
 
 /// Adds a demand shock of `cases` in its first 12 months from `start`
-/// (model.md §4): `a·2^(−k/h)` in month k, or `cases/12` a month when level.
+/// (model.md §4): `a·2^(−k/h)` in month k, or `cases/12` a month when level,
+/// split by `weights`, to `extra` (by month, then each of `n_regions`).
 fn add_shock(
     extra: &mut [f64],
-    months: usize,
+    n_regions: usize,
     start: i32,
     cases: f64,
     half_life: Option<u32>,
     weights: &[(usize, f64)],
 ) {
+    let months = extra.len() / n_regions.max(1);
     let first = start.max(0);
     if first as usize >= months {
         return;
@@ -139,9 +141,9 @@ fn add_shock(
         None => (1.0, 12.0),
     };
     let mut amount = cases / norm * ratio.powi(first - start);
-    for m in first as usize..months {
+    for month in extra.chunks_exact_mut(n_regions).skip(first as usize) {
         for &(r, w) in weights {
-            extra[r * months + m] += amount * w;
+            month[r] += amount * w;
         }
         amount *= ratio;
     }
@@ -154,12 +156,12 @@ mod tests {
     #[test]
     fn decaying_shock_adds_exactly_its_cases_in_the_first_twelve_months() {
         let mut extra = vec![0.0; 24];
-        add_shock(&mut extra, 24, 0, 6000.0, Some(18), &[(0, 1.0)]);
+        add_shock(&mut extra, 1, 0, 6000.0, Some(18), &[(0, 1.0)]);
         let first: f64 = extra[..12].iter().sum();
         assert!((first - 6000.0).abs() < 1e-9, "{first}");
         assert!(extra[12] < extra[11]);
         let mut level = vec![0.0; 24];
-        add_shock(&mut level, 24, 3, 1200.0, None, &[(0, 1.0)]);
+        add_shock(&mut level, 1, 3, 1200.0, None, &[(0, 1.0)]);
         assert_eq!(level[2], 0.0);
         assert!(level[3..].iter().all(|x| (x - 100.0).abs() < 1e-12));
     }

@@ -6,7 +6,7 @@
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
-use super::draws::{monthly_probability, months_until_leaving};
+use super::draws::{monthly_probability, poisson_count, Geometric};
 use super::posts::{Post, PostStreams, Staff};
 use super::regions::Region;
 use super::run::{ChangeDraw, PostDraw, Run, Successor, SuccessorChange};
@@ -52,13 +52,13 @@ impl Run<'_> {
             region.lost = 0;
             region.recent_abandoned = [0.0; 12];
             region.post_capacity = 0.0;
-            region.arrivals = streams.stream(Kind::Arrivals, r.stream);
         }
         self.draw_changes();
         self.draw_demand();
         self.demand_scratch.demand.clear();
         self.demand_scratch.demand.extend(self.regions.iter().map(|r| r.demand));
         self.shocks.draw(plan, &self.streams, &self.demand_scratch.demand);
+        self.draw_new_cases();
         self.create_grant_posts();
         self.next_grant = 0;
         self.vacancy_values.clear();
@@ -158,6 +158,24 @@ impl Run<'_> {
             .extend(d.log_g.iter().enumerate().map(|(i, lg)| self.regions[i / years].demand / 12.0 * lg.exp()));
     }
 
+    /// New cases, by month and region (model.md §4): Poisson with the mean
+    /// of the region's demand multiplier and the month's shocks. Their means
+    /// depend on nothing a month changes, and each region draws from its own
+    /// stream month by month, so drawing them all at the start (in one tight
+    /// loop) gives the draws a month-by-month loop would.
+    fn draw_new_cases(&mut self) {
+        let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
+        self.new_cases.clear();
+        self.new_cases.resize(nr * plan.months, 0.0);
+        for (r, region) in plan.regions.iter().enumerate() {
+            let mut rng = self.streams.stream(Kind::Arrivals, region.stream);
+            let means = &self.demand_mean[r * years..(r + 1) * years];
+            for (m, cases) in self.new_cases.iter_mut().skip(r).step_by(nr).enumerate() {
+                *cases = poisson_count(&mut rng, means[m / 12] + self.shocks.extra_in(m)[r]);
+            }
+        }
+    }
+
     /// The posts of `[[grants]]`, in file order, each grant's advice posts
     /// then its influencing posts. A grant that started before the start has
     /// its posts filled, their ramp counted from the grant's start; a later
@@ -179,12 +197,13 @@ impl Run<'_> {
             };
             let ramp_step =
                 if g.ramp_months == 0 { f64::INFINITY } else { (1.0 - d.ramp_start) / f64::from(g.ramp_months) };
+            let turnover = Geometric::new(d.turnover_monthly);
             let first = self.posts.all.len();
             for j in 0..g.posts() {
                 let id = g.stream.child(u64::from(j));
                 let mut staffing = streams.stream(Kind::Staffing, id);
                 let staff = if g.start < 0 {
-                    let leaves_at = months_until_leaving(&mut staffing, d.turnover_monthly);
+                    let leaves_at = turnover.months(&mut staffing);
                     Staff::Filled { hired: g.start, leaves_at }
                 } else {
                     Staff::Pending
@@ -200,7 +219,7 @@ impl Run<'_> {
                     cases_month: if j < g.advice { d.cases_per_year / 12.0 } else { 0.0 },
                     ramp_start: d.ramp_start,
                     ramp_step,
-                    turnover: d.turnover_monthly,
+                    turnover,
                     vacancy: gi,
                     first_end: Some(g.first_end()),
                     lost_month: i32::MAX,
