@@ -47,6 +47,9 @@ pub fn monthly_probability(p: f64) -> f64 {
     }
 }
 
+/// The mean above which a Poisson count is taken as its mean (see [`poisson`]).
+pub const MAX_POISSON_MEAN: f64 = 1e15;
+
 /// Poisson draw; inversion for small means (cheap and exact), rand_distr's
 /// sampler above.
 pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
@@ -55,6 +58,11 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
     }
     if mean < 30.0 {
         poisson_by_inversion(rng, mean, (-mean).exp())
+    } else if mean > MAX_POISSON_MEAN {
+        // Beyond 10^15 a Poisson count is its mean to 8 significant digits;
+        // past 10^18 it would not fit the count, so it is capped there
+        // (only absurd growth over a long horizon gets here).
+        mean.min(1e18).round() as u64
     } else {
         match Poisson::new(mean) {
             Ok(d) => {
@@ -906,11 +914,14 @@ impl Plan {
                     }
                 };
                 let owner = self.grants.len() + ri;
-                for (r, money) in allocate(budget, &weights).into_iter().enumerate() {
-                    // The funder pays (1 − match) of each post's cost over the
-                    // term, priced at this year's cost.
-                    let price = (1.0 - la_match[r]) * shared.annual_cost * cost_factor * f64::from(round.term) / 12.0;
-                    let n = posts_bought(money, price);
+                // The funder pays (1 − match) of each post's cost over the
+                // term, priced at this year's cost; whole posts by the
+                // largest-remainder rule (crate::rounds).
+                let prices: Vec<f64> = (0..nr)
+                    .map(|r| (1.0 - la_match[r]) * shared.annual_cost * cost_factor * f64::from(round.term) / 12.0)
+                    .collect();
+                let bought = crate::rounds::whole_posts(budget, &weights, &prices);
+                for (r, &n) in bought.iter().enumerate() {
                     let n_advice = (n as f64 * advice_share).round() as u32;
                     let stream = StreamId::of(&format!("{}/{}", round.id, self.regions[r].stream.0));
                     for k in 0..n {
@@ -1130,31 +1141,6 @@ impl Plan {
             out.survival[slot] = funded as f64;
         }
     }
-}
-
-/// Splits `budget` between regions in proportion to `weights` (equally when
-/// every weight is zero). The parts sum to the budget.
-pub fn allocate(budget: f64, weights: &[f64]) -> Vec<f64> {
-    let total: f64 = weights.iter().map(|w| w.max(0.0)).sum();
-    if weights.is_empty() {
-        return Vec::new();
-    }
-    if total > 0.0 {
-        weights.iter().map(|w| budget * w.max(0.0) / total).collect()
-    } else {
-        vec![budget / weights.len() as f64; weights.len()]
-    }
-}
-
-/// Whole posts that `money` buys at `price` each (a relative tolerance of
-/// 10⁻⁹ so that a budget of exactly n prices buys n). A price of zero (local
-/// authorities paying everything) buys none: the funder's money is not what
-/// pays for them.
-pub fn posts_bought(money: f64, price: f64) -> u32 {
-    if !(price > 0.0) || !(money > 0.0) {
-        return 0;
-    }
-    (money / price * (1.0 + 1e-9)).floor().min(100_000.0) as u32
 }
 
 fn count_posts(posts: &[Post], region: usize) -> (u32, u32) {
