@@ -403,7 +403,10 @@ fn imported_tables_load_in_a_scenario_on_the_baseline() {
         let s = fundscape_sim::load(&file).unwrap();
         let written = text.matches("[[grants]]").count();
         assert_eq!(written, independent_totals(name).0, "{name}: with --region every grant is written");
-        let dropped = s.warnings.len() - base.warnings.len();
+        // Grants that ended before the start are dropped with a warning each
+        // (other warnings, such as funder names that look alike, do not count).
+        let ended = |w: &Vec<String>| w.iter().filter(|w| w.starts_with("grant `")).count();
+        let dropped = ended(&s.warnings) - ended(&base.warnings);
         assert_eq!(s.grants.len() - base.grants.len() + dropped, written, "{name}");
     }
 }

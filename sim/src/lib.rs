@@ -26,6 +26,7 @@ pub mod input;
 mod load;
 pub mod model;
 pub mod rng;
+pub mod rounds;
 pub mod scenario;
 pub mod stats;
 mod suggest;
@@ -34,6 +35,7 @@ pub mod value;
 
 pub use compare::{compare, CompareScenariosError, Comparison};
 pub use driver::{run, RunConfig};
+pub use load::limits::{MAX_POSTS, MAX_RUNS};
 pub use load::{load, load_str, LoadScenarioError};
 pub use scenario::Scenario;
 pub use summary::Summary;

@@ -71,6 +71,8 @@ pub struct RawChangeSuccessor {
 #[serde(deny_unknown_fields)]
 pub struct RawMeta {
     pub name: Option<String>,
+    /// What the scenario is, in a sentence (shown with every headline).
+    pub note: Option<String>,
     pub start: Option<String>,
     pub years: Option<i64>,
     pub runs: Option<i64>,
