@@ -105,7 +105,7 @@ fn specs(r: &Results) -> Vec<Spec> {
             Kind::Survival,
             "post-survival",
             "Post survival: share of grant-funded posts still funded after their grant ends",
-            &format!("{FAN_NOTE} Posts whose first grant term ends inside the horizon."),
+            &format!("{FAN_NOTE} Posts whose first grant term ends inside the horizon.{}", thin_note(r)),
             (1100, 650),
         ),
         spec(
@@ -194,6 +194,24 @@ fn bold(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size, FontStyle::Bold).into_font()).color(&INK)
 }
 
+/// Words of `text` in lines no wider than `width` pixels, as `measure` finds them.
+fn wrap(text: &str, width: u32, measure: impl Fn(&str) -> u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if !line.is_empty() && measure(&candidate) > width {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// The caption every chart carries: scenario, runs, seed, program.
 fn caption(r: &Results) -> String {
     let m = &r.manifest;
@@ -209,12 +227,18 @@ fn caption(r: &Results) -> String {
 /// Title at the top, note and caption at the bottom; the chart goes between.
 fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let (_, h) = root.dim_in_pixel();
+    let (w, h) = root.dim_in_pixel();
+    let note_font = font(14).color(&MUTED);
+    // The note wraps to the chart's width, so nothing is cut off at the edge.
+    let lines = wrap(&spec.note, w.saturating_sub(48), |t| root.estimate_text_size(t, &note_font).map_or(0, |s| s.0));
+    let bottom_h = 36 + 22 * lines.len() as i32;
     let (top, rest) = root.split_vertically(58);
-    let (body, bottom) = rest.split_vertically(h as i32 - 58 - 58);
+    let (body, bottom) = rest.split_vertically(h as i32 - 58 - bottom_h);
     top.draw_text(&spec.title, &bold(24), (24, 18))?;
-    bottom.draw_text(&spec.note, &font(14).color(&MUTED), (24, 8))?;
-    bottom.draw_text(&caption(r), &font(14).color(&MUTED), (24, 30))?;
+    for (i, line) in lines.iter().enumerate() {
+        bottom.draw_text(line, &note_font, (24, 8 + 22 * i as i32))?;
+    }
+    bottom.draw_text(&caption(r), &note_font, (24, 8 + 22 * lines.len() as i32))?;
     let body = body.margin(0, 0, 8, 20);
     match spec.kind {
         Kind::UnmetDemand => {
@@ -231,9 +255,10 @@ fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shi
         Kind::UnmetByRegion => panels(&body, r, "abandoned", true),
         Kind::Providers => panels(&body, r, "legal_aid_providers", false),
         Kind::Survival => {
+            let shown = &r.summary.survival[..followed_enough(&r.summary.survival)];
             let pts: Vec<(f64, Stat)> =
-                r.summary.survival.iter().enumerate().map(|(i, s)| (i as f64, s.stat.scaled(100.0))).collect();
-            let labels = r.summary.survival.iter().map(|s| s.months_after_first_end.to_string()).collect();
+                shown.iter().enumerate().map(|(i, s)| (i as f64, s.stat.scaled(100.0))).collect();
+            let labels = shown.iter().map(|s| s.months_after_first_end.to_string()).collect();
             let axes = Axes {
                 x_desc: "months after the grant's first term ends",
                 y_desc: "posts still funded (%)",
@@ -245,6 +270,35 @@ fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shi
         }
         Kind::PostsBySource => stacked_sources(&body, r),
         Kind::UnmetShare => heat_table(&body, r),
+    }
+}
+
+/// The survival points worth drawing: the curve stops before the first
+/// later point that follows fewer than 20% of the posts followed at the
+/// grant's end, or fewer than 10 posts (later points rest on the few posts whose
+/// grants ended early, and which posts those are, not survival, moves them).
+pub fn followed_enough(rows: &[fundscape_sim::summary::SurvivalRow]) -> usize {
+    let first = rows.first().map_or(0, |r| r.posts_followed);
+    // The first point follows the whole cohort and is always drawn.
+    rows.iter()
+        .skip(1)
+        .position(|r| r.posts_followed < 10 || 5 * r.posts_followed < first)
+        .map_or(rows.len(), |i| i + 1)
+}
+
+/// The caption's word on points left out of the survival chart.
+fn thin_note(r: &Results) -> String {
+    let rows = &r.summary.survival;
+    let n = followed_enough(rows);
+    match rows.get(n) {
+        None => String::new(),
+        Some(thin) => format!(
+            " The curve stops at {} months: from {} months on it would follow {} of {} posts (fewer than 20%, or fewer than 10), too few to read.",
+            rows[n.saturating_sub(1)].months_after_first_end,
+            thin.months_after_first_end,
+            thin.posts_followed,
+            rows.first().map_or(0, |f| f.posts_followed)
+        ),
     }
 }
 

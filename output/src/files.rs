@@ -54,13 +54,14 @@ pub fn posts_by_source_csv(summary: &Summary) -> Vec<u8> {
     region_year_csv("source", &summary.posts_by_source)
 }
 
-/// `survival.csv`: `months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse`.
+/// `survival.csv`: `months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed`.
 pub fn survival_csv(summary: &Summary) -> Vec<u8> {
     csv_bytes(
-        &["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
+        &["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse", "posts_followed"],
         summary.survival.iter().map(|r| {
             let mut row = vec![r.months_after_first_end.to_string()];
             row.extend(stat_fields(&r.stat));
+            row.push(r.posts_followed.to_string());
             row
         }),
     )
@@ -74,6 +75,9 @@ pub struct Manifest {
     pub program: String,
     pub version: String,
     pub scenario_name: String,
+    /// What the scenario is, from `[scenario] note`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub scenario_file: String,
     /// FNV-1a hash of the scenario after overlays.
     pub scenario_hash: String,
@@ -136,6 +140,7 @@ impl Manifest {
             program: "fundscape".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             scenario_name: summary.scenario_name.clone(),
+            note: scenario.note.clone(),
             scenario_file: scenario_file.display().to_string(),
             scenario_hash: summary.scenario_hash.clone(),
             seed: summary.seed,

@@ -56,7 +56,8 @@ const SUMMARY_HEADER: [&str; 11] =
     ["region", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
 const BY_SOURCE_HEADER: [&str; 11] =
     ["region", "year", "source", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
-const SURVIVAL_HEADER: [&str; 9] = ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+const SURVIVAL_HEADER: [&str; 10] =
+    ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse", "posts_followed"];
 
 impl Results {
     /// Reads the results directory `dir` written by `fundscape run`.
@@ -254,6 +255,7 @@ fn survival_rows(path: &Path, text: &str) -> Result<Vec<SurvivalRow>, ReadResult
             Ok(SurvivalRow {
                 months_after_first_end: number(path, line, "months_after_first_end", rec.get(0).unwrap_or_default())?,
                 stat: stat(path, line, &rec, 1)?,
+                posts_followed: number(path, line, "posts_followed", rec.get(9).unwrap_or_default())?,
             })
         })
         .collect()
@@ -278,7 +280,7 @@ mod tests {
                 ),
                 ("summary.csv", "region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\nall,2025,demand,1,0,1,1,1,1,1,0\nwales,2025,demand,1,0,1,1,1,1,1,0\n"),
                 ("posts_by_source.csv", "region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse\n"),
-                ("survival.csv", "months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse\n0,0.5,0,0.5,0.5,0.5,0.5,0.5,0\n"),
+                ("survival.csv", "months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed\n0,0.5,0,0.5,0.5,0.5,0.5,0.5,0,2\n"),
                 ("scenario.toml", "[scenario]\n"),
             ];
             let text = overrides.iter().chain(base).find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes().to_vec());

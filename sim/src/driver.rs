@@ -175,6 +175,7 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
         .map(|((k, eligible), acc)| SurvivalRow {
             months_after_first_end: k,
             stat: acc.stat().scaled(1.0 / eligible as f64),
+            posts_followed: eligible,
         })
         .collect();
     Summary {
