@@ -18,21 +18,41 @@ struct Cli {
 }
 
 /// What `run` and `compare` share: how many runs, which seed, how many
-/// threads, and where to write.
+/// threads.
 #[derive(Debug, Args)]
 struct RunOptions {
-    /// Number of Monte Carlo runs (default: the (base) scenario's `runs`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    /// Number of Monte Carlo runs, 1 to 100,000,000 (default: the (base) scenario's `runs`).
+    #[arg(long, value_parser = parse_runs, allow_hyphen_values = true)]
     runs: Option<u64>,
-    /// Random seed (default: the (base) scenario's `seed`).
-    #[arg(long)]
+    /// Random seed, a whole number from 0 to 18446744073709551615 (default: the (base) scenario's `seed`).
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
     threads: Option<u16>,
-    /// Results directory (default: results/<scenario file stem>/, or results/compare-<base file stem>/).
-    #[arg(long)]
-    out: Option<PathBuf>,
+}
+
+/// A whole number in `lo..=hi` for `--flag`, or a message that says what is allowed.
+fn whole_number(s: &str, flag: &str, what: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    // Separators for counts; a seed's range is shown as the number itself.
+    let shown = |n: u64| if n < 1 << 53 { fundscape_output::thousands(n as f64) } else { n.to_string() };
+    let allowed = format!("{flag} takes {what}, a whole number from {} to {}", shown(lo), shown(hi));
+    match s.trim().replace('_', "").parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(allowed),
+    }
+}
+
+fn parse_runs(s: &str) -> Result<u64, String> {
+    whole_number(s, "--runs", "the number of Monte Carlo runs", 1, fundscape_sim::MAX_RUNS)
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    whole_number(s, "--seed", "the random seed", 0, u64::MAX)
+}
+
+fn parse_threads(s: &str) -> Result<u16, String> {
+    whole_number(s, "--threads", "the number of worker threads", 1, u64::from(u16::MAX)).map(|n| n as u16)
 }
 
 impl RunOptions {
@@ -55,6 +75,10 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         options: RunOptions,
+        /// Results directory (default: results/<scenario file stem>/). It must not exist, be empty, or be
+        /// a results directory that fundscape wrote.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
         #[arg(long)]
         no_charts: bool,
@@ -74,6 +98,10 @@ enum Command {
         alts: Vec<PathBuf>,
         #[command(flatten)]
         options: RunOptions,
+        /// Results directory (default: results/compare-<base file stem>/). It must not exist, be empty, or be
+        /// a results directory that fundscape wrote.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
@@ -148,15 +176,15 @@ fn main() -> ExitCode {
             }
             Err(e) => input_error(&e),
         },
-        Command::Compare { base, alts, options } => compare(&base, &alts, &options),
+        Command::Compare { base, alts, options, out } => compare(&base, &alts, &options, out.as_deref()),
         Command::Report { dir } => report(&dir),
-        Command::Run { scenario, options, no_charts } => {
+        Command::Run { scenario, options, out, no_charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
             };
             let config = options.config(&s);
-            let dir = options.out.unwrap_or_else(|| default_out(&scenario));
+            let dir = out.unwrap_or_else(|| default_out(&scenario));
             run(&scenario, &s, &config, &dir, !no_charts)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
@@ -188,7 +216,7 @@ fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
 }
 
-fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions) -> ExitCode {
+fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions, out: Option<&Path>) -> ExitCode {
     let base = match fundscape_sim::load(base_file) {
         Ok(s) => s,
         Err(e) => return input_error(&e),
@@ -238,7 +266,7 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions) -> Exi
         &comparison,
         seconds,
     );
-    let dir = options.out.clone().unwrap_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))));
+    let dir = out.map_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))), Path::to_path_buf);
     let files = [("compare.csv", fundscape_output::compare_csv(&comparison)), ("manifest.json", manifest.json())];
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         eprintln!("error: {e}");
@@ -348,7 +376,7 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    print!("{}", headline(&summary, scenario.start.month(), seconds, dir, charts));
+    print!("{}", headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts));
     ExitCode::SUCCESS
 }
 
@@ -383,12 +411,28 @@ fn report(dir: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A few plain-words figures for the terminal.
-fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path, charts: bool) -> String {
-    use fundscape_output::year_name;
-    let mut out =
-        format!("{}: {} runs in {:.1} s (seed {}, {} threads)\n", s.scenario_name, s.runs, seconds, s.seed, s.threads);
-    let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
+/// `n thing` or `n things`, with thousands separators.
+fn count(n: u64, thing: &str) -> String {
+    format!("{} {thing}{}", fundscape_output::thousands(n as f64), if n == 1 { "" } else { "s" })
+}
+
+/// A few plain-words figures for the terminal: medians with their 5–95%
+/// range, as the charts draw them.
+fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir: &Path, charts: bool) -> String {
+    use fundscape_output::{thousands, year_name};
+    let mut out = format!(
+        "{}: {} in {:.1} s (seed {}, {})\n",
+        s.scenario_name,
+        count(s.runs, "run"),
+        seconds,
+        s.seed,
+        count(s.threads as u64, "thread")
+    );
+    if let Some(note) = note {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    let range =
+        |x: &fundscape_sim::stats::Stat| format!("{} ({}–{})", thousands(x.p50), thousands(x.p05), thousands(x.p95));
     if let (Some(&first), Some(&last)) = (s.years.first(), s.years.last()) {
         if let (Some(a), Some(b)) = (s.get("all", first, "posts_funded"), s.get("all", last, "posts_funded")) {
             out.push_str(&format!(
@@ -411,7 +455,7 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path, charts: boo
         out.push_str(&format!(
             "  share of grant posts still funded {} months after their grant ends: {:.0}% ({:.0}–{:.0}%)\n",
             k.months_after_first_end,
-            100.0 * k.stat.mean,
+            100.0 * k.stat.p50,
             100.0 * k.stat.p05,
             100.0 * k.stat.p95
         ));
@@ -421,6 +465,6 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path, charts: boo
         "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
-    out.push_str("  (mean, with the 5–95% range across runs in brackets)\n");
+    out.push_str("  (median across runs, with the 5–95% range in brackets)\n");
     out
 }

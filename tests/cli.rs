@@ -18,7 +18,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(summary.lines().next(), Some("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse"));
-    assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed"));
     let by_source = std::fs::read_to_string(dir.join("posts_by_source.csv")).unwrap();
     assert_eq!(by_source.lines().next(), Some("region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse"));
     // 3 regions × 3 years × 6 sources.
@@ -252,6 +252,105 @@ fn zero_runs_is_refused_with_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value '0' for '--runs <RUNS>'"), "{}", show(&out));
     assert!(!tmp.path().join("results").exists());
+}
+
+/// Bad numbers on the command line say what is allowed; a negative one is
+/// not mistaken for a flag (clap used to suggest `-- -5`, which fails again).
+#[test]
+fn bad_command_line_numbers_say_what_is_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    for (flag, value, allowed) in [
+        ("--runs", "-5", "--runs takes the number of Monte Carlo runs, a whole number from 1 to 100,000,000"),
+        ("--runs", "abc", "--runs takes the number of Monte Carlo runs, a whole number from 1 to 100,000,000"),
+        ("--runs", "100000001", "--runs takes the number of Monte Carlo runs, a whole number from 1 to 100,000,000"),
+        ("--threads", "0", "--threads takes the number of worker threads, a whole number from 1 to 65,535"),
+        ("--seed", "-1", "--seed takes the random seed, a whole number from 0 to 18446744073709551615"),
+    ] {
+        let out = bin().args(["run", tiny.to_str().unwrap(), flag, value]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with(&format!("error: invalid value '{value}' for '{flag} <")), "{}", show(&out));
+        assert!(stderr.contains(allowed), "{}", show(&out));
+        assert!(!stderr.contains("-- -"), "{}", show(&out));
+    }
+    assert!(!tmp.path().join("results").exists());
+}
+
+#[test]
+fn a_month_out_of_range_says_so() {
+    assert_rejected(
+        "month.toml",
+        |t| t.replace("start = \"2025-04\"\nyears = 3", "start = \"2026-13\"\nyears = 3"),
+        "month.toml:5: scenario.start: `2026-13` has month 13, but months run from 01 (January) to 12 (December)",
+    );
+}
+
+#[test]
+fn each_command_describes_its_own_out_default_and_counts_read_in_the_singular() {
+    let help = bin().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("default: results/<scenario file stem>/"), "{help}");
+    assert!(!help.contains("compare-"), "run --help describes compare's default: {help}");
+    let help = bin().args(["compare", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("default: results/compare-<base file stem>/"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--runs", "1", "--threads", "1"], tmp.path());
+    let first = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("tiny test: 1 run in ") && first.ends_with("(seed 7, 1 thread)"), "{first}");
+}
+
+#[test]
+fn the_headline_uses_thousands_separators_medians_and_the_scenario_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("tiny.toml"))
+        .unwrap()
+        .replace("name = \"tiny test\"", "name = \"tiny test\"\nnote = \"A test <scenario> & its note\"")
+        .replace("runs = 300", "runs = 1200");
+    std::fs::write(tmp.path().join("noted.toml"), text).unwrap();
+    let out = run_ok(&["run", "noted.toml", "--out", "noted"], tmp.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("tiny test: 1,200 runs in "), "{stdout}");
+    assert!(stdout.contains("\n  note: A test <scenario> & its note\n"), "{stdout}");
+    assert!(stdout.contains("(median across runs, with the 5–95% range in brackets)"), "{stdout}");
+    // The headline's figure is the median of summary.csv's row.
+    let summary = std::fs::read_to_string(tmp.path().join("noted/summary.csv")).unwrap();
+    let row: Vec<&str> = summary.lines().find(|l| l.starts_with("all,2027,abandoned,")).unwrap().split(',').collect();
+    let median: f64 = row[7].parse().unwrap();
+    let shown = fundscape_output::thousands(median);
+    assert!(stdout.contains(&format!("unmet demand (cases abandoned) in 2027-28: {shown} (")), "{stdout}");
+    let report = std::fs::read_to_string(tmp.path().join("noted/report.html")).unwrap();
+    assert!(report.contains("What this scenario is:</strong> A test &lt;scenario&gt; &amp; its note</p>"));
+    let manifest = std::fs::read_to_string(tmp.path().join("noted/manifest.json")).unwrap();
+    assert!(manifest.contains("\"note\": \"A test <scenario> & its note\""), "{manifest}");
+}
+
+#[test]
+fn validate_shows_what_rounds_buy_and_what_an_overlay_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(data("tiny.toml"), tmp.path().join("tiny.toml")).unwrap();
+    std::fs::write(
+        tmp.path().join("ask.toml"),
+        "[scenario]\nextends = \"tiny.toml\"\nname = \"ask\"\n[[rounds]]\nid = \"r1\"\nfunder = \"JTI\"\nstart = \"2026-04\"\nbudget = 1000000\nterm_months = 36\nallocation = { north-west = 0.5, wales = 0.5 }\n[[shocks]]\nid = \"crisis\"\nremove = true\n",
+    )
+    .unwrap();
+    let out = run_ok(&["validate", "ask.toml"], tmp.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // PERT(40k, 45k, 60k) has mean 46,666.67; wages +3% to 2026-27; 3 years:
+    // £144,200 a post; £500,000 a region buys 3.47 → 3 each, leaving 2 × £67,400 = £134,800,
+    // less than one more post.
+    assert!(
+        stdout.contains("  r1 buys at its expected price: north-west 3, wales 3 (6 posts; £134,800 unspent)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("what the overlays change in the files they extend:"), "{stdout}");
+    assert!(stdout.contains("  ask.toml:3: sets scenario.name\n"), "{stdout}");
+    assert!(stdout.contains("  ask.toml:4: adds rounds.r1\n"), "{stdout}");
+    assert!(stdout.contains("  ask.toml:11: removes shocks.crisis\n"), "{stdout}");
+    assert!(
+        stdout.contains("warning: round `r1` leaves £134,800 of its budget unspent at its expected price"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -101,10 +101,11 @@ fn baseline_demand_is_the_england_and_wales_need_split_by_the_raw_file() {
         // other_capacity: 2% / 5% / 10% of demand (note C).
         assert_eq!(r.other_capacity.mode(), Some(round_to(mode * 0.05, 10.0)), "{}", r.id);
         assert_eq!(r.other_capacity.support(), (round_to(mode * 0.02, 10.0), round_to(mode * 0.10, 10.0)), "{}", r.id);
-        // backlog: 0.65 x (demand - providers x 132.5 - mean other capacity), to 100 (note B).
+        // backlog: 0.65 x (demand - providers x mean cases per office - mean other capacity),
+        // to 100 (note B); the mean of PERT(150, 185, 210) is 183.33 (note L).
         let (lo, hi) = r.other_capacity.support();
         let oc_mean = (lo + 4.0 * round_to(mode * 0.05, 10.0) + hi) / 6.0;
-        let excess = mode - f64::from(r.legal_aid.providers) * 132.5 - oc_mean;
+        let excess = mode - f64::from(r.legal_aid.providers) * (150.0 + 4.0 * 185.0 + 210.0) / 6.0 - oc_mean;
         assert_eq!(r.backlog as f64, round_to(0.65 * excess, 100.0), "{}: backlog", r.id);
     }
 }

@@ -26,3 +26,4 @@ pub use files::{
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};
+pub use words::thousands;

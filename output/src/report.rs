@@ -39,6 +39,7 @@ ul.headlines { list-style: none; padding: 0; margin: 1.2em 0; }
 ul.headlines li { font-size: 1.25em; margin: 0 0 0.8em; padding: 0.6em 0.9em; border-left: 6px solid #08306b; background: #f2f6fb; }
 ul.headlines strong { font-size: 1.1em; }
 .note { color: #555; font-size: 0.95em; }
+.scenario-note { font-size: 1.1em; padding: 0.6em 0.9em; border-left: 6px solid #b35806; background: #fdf3e7; }
 figure { margin: 2em 0; }
 figure svg { width: 100%; height: auto; display: block; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.95em; margin-top: 0.4em; }
@@ -99,13 +100,7 @@ fn headlines(r: &Results) -> Vec<String> {
         ));
     }
     let total: f64 = r.summary.years.iter().filter_map(|&y| r.get("all", y, "abandoned")).map(|s| s.mean).sum();
-    let worst = r.summary.regions.iter().filter_map(|id| unmet_share(r, id, last).map(|s| (id, s))).fold(
-        None,
-        |best: Option<(&String, f64)>, (id, s)| match best {
-            Some((_, b)) if b >= s => best,
-            _ => Some((id, s)),
-        },
-    );
+    let largest = largest_unmet_share(r, last);
     let mut text = format!(
         "Over the {} years to {}, about <strong>{}</strong> cases go unmet in all (a mean across runs; yearly ranges \
          do not add up).",
@@ -113,17 +108,64 @@ fn headlines(r: &Results) -> Vec<String> {
         r.year_name(last),
         about(total)
     );
-    if let Some((id, s)) = worst {
-        let _ = write!(
-            text,
-            " The largest unmet share in {} is in <strong>{}</strong>: {}.",
-            r.year_name(last),
-            escape(&r.region_name(id)),
-            percent(s)
-        );
+    match largest {
+        Some(Largest::One(id, s)) => {
+            let _ = write!(
+                text,
+                " The largest unmet share in {} is in <strong>{}</strong>: {}.",
+                r.year_name(last),
+                escape(&r.region_name(id)),
+                percent(s)
+            );
+        }
+        Some(Largest::Tied(ids, s)) => {
+            let names: Vec<String> = ids.iter().map(|id| escape(&r.region_name(id))).collect();
+            let _ = write!(
+                text,
+                " The largest unmet share in {} is about equal in {} regions ({}): about {}, closer than the runs \
+                 can tell apart.",
+                r.year_name(last),
+                ids.len(),
+                names.join(", "),
+                percent(s)
+            );
+        }
+        None => {}
     }
     out.push(text);
     out
+}
+
+/// Which region has the largest unmet share: one region when it is ahead
+/// of the next by more than the Monte Carlo error, else the regions that the
+/// runs cannot tell apart from it.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Largest<'a> {
+    One(&'a str, f64),
+    Tied(Vec<&'a str>, f64),
+}
+
+/// Two standard errors: the margin by which the top region must lead.
+const SEPARATION: f64 = 2.0;
+
+pub(crate) fn largest_unmet_share(r: &Results, year: i32) -> Option<Largest<'_>> {
+    // The share's Monte Carlo error, taking demand's mean as known: the
+    // mcse of abandoned cases over mean demand.
+    let mut shares: Vec<(&str, f64, f64)> = r
+        .summary
+        .regions
+        .iter()
+        .filter_map(|id| {
+            let share = unmet_share(r, id, year)?;
+            let se = r.get(id, year, "abandoned")?.mcse / r.get(id, year, "demand")?.mean;
+            Some((id.as_str(), share, se))
+        })
+        .collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let &(top, s, se) = shares.first()?;
+    let tied: Vec<&str> =
+        shares.iter().filter(|(_, x, e)| s - x <= SEPARATION * (se * se + e * e).sqrt()).map(|(id, ..)| *id).collect();
+    Some(if tied.len() > 1 { Largest::Tied(tied, s) } else { Largest::One(top, s) })
 }
 
 fn regional_table(r: &Results) -> String {
@@ -261,13 +303,20 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
         m.seed,
         escape(&m.version)
     );
+    if let Some(note) = &m.note {
+        let _ = write!(
+            h,
+            "<p class=\"scenario-note\" id=\"scenario-note\"><strong>What this scenario is:</strong> {}</p>\n",
+            escape(note)
+        );
+    }
     h.push_str("<section id=\"headlines\"><h2>In brief</h2><ul class=\"headlines\">");
     for line in headlines(r) {
         let _ = write!(h, "<li>{line}</li>");
     }
     h.push_str(
-        "</ul><p class=\"note\">Each figure is a mean across runs; the range in brackets holds 90% of runs (the \
-         5th to the 95th percentile).</p></section>\n",
+        "</ul><p class=\"note\">Each figure is the median across runs, as the charts draw it; the range in \
+         brackets holds 90% of runs (the 5th to the 95th percentile). Totals over years are means, and shares are ratios of means.</p></section>\n",
     );
     h.push_str("<section id=\"charts\"><h2>Charts</h2>\n");
     for c in charts {
