@@ -424,6 +424,7 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         ("summary.csv".to_string(), fundscape_output::summary_csv(&summary)),
         ("survival.csv".to_string(), fundscape_output::survival_csv(&summary)),
         ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(&summary)),
+        ("regions.csv".to_string(), fundscape_output::regions_csv(scenario)),
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
     files.extend(fundscape_output::scenario_copies(scenario));
@@ -532,7 +533,7 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
     }
     let extra = if charts { ", charts/, report.html" } else { "" };
     out.push_str(&format!(
-        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json, scenario.toml{extra})\n",
+        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
     out.push_str("  (median across runs, with the 5–95% range in brackets)\n");

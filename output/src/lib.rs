@@ -8,6 +8,7 @@
 //! This crate renders a [`Summary`](fundscape_sim::Summary); it never simulates.
 
 mod assumptions;
+mod cell;
 mod charts;
 mod compare;
 mod describe;
@@ -17,11 +18,12 @@ mod report;
 mod words;
 
 pub use assumptions::{assumptions, Assumption};
+pub use cell::{csv_number, CSV_DIGITS};
 pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;
 pub use files::{
-    manifest_json, posts_by_source_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_file,
+    manifest_json, posts_by_source_csv, regions_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_file,
     write_results, Manifest, RegionName, ScenarioFile, WriteResultsError,
 };
 pub use read::{year_name, ReadResultsError, Results};
