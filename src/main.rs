@@ -43,6 +43,18 @@ fn whole_number(s: &str, flag: &str, what: &str, lo: u64, hi: u64) -> Result<u64
     }
 }
 
+/// How the charts are drawn.
+#[derive(Debug, Args)]
+struct ChartOptions {
+    /// Draw the PNG charts this many times larger (1 to 4), with the same layout: 2 for projectors.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_png_scale, allow_hyphen_values = true)]
+    png_scale: u32,
+}
+
+fn parse_png_scale(s: &str) -> Result<u32, String> {
+    whole_number(s, "--png-scale", "how many times larger the PNG charts are drawn", 1, 4).map(|n| n as u32)
+}
+
 fn parse_runs(s: &str) -> Result<u64, String> {
     whole_number(s, "--runs", "the number of Monte Carlo runs", 1, fundscape_sim::MAX_RUNS)
 }
@@ -82,14 +94,18 @@ enum Command {
         /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
         #[arg(long)]
         no_charts: bool,
+        #[command(flatten)]
+        charts: ChartOptions,
     },
     /// Re-draw charts/ and report.html from an existing results directory, without running again.
     Report {
-        /// A results directory written by `fundscape run`.
+        /// A results directory written by `fundscape run` or `fundscape compare`.
         dir: PathBuf,
+        #[command(flatten)]
+        charts: ChartOptions,
     },
     /// Compare alternatives (asks) with a base scenario, paired run by run on
-    /// the same seed, and write compare.csv.
+    /// the same seed, and write compare.csv, manifest.json, charts/ and report.html.
     Compare {
         /// The base scenario (usually doing nothing new).
         base: PathBuf,
@@ -102,6 +118,8 @@ enum Command {
         /// a results directory that fundscape wrote.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        charts: ChartOptions,
     },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
@@ -212,16 +230,18 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Command::Compare { base, alts, options, out } => compare(&base, &alts, &options, out.as_deref()),
-        Command::Report { dir } => report(&dir),
-        Command::Run { scenario, options, out, no_charts } => {
+        Command::Compare { base, alts, options, out, charts } => {
+            compare(&base, &alts, &options, out.as_deref(), charts.png_scale)
+        }
+        Command::Report { dir, charts } => report(&dir, charts.png_scale),
+        Command::Run { scenario, options, out, no_charts, charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
             };
             let config = options.config(&s);
             let dir = out.unwrap_or_else(|| default_out(&scenario));
-            run(&scenario, &s, &config, &dir, !no_charts)
+            run(&scenario, &s, &config, &dir, (!no_charts).then_some(charts.png_scale))
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
             let post_cost = match (post_cost, scenario) {
@@ -286,7 +306,13 @@ fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
 }
 
-fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions, out: Option<&Path>) -> ExitCode {
+fn compare(
+    base_file: &Path,
+    alt_files: &[PathBuf],
+    options: &RunOptions,
+    out: Option<&Path>,
+    png_scale: u32,
+) -> ExitCode {
     let base = match fundscape_sim::load(base_file) {
         Ok(s) => s,
         Err(e) => return input_error(&e),
@@ -330,20 +356,35 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions, out: O
         scenario_hash: s.hash.clone(),
         warnings: s.warnings.clone(),
     };
-    let manifest = fundscape_output::CompareManifest::new(
+    let described = (
         describe("base".into(), base_file, &base),
         alts.iter().zip(&labels).map(|((f, s), l)| describe(l.clone(), f, s)).collect(),
-        &comparison,
-        seconds,
     );
+    let manifest = fundscape_output::CompareManifest::new(&base, described, &comparison, seconds);
     let dir = out.map_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))), Path::to_path_buf);
-    let files = [("compare.csv", fundscape_output::compare_csv(&comparison)), ("manifest.json", manifest.json())];
+    let mut files = vec![
+        ("compare.csv".to_string(), fundscape_output::compare_csv(&comparison)),
+        ("manifest.json".to_string(), manifest.json()),
+    ];
+    // Drawn from the bytes about to be written, through the same reader
+    // as `fundscape report`, so both give the same charts and report.
+    let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
+    let drawn = fundscape_output::CompareResults::parse(&dir, &get)
+        .map_err(|e| e.to_string())
+        .and_then(|c| fundscape_output::render_compare(&c, png_scale).map_err(|e| e.to_string()));
+    match drawn {
+        Ok(more) => files.extend(more),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    }
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
     print!("{}", fundscape_output::compare_table(&comparison));
-    println!("wrote {}/ (compare.csv, manifest.json) in {seconds:.1} s", dir.display());
+    println!("wrote {}/ (compare.csv, manifest.json, charts/, report.html) in {seconds:.1} s", dir.display());
     ExitCode::SUCCESS
 }
 
@@ -410,7 +451,8 @@ fn default_out(scenario: &Path) -> PathBuf {
     Path::new("results").join(stem(scenario))
 }
 
-fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts: bool) -> ExitCode {
+/// `fundscape run`: `png_scale` is `None` for `--no-charts`.
+fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, png_scale: Option<u32>) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
@@ -428,13 +470,13 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
     files.extend(fundscape_output::scenario_copies(scenario));
-    if charts {
+    if let Some(png_scale) = png_scale {
         // Drawn from the bytes about to be written, through the same reader
         // as `fundscape report`, so both give the same charts and report.
         let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
         let drawn = fundscape_output::Results::parse(dir, &get)
             .map_err(|e| e.to_string())
-            .and_then(|r| fundscape_output::render(&r).map_err(|e| e.to_string()));
+            .and_then(|r| fundscape_output::render(&r, png_scale).map_err(|e| e.to_string()));
         match drawn {
             Ok(more) => files.extend(more),
             Err(e) => {
@@ -447,13 +489,17 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    print!("{}", headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts));
+    print!(
+        "{}",
+        headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, png_scale.is_some())
+    );
     ExitCode::SUCCESS
 }
 
-/// `fundscape report DIR`: re-draws charts/ and report.html from the files in DIR.
-fn report(dir: &Path) -> ExitCode {
-    let results = match fundscape_output::Results::read_dir(dir) {
+/// `fundscape report DIR`: re-draws charts/ and report.html from the files
+/// in DIR, a run's or a comparison's.
+fn report(dir: &Path, png_scale: u32) -> ExitCode {
+    let results = match fundscape_output::ResultsDir::read(dir) {
         Ok(r) => r,
         Err(e) if e.is_bad_input() => return input_error(&e),
         Err(e) => {
@@ -461,7 +507,11 @@ fn report(dir: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let files = match fundscape_output::render(&results) {
+    let drawn = match &results {
+        fundscape_output::ResultsDir::Run(r) => fundscape_output::render(r, png_scale),
+        fundscape_output::ResultsDir::Compare(c) => fundscape_output::render_compare(c, png_scale),
+    };
+    let files = match drawn {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");

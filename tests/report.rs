@@ -59,7 +59,12 @@ fn svg_structure(svg: &str) -> String {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The report's visible text, one block per line, charts shown as `[chart …]`.
@@ -390,5 +395,183 @@ fn chromium_renders_the_report_offline() {
     for (colour, what) in [([198, 219, 239], "5–95% band"), ([107, 174, 214], "25–75% band")] {
         let n = pixels.iter().filter(|p| **p == colour).count();
         assert!(n > 2000, "the {what} of the first chart is not on screen ({n} pixels)");
+    }
+}
+
+const COMPARE_CHARTS: [&str; 2] = ["asks-ranked", "averted-by-year"];
+
+/// tiny.toml with an ask (an extra grant) and a no-op overlay, compared in `dir`.
+fn compare_tiny(tmp: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    std::fs::write(
+        tmp.join("extra-grant.toml"),
+        "[scenario]\nextends = \"tiny.toml\"\n[[grants]]\nid = \"wales-extra\"\nfunder = \"Baring Foundation\"\nregion = \"wales\"\nstart = \"2025-10\"\nmonths = 36\nposts = 3\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.join("noop.toml"), "[scenario]\nextends = \"tiny.toml\"\n").unwrap();
+    let mut args = vec!["compare", "tiny.toml", "extra-grant.toml", "noop.toml", "--out", out, "--threads", "1"];
+    args.extend(extra);
+    run_ok(&args, tmp)
+}
+
+/// A comparison draws its charts and report (SVG structure and report text
+/// pinned in tests/data/tiny-pinned-compare-{charts,report}.txt, regenerated
+/// like the run's), and `report DIR` redraws them byte for byte from the
+/// directory alone.
+#[test]
+fn compare_draws_charts_and_a_report_that_report_redraws() {
+    let tmp = tiny_in_tmp(str::to_string);
+    let out = compare_tiny(tmp.path(), "cmp", &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("wrote cmp/ (compare.csv, manifest.json, charts/, report.html)"),
+        "{}",
+        show(&out)
+    );
+    let dir = tmp.path().join("cmp");
+    let mut structure = String::new();
+    for name in COMPARE_CHARTS {
+        let svg = read_text(&dir.join(format!("charts/{name}.svg")));
+        structure.push_str(&format!("== {name}.svg\n{}", svg_structure(&svg)));
+        assert!(svg.contains("Base: tiny test · 2 asks · 300 paired runs · seed 7 · fundscape"), "{name}: no caption");
+        let (size, ink, _) = png_size_and_ink(&read(&dir.join(format!("charts/{name}.png"))));
+        let width: u32 = svg_structure(&svg).split(['x', ' ']).nth(1).unwrap().parse().unwrap();
+        assert_eq!(size.0, width, "{name}: PNG and SVG sizes differ");
+        assert!(ink > 0.02, "{name}.png looks blank ({ink:.3} of pixels inked)");
+    }
+    // The ranking: the extra grant first, each ask labelled once, with its mean and interval.
+    let ranked = read_text(&dir.join("charts/asks-ranked.svg"));
+    let texts = svg_structure(&ranked);
+    let ask_lines: Vec<&str> = texts.lines().filter(|l| *l == "text extra-grant" || *l == "text noop").collect();
+    assert_eq!(ask_lines, ["text extra-grant", "text noop"], "{texts}");
+    assert!(texts.contains("text 0 (0 to 0)"), "the no-op ask averts exactly nothing: {texts}");
+    for label in ["5–95% of runs", "90% confidence interval of the mean", "mean (90% CI)"] {
+        assert!(texts.contains(&format!("text {label}\n")), "asks-ranked.svg lacks `{label}`");
+    }
+    let by_year = svg_structure(&read_text(&dir.join("charts/averted-by-year.svg")));
+    assert!(by_year.contains("text extra-grant\n") && by_year.contains("text noop\n"), "{by_year}");
+    assert_pinned("tiny-pinned-compare-charts.txt", &structure);
+    let html = read_text(&dir.join("report.html"));
+    let text = visible_text(&html);
+    for expected in ["Asks against tiny test", "In brief", "The asks, ranked", "Charts", "Method", "extra-grant"] {
+        assert!(text.contains(expected), "the comparison's report lacks `{expected}`:\n{text}");
+    }
+    assert_eq!(html.matches("<svg ").count(), COMPARE_CHARTS.len(), "every chart inline in the report");
+    assert_pinned("tiny-pinned-compare-report.txt", &text);
+
+    let files: Vec<String> = COMPARE_CHARTS
+        .iter()
+        .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
+        .chain(std::iter::once("report.html".to_string()))
+        .collect();
+    let before: Vec<Vec<u8>> = files.iter().map(|f| read(&dir.join(f))).collect();
+    std::fs::remove_dir_all(dir.join("charts")).unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    for f in ["tiny.toml", "extra-grant.toml", "noop.toml"] {
+        std::fs::remove_file(tmp.path().join(f)).unwrap();
+    }
+    let out = run_ok(&["report", "cmp"], tmp.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote cmp/report.html and 2 charts"), "{}", show(&out));
+    for (f, bytes) in files.iter().zip(&before) {
+        assert!(read(&dir.join(f)) == *bytes, "{f} differs after `fundscape report`");
+    }
+}
+
+/// `--png-scale 2` draws the PNGs twice as large with the same layout; the
+/// SVGs and the report do not change.
+#[test]
+fn png_scale_draws_larger_pngs_with_the_same_layout() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "one", "--runs", "50", "--threads", "1"], tmp.path());
+    run_ok(&["run", "tiny.toml", "--out", "two", "--runs", "50", "--threads", "1", "--png-scale", "2"], tmp.path());
+    for name in CHARTS {
+        let (one, two) = (tmp.path().join("one/charts"), tmp.path().join("two/charts"));
+        assert!(read(&one.join(format!("{name}.svg"))) == read(&two.join(format!("{name}.svg"))), "{name}.svg differs");
+        let ((w1, h1), ink1, _) = png_size_and_ink(&read(&one.join(format!("{name}.png"))));
+        let ((w2, h2), ink2, _) = png_size_and_ink(&read(&two.join(format!("{name}.png"))));
+        assert_eq!((w2, h2), (2 * w1, 2 * h1), "{name}.png");
+        // The same picture: the share of inked pixels barely moves.
+        assert!((ink1 - ink2).abs() < 0.2 * ink1, "{name}.png: ink {ink1:.3} at scale 1, {ink2:.3} at scale 2");
+    }
+    assert!(read(&tmp.path().join("one/report.html")) == read(&tmp.path().join("two/report.html")));
+    compare_tiny(tmp.path(), "cmp", &["--runs", "50", "--png-scale", "2"]);
+    let ((w, _), _, _) = png_size_and_ink(&read(&tmp.path().join("cmp/charts/asks-ranked.png")));
+    assert_eq!(w, 2200);
+    run_ok(&["report", "one", "--png-scale", "3"], tmp.path());
+    let ((w, _), _, _) = png_size_and_ink(&read(&tmp.path().join("one/charts/unmet-demand.png")));
+    assert_eq!(w, 3300);
+    let out = bin().args(["report", "one", "--png-scale", "5"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--png-scale takes how many times larger the PNG charts are drawn, a whole number from 1 to 4"),
+        "{}",
+        show(&out)
+    );
+}
+
+/// Each chart's note is printed once in the report, as text under the chart
+/// (the inline SVG leaves it out; the files in charts/ keep it).
+#[test]
+fn the_report_prints_each_chart_note_once() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "50"], tmp.path());
+    compare_tiny(tmp.path(), "c", &["--runs", "50"]);
+    for (dir, charts) in [("r", &CHARTS[..]), ("c", &COMPARE_CHARTS[..])] {
+        let html = read_text(&tmp.path().join(dir).join("report.html"));
+        for name in charts {
+            let svg = read_text(&tmp.path().join(dir).join(format!("charts/{name}.svg")));
+            // The note as the chart file draws it: the lines between the title and the caption.
+            let texts: Vec<String> =
+                svg_structure(&svg).lines().filter_map(|l| l.strip_prefix("text ")).map(unescape).collect();
+            let end = texts.iter().position(|t| t.starts_with("Scenario: ") || t.starts_with("Base: ")).unwrap();
+            let note = texts[1..end].join(" ");
+            let figure = html.split(&format!("<figure id=\"chart-{name}\">")).nth(1).unwrap();
+            let figure = figure.split("</figure>").next().unwrap();
+            let (inline, caption) = figure.split_once("</svg>").unwrap();
+            for line in &texts[1..=end] {
+                assert!(!unescape(inline).contains(line.as_str()), "{dir}: the inline {name} chart prints `{line}`");
+            }
+            assert!(visible_text(caption).contains(&note), "{dir}: the caption of {name} lacks its note `{note}`");
+            let printed = format!("{note} Also as charts/{name}.svg");
+            assert_eq!(
+                visible_text(&html).matches(&printed).count(),
+                1,
+                "{dir}: the note of {name} is not printed once"
+            );
+        }
+    }
+}
+
+/// At 600 px (a phone, a narrow window) neither report scrolls sideways:
+/// the page is no wider than the window.
+#[test]
+fn reports_do_not_scroll_sideways_at_600_px() {
+    let Some(chromium) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium is not installed; .ci/run must install it (apt-get install -y chromium)");
+        }
+        eprintln!("\n!!! SKIPPED reports_do_not_scroll_sideways_at_600_px: no chromium on this machine.\n");
+        return;
+    };
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "50"], tmp.path());
+    compare_tiny(tmp.path(), "c", &["--runs", "50"]);
+    for dir in ["r", "c"] {
+        // A copy of the report with a script that measures the page's width.
+        let probe = tmp.path().join(format!("{dir}-probe.html"));
+        let html = read_text(&tmp.path().join(dir).join("report.html"));
+        let script = "<script>document.title = 'width ' + document.documentElement.scrollWidth + ' of ' + window.innerWidth;</script>";
+        std::fs::write(&probe, html.replace("</body>", &format!("{script}</body>"))).unwrap();
+        let out = Command::new(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND"])
+            .arg(format!("--user-data-dir={}", tmp.path().join(format!("profile-{dir}")).display()))
+            .args(["--window-size=600,1000", "--dump-dom"])
+            .arg(format!("file://{}", probe.display()))
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let title = dom.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or_default();
+        let widths: Vec<u32> = title.split(' ').filter_map(|w| w.parse().ok()).collect();
+        assert_eq!(widths.len(), 2, "{dir}: no width measured: {title:?}\n{}", show(&out));
+        assert!(widths[0] <= widths[1], "{dir}/report.html is {} px wide in a {} px window", widths[0], widths[1]);
     }
 }

@@ -11,21 +11,28 @@ mod assumptions;
 mod cell;
 mod charts;
 mod compare;
+mod compare_charts;
+mod compare_report;
 mod describe;
 mod files;
 mod read;
+mod read_compare;
 mod report;
+mod scaled;
 mod words;
 
 pub use assumptions::{assumptions, Assumption};
 pub use cell::{csv_number, CSV_DIGITS};
 pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
+pub use compare_charts::render_compare_charts;
+pub use compare_report::{compare_report_html, render_compare};
 pub use describe::describe;
 pub use files::{
-    manifest_json, posts_by_source_csv, regions_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_file,
-    write_results, Manifest, RegionName, ScenarioFile, WriteResultsError,
+    manifest_json, posts_by_source_csv, regions_csv, replace_file, scenario_copies, summary_csv, survival_csv,
+    write_file, write_results, Manifest, RegionName, ScenarioFile, WriteResultsError,
 };
-pub use read::{year_name, ReadResultsError, Results};
+pub use read::{year_name, Get, ReadResultsError, Results};
+pub use read_compare::{CompareResults, ResultsDir};
 pub use report::{render, report_html};
 pub use words::thousands;

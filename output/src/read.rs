@@ -59,6 +59,35 @@ const BY_SOURCE_HEADER: [&str; 11] =
 const SURVIVAL_HEADER: [&str; 10] =
     ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse", "posts_followed"];
 
+/// Fetches a file of a results directory by name: its bytes, or `None`
+/// when it is missing.
+pub type Get<'a> = dyn Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a;
+
+/// The text of file `name` of `dir`, fetched with `get`.
+pub(crate) fn fetch_text(dir: &Path, name: &str, get: &Get<'_>) -> Result<(PathBuf, String), ReadResultsError> {
+    let path = dir.join(name);
+    match get(name) {
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => Ok((path, text)),
+            Err(_) => Err(ReadResultsError::Malformed { path, message: "is not UTF-8 text".into() }),
+        },
+        Ok(None) => Err(ReadResultsError::Malformed {
+            path,
+            message: "is missing; the results directory is incomplete (run the scenario again)".into(),
+        }),
+        Err(source) => Err(ReadResultsError::Io { path, source }),
+    }
+}
+
+/// Reads file `name` of `dir` from disk (`None` when it is missing).
+pub(crate) fn from_disk(dir: &Path) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + '_ {
+    move |name| match std::fs::read(dir.join(name)) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl Results {
     /// Reads the results directory `dir` written by `fundscape run`.
     ///
@@ -76,11 +105,7 @@ impl Results {
                     .into(),
             });
         }
-        Self::parse(dir, &|name| match std::fs::read(dir.join(name)) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        })
+        Self::parse(dir, &from_disk(dir))
     }
 
     /// Builds the results from files fetched by name with `get` (`None`: the
@@ -88,21 +113,8 @@ impl Results {
     ///
     /// # Errors
     /// As [`Results::read_dir`].
-    pub fn parse(dir: &Path, get: &dyn Fn(&str) -> std::io::Result<Option<Vec<u8>>>) -> Result<Self, ReadResultsError> {
-        let fetch = |name: &str| -> Result<(PathBuf, String), ReadResultsError> {
-            let path = dir.join(name);
-            match get(name) {
-                Ok(Some(bytes)) => match String::from_utf8(bytes) {
-                    Ok(text) => Ok((path, text)),
-                    Err(_) => Err(ReadResultsError::Malformed { path, message: "is not UTF-8 text".into() }),
-                },
-                Ok(None) => Err(ReadResultsError::Malformed {
-                    path,
-                    message: "is missing; the results directory is incomplete (run the scenario again)".into(),
-                }),
-                Err(source) => Err(ReadResultsError::Io { path, source }),
-            }
-        };
+    pub fn parse(dir: &Path, get: &Get<'_>) -> Result<Self, ReadResultsError> {
+        let fetch = |name: &str| fetch_text(dir, name, get);
         let (path, text) = fetch("manifest.json")?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReadResultsError::Malformed {
             path: path.clone(),
@@ -193,13 +205,17 @@ pub fn year_name(start_month: u32, label: i32) -> String {
     }
 }
 
-fn malformed(path: &Path, line: u64, message: impl std::fmt::Display) -> ReadResultsError {
+pub(crate) fn malformed(path: &Path, line: u64, message: impl std::fmt::Display) -> ReadResultsError {
     ReadResultsError::Malformed { path: path.to_path_buf(), message: format!("line {line}: {message}") }
 }
 
 /// Reads the CSV `text`, checking its header, and returns its records with
 /// their line numbers.
-fn records(path: &Path, text: &str, header: &[&str]) -> Result<Vec<(u64, csv::StringRecord)>, ReadResultsError> {
+pub(crate) fn records(
+    path: &Path,
+    text: &str,
+    header: &[&str],
+) -> Result<Vec<(u64, csv::StringRecord)>, ReadResultsError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let got = reader.headers().map_err(|e| malformed(path, 1, e))?.clone();
     if got.iter().ne(header.iter().copied()) {
@@ -220,7 +236,12 @@ fn records(path: &Path, text: &str, header: &[&str]) -> Result<Vec<(u64, csv::St
     Ok(out)
 }
 
-fn number<T: std::str::FromStr>(path: &Path, line: u64, column: &str, field: &str) -> Result<T, ReadResultsError> {
+pub(crate) fn number<T: std::str::FromStr>(
+    path: &Path,
+    line: u64,
+    column: &str,
+    field: &str,
+) -> Result<T, ReadResultsError> {
     field.parse().map_err(|_| malformed(path, line, format!("`{column}` is `{field}`, not a number")))
 }
 

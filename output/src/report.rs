@@ -18,8 +18,8 @@ use crate::words::{about, escape, percent, thousands, with_range};
 ///
 /// # Errors
 /// A drawing failure inside plotters (not expected for any input).
-pub fn render(r: &Results) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
-    let charts = render_charts(r)?;
+pub fn render(r: &Results, png_scale: u32) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let charts = render_charts(r, png_scale)?;
     let mut files = Vec::new();
     for c in &charts {
         files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
@@ -29,7 +29,27 @@ pub fn render(r: &Results) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
     Ok(files)
 }
 
-const STYLE: &str = "
+/// The charts section: each chart inline, its note printed once beneath it
+/// as text (the inline SVG leaves it out; the files in `charts/` keep it).
+pub(crate) fn figures(charts: &[Chart]) -> String {
+    let mut h = String::from("<section id=\"charts\"><h2>Charts</h2>\n");
+    for c in charts {
+        let svg = c.inline_svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(&c.title)), 1);
+        let _ = write!(
+            h,
+            "<figure id=\"chart-{}\">\n{}<figcaption>{} Also as <code>charts/{}.svg</code> and <code>charts/{}.png</code>.\
+             </figcaption></figure>\n",
+            c.name,
+            svg.trim_end(),
+            escape(&c.note),
+            c.name,
+            c.name
+        );
+    }
+    h
+}
+
+pub(crate) const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, 'Segoe UI', Arial, sans-serif; color: #222; background: #fff;
   max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; line-height: 1.5; }
 h1 { font-size: 2em; margin: 0.2em 0 0.1em; }
@@ -52,6 +72,17 @@ td.where code { white-space: nowrap; word-break: normal; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.3em 1.2em; }
 dt { font-weight: bold; }
 dd { margin: 0; }
+th, td, dd { overflow-wrap: anywhere; }
+td.num, th.num { overflow-wrap: normal; }
+@media (max-width: 760px) {
+  body { padding: 12px 10px 40px; }
+  h1 { font-size: 1.5em; }
+  ul.headlines li { font-size: 1.05em; padding: 0.5em 0.6em; }
+  table { font-size: 0.72em; }
+  th, td { padding: 0.25em 0.25em; }
+  td.where code { white-space: normal; word-break: break-all; }
+  dl { grid-template-columns: minmax(0, 1fr); }
+}
 ";
 
 fn range_of(s: &Stat) -> String {
@@ -318,20 +349,7 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
         "</ul><p class=\"note\">Each figure is the median across runs, as the charts draw it; the range in \
          brackets holds 90% of runs (the 5th to the 95th percentile). Totals over years are means, and shares are ratios of means.</p></section>\n",
     );
-    h.push_str("<section id=\"charts\"><h2>Charts</h2>\n");
-    for c in charts {
-        let svg = c.svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(&c.title)), 1);
-        let _ = write!(
-            h,
-            "<figure id=\"chart-{}\">\n{}<figcaption>{} Also as <code>charts/{}.svg</code> and <code>charts/{}.png</code>.\
-             </figcaption></figure>\n",
-            c.name,
-            svg.trim_end(),
-            escape(&c.note),
-            c.name,
-            c.name
-        );
-    }
+    h.push_str(&figures(charts));
     h.push_str("</section>\n<section id=\"regions\"><h2>Region by region</h2>");
     h.push_str(&regional_table(r));
     let layers = source_layers(r);
