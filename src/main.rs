@@ -103,6 +103,25 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// One page about one region for a council: its need against its advice capacity, the posts whose grants
+    /// end, and (with --compare and --ask) what an ask changes and costs the council.
+    Brief {
+        /// A results directory written by `fundscape run`.
+        dir: PathBuf,
+        /// The region the brief is about (its id, e.g. west-midlands).
+        #[arg(long)]
+        region: String,
+        /// A comparison directory written by `fundscape compare` against the same scenario.
+        #[arg(long, requires = "ask")]
+        compare: Option<PathBuf>,
+        /// The ask of the comparison to show (its label: the ask file's stem).
+        #[arg(long, requires = "compare")]
+        ask: Option<String>,
+        /// Where to write the page (default: DIR/brief-<region>/brief.html); the picture is written beside it
+        /// as .svg and .png with the same stem.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
         /// The scenario file (TOML).
@@ -178,6 +197,9 @@ fn main() -> ExitCode {
         },
         Command::Compare { base, alts, options, out } => compare(&base, &alts, &options, out.as_deref()),
         Command::Report { dir } => report(&dir),
+        Command::Brief { dir, region, compare, ask, out } => {
+            brief(&dir, &region, compare.as_deref().zip(ask.as_deref()), out.as_deref())
+        }
         Command::Run { scenario, options, out, no_charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
@@ -414,6 +436,74 @@ fn report(dir: &Path) -> ExitCode {
 /// `n thing` or `n things`, with thousands separators.
 fn count(n: u64, thing: &str) -> String {
     format!("{} {thing}{}", fundscape_output::thousands(n as f64), if n == 1 { "" } else { "s" })
+}
+
+/// `fundscape brief`: one page for a council about one region.
+fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path>) -> ExitCode {
+    let results = match fundscape_output::Results::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) if e.is_bad_input() => return input_error(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = fundscape_output::check_region(&results, region) {
+        return input_error(&format!("{}: --region: {e}", dir.display()));
+    }
+    let effect = match ask {
+        None => None,
+        Some((cdir, name)) => match fundscape_output::read_ask(cdir, name, region, &results) {
+            Ok(a) => Some(a),
+            Err(e) => return input_error(&e),
+        },
+    };
+    let drawn = match fundscape_output::render_brief(&results, region, effect.as_ref()) {
+        Ok(b) => b,
+        Err(e) if e.is_bad_input() => return input_error(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let html = out.map_or_else(|| dir.join(format!("brief-{region}")).join("brief.html"), Path::to_path_buf);
+    let files = [
+        (html.clone(), drawn.html.into_bytes()),
+        (html.with_extension("svg"), drawn.svg.into_bytes()),
+        (html.with_extension("png"), drawn.png),
+    ];
+    // Never replace a file fundscape did not write: an existing page must be a
+    // brief (it names its generator); its picture files go with it.
+    if html.exists() {
+        let ours = fundscape_sim::input::read_text(&html, fundscape_sim::input::MAX_INPUT_BYTES)
+            .map(|t| t.contains("<meta name=\"generator\" content=\"fundscape brief\">"))
+            .unwrap_or(false);
+        if !ours {
+            return input_error(&format!(
+                "{} exists and is not a brief that fundscape wrote; choose another --out",
+                html.display()
+            ));
+        }
+    } else if let Some((path, _)) = files[1..].iter().find(|(p, _)| p.exists()) {
+        return input_error(&format!(
+            "{} exists and fundscape did not write it with a brief; choose another --out",
+            path.display()
+        ));
+    }
+    if let Some(parent) = html.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(parent) {
+            eprintln!("error: cannot create {}: {e}", parent.display());
+            return ExitCode::from(1);
+        }
+    }
+    for (path, bytes) in &files {
+        if let Err(e) = fundscape_output::write_file(path, bytes) {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    println!("wrote {} (one A4 page) and its picture as .svg and .png", html.display());
+    ExitCode::SUCCESS
 }
 
 /// A few plain-words figures for the terminal: medians with their 5–95%

@@ -45,11 +45,11 @@ pub struct Chart {
 }
 
 // Bands of a fan: light to dark (greyscale lightness about 86%, 68%, 20%).
-const OUTER: RGBColor = RGBColor(198, 219, 239);
+pub(crate) const OUTER: RGBColor = RGBColor(198, 219, 239);
 const INNER: RGBColor = RGBColor(107, 174, 214);
-const MEDIAN: RGBColor = RGBColor(8, 48, 107);
+pub(crate) const MEDIAN: RGBColor = RGBColor(8, 48, 107);
 const GRID: RGBColor = RGBColor(225, 225, 225);
-const INK: RGBColor = RGBColor(34, 34, 34);
+pub(crate) const INK: RGBColor = RGBColor(34, 34, 34);
 const MUTED: RGBColor = RGBColor(90, 90, 90);
 /// Viridis from dark to light (lightness rises monotonically).
 const VIRIDIS: [RGBColor; 9] = [
@@ -161,7 +161,7 @@ pub fn render_charts(r: &Results) -> Result<Vec<Chart>, RenderError> {
         .collect()
 }
 
-fn register_fonts() -> Result<(), RenderError> {
+pub(crate) fn register_fonts() -> Result<(), RenderError> {
     static LOADED: OnceLock<bool> = OnceLock::new();
     let ok = *LOADED.get_or_init(|| {
         plotters::style::register_font(FAMILY, FontStyle::Normal, dejavu::sans::regular()).is_ok()
@@ -174,7 +174,7 @@ fn register_fonts() -> Result<(), RenderError> {
     }
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, w, h);
@@ -186,7 +186,7 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     Ok(out)
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size).into_font()).color(&INK)
 }
 

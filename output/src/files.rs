@@ -98,6 +98,48 @@ pub struct Manifest {
     /// The scenario files read, base first, and the name of each one's
     /// verbatim copy in the results directory.
     pub scenario_files: Vec<ScenarioFile>,
+    /// When grant posts' first funding terms end inside the horizon, by
+    /// region and month (for the council brief).
+    #[serde(default)]
+    pub grant_ends: Vec<GrantEnd>,
+    /// The councils' costs of missing advice, for the regions that give them.
+    #[serde(default)]
+    pub councils: Vec<CouncilCosts>,
+}
+
+/// Grant posts in a region whose first term ends in a month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GrantEnd {
+    pub region: String,
+    /// `YYYY-MM`: the first month without the grant's funding.
+    pub month: String,
+    pub posts: u64,
+    pub grant: String,
+}
+
+/// A value as written, with its typical value and its range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValueSummary {
+    pub written: String,
+    pub typical: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl ValueSummary {
+    pub fn of(v: &fundscape_sim::value::Value) -> Self {
+        let (low, high) = v.support();
+        Self { written: v.to_string(), typical: v.typical(), low, high }
+    }
+}
+
+/// `[[regions]] council`: what a household with no recourse to public funds
+/// costs councils, and the share of served cases that resolve one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouncilCosts {
+    pub region: String,
+    pub nrpf_household_cost: ValueSummary,
+    pub nrpf_resolved_share: ValueSummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +195,31 @@ impl Manifest {
             years: scenario.years,
             regions: scenario.regions.iter().map(|r| RegionName { id: r.id.clone(), name: r.name.clone() }).collect(),
             grant_posts: scenario.grants.iter().map(|g| u64::from(g.posts) + u64::from(g.influencing_posts)).sum(),
+            grant_ends: scenario
+                .grants
+                .iter()
+                .filter_map(|g| {
+                    let end = fundscape_sim::scenario::YearMonth(g.start.0 + g.months as i32);
+                    let inside = (0..12 * scenario.years as i32).contains(&end.months_since(scenario.start));
+                    inside.then(|| GrantEnd {
+                        region: scenario.regions[g.region].id.clone(),
+                        month: end.to_string(),
+                        posts: u64::from(g.posts) + u64::from(g.influencing_posts),
+                        grant: g.id.clone(),
+                    })
+                })
+                .collect(),
+            councils: scenario
+                .regions
+                .iter()
+                .filter_map(|r| {
+                    r.council.as_ref().map(|c| CouncilCosts {
+                        region: r.id.clone(),
+                        nrpf_household_cost: ValueSummary::of(&c.nrpf_household_cost),
+                        nrpf_resolved_share: ValueSummary::of(&c.nrpf_resolved_share),
+                    })
+                })
+                .collect(),
             scenario_files: scenario
                 .files
                 .iter()

@@ -8,6 +8,7 @@
 //! This crate renders a [`Summary`](fundscape_sim::Summary); it never simulates.
 
 mod assumptions;
+mod brief;
 mod charts;
 mod compare;
 mod describe;
@@ -17,6 +18,7 @@ mod report;
 mod words;
 
 pub use assumptions::{assumptions, Assumption};
+pub use brief::{check_region, read_ask, render_brief, AskEffect, Brief, BriefError, Difference};
 pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;

@@ -29,7 +29,7 @@ pub mod rng;
 pub mod rounds;
 pub mod scenario;
 pub mod stats;
-mod suggest;
+pub mod suggest;
 pub mod summary;
 pub mod value;
 

@@ -127,6 +127,15 @@ pub struct RawRegion {
     pub other_capacity: Option<Toml>,
     pub legal_aid: Option<RawLegalAid>,
     pub local_authority: Option<RawLocalAuthority>,
+    pub council: Option<RawCouncil>,
+}
+
+/// What councils carry when advice is missing (for `fundscape brief`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCouncil {
+    pub nrpf_household_cost: Option<Toml>,
+    pub nrpf_resolved_share: Option<Toml>,
 }
 
 #[derive(Debug, Deserialize)]
