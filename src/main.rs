@@ -207,6 +207,9 @@ fn main() -> ExitCode {
             };
             let config = options.config(&s);
             let dir = out.unwrap_or_else(|| default_out(&scenario));
+            if let Err(e) = fundscape_output::check_out_dir(&dir) {
+                return write_error(&e);
+            }
             run(&scenario, &s, &config, &dir, !no_charts)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
@@ -261,6 +264,10 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions, out: O
         }
         labels.push(label);
     }
+    let dir = out.map_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
     let config = options.config(&base);
     let pairs: Vec<(String, &Scenario)> = labels.iter().cloned().zip(alts.iter().map(|(_, s)| s)).collect();
     let bar = progress_bar(config.runs);
@@ -288,11 +295,9 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions, out: O
         &comparison,
         seconds,
     );
-    let dir = out.map_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))), Path::to_path_buf);
     let files = [("compare.csv", fundscape_output::compare_csv(&comparison)), ("manifest.json", manifest.json())];
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+        return write_error(&e);
     }
     print!("{}", fundscape_output::compare_table(&comparison));
     println!("wrote {}/ (compare.csv, manifest.json) in {seconds:.1} s", dir.display());
@@ -343,8 +348,7 @@ fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&
         None => print!("{toml}"),
         Some(path) => {
             if let Err(e) = fundscape_output::write_file(path, toml.as_bytes()) {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
+                return write_error(&e);
             }
             let written = report.kept.iter().filter(|g| g.region(options).is_some()).count();
             eprintln!("wrote {written} grants to {}", path.display());
@@ -356,6 +360,16 @@ fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&
 fn input_error(e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::from(2)
+}
+
+/// A refused write exits 2 (the results directory asked for is the user's),
+/// a failed one 1.
+fn write_error(e: &fundscape_output::WriteResultsError) -> ExitCode {
+    if e.is_bad_input() {
+        return input_error(e);
+    }
+    eprintln!("error: {e}");
+    ExitCode::from(1)
 }
 
 fn default_out(scenario: &Path) -> PathBuf {
@@ -395,8 +409,7 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         }
     }
     if let Err(e) = fundscape_output::write_results(dir, &files) {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+        return write_error(&e);
     }
     print!("{}", headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts));
     ExitCode::SUCCESS
@@ -419,17 +432,11 @@ fn report(dir: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let (charts, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(name, _)| name.starts_with("charts/"));
-    let charts: Vec<(String, Vec<u8>)> =
-        charts.into_iter().map(|(name, bytes)| (name.trim_start_matches("charts/").to_string(), bytes)).collect();
-    let written = fundscape_output::write_results(&dir.join("charts"), &charts).and_then(|()| {
-        others.iter().try_for_each(|(name, bytes)| fundscape_output::replace_file(&dir.join(name), bytes))
-    });
-    if let Err(e) = written {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+    let charts = files.iter().filter(|(name, _)| name.starts_with("charts/")).count();
+    if let Err(e) = fundscape_output::write_report(dir, &files) {
+        return write_error(&e);
     }
-    println!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts.len() / 2, dir.display());
+    println!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts / 2, dir.display());
     ExitCode::SUCCESS
 }
 

@@ -254,7 +254,7 @@ fn report_refuses_what_is_not_a_results_directory() {
         ("missing", "error: missing: no such directory\n"),
         (
             "empty",
-            "error: empty: not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`\n",
+            "error: empty: not a results directory (fundscape marks each one with a .fundscape-results file); write one with `fundscape run SCENARIO --out DIR`\n",
         ),
     ];
     for (dir, message) in cases {

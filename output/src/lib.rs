@@ -1,9 +1,9 @@
 //! Everything a run writes: `summary.csv`, `survival.csv`,
 //! `posts_by_source.csv`, `manifest.json`, copies of the scenario files,
 //! the charts (`charts/*.svg`, `charts/*.png`) and `report.html`, written
-//! atomically into a results directory; reading a results directory back to
-//! re-render its charts and report; and the one-screen description of a
-//! scenario that `fundscape validate` prints.
+//! atomically into a results directory that fundscape marks as its own;
+//! reading a results directory back to re-render its charts and report; and
+//! the one-screen description of a scenario that `fundscape validate` prints.
 //!
 //! This crate renders a [`Summary`](fundscape_sim::Summary); it never simulates.
 
@@ -23,8 +23,8 @@ pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;
 pub use files::{
-    manifest_json, posts_by_source_csv, replace_file, scenario_copies, summary_csv, survival_csv, write_file,
-    write_results, Manifest, RegionName, ScenarioFile, WriteResultsError,
+    check_out_dir, has_marker, manifest_json, posts_by_source_csv, scenario_copies, summary_csv, survival_csv,
+    write_file, write_report, write_results, Manifest, RegionName, ScenarioFile, WriteResultsError, MARKER,
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};

@@ -3,17 +3,20 @@
 //! them from the bytes it is about to write, through the same parser, so a
 //! later `fundscape report DIR` gives the same bytes.
 //!
-//! A results directory is user input here: every fault is a
-//! [`ReadResultsError`] naming the file and line, never a panic.
+//! A results directory is user input here: it is read only when it carries
+//! fundscape's marker, its files only when they are regular files of at most
+//! [`MAX_INPUT_BYTES`], and every fault is a [`ReadResultsError`] naming the
+//! file and line, never a panic.
 
 use std::path::{Path, PathBuf};
 
+use fundscape_sim::input::{read_bytes, ReadInputError, MAX_INPUT_BYTES};
 use fundscape_sim::scenario::YearMonth;
 use fundscape_sim::stats::Stat;
 use fundscape_sim::summary::{SummaryRow, SurvivalRow};
 use fundscape_sim::Summary;
 
-use crate::files::Manifest;
+use crate::files::{has_marker, Manifest, MARKER};
 
 /// Why a results directory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +24,12 @@ pub enum ReadResultsError {
     /// The directory is missing or holds no results (bad input).
     #[error("{}: {message}", dir.display())]
     NotResults { dir: PathBuf, message: String },
+    /// The directory holds a comparison, which has no charts (bad input).
+    #[error(
+        "{} is a comparison (written by fundscape compare), not a run; report draws the results of fundscape run",
+        dir.display()
+    )]
+    Comparison { dir: PathBuf },
     /// A file is there but is not what `fundscape run` writes (bad input).
     #[error("{}: {message}", path.display())]
     Malformed { path: PathBuf, message: String },
@@ -40,6 +49,10 @@ impl ReadResultsError {
         !matches!(self, Self::Io { .. })
     }
 }
+
+/// A file fetched by name: its bytes, `None` when it is missing, or why it
+/// could not be read.
+type Fetched = Result<Option<Vec<u8>>, ReadInputError>;
 
 /// Everything the charts and the report are drawn from.
 #[derive(Debug, Clone)]
@@ -63,22 +76,24 @@ impl Results {
     /// Reads the results directory `dir` written by `fundscape run`.
     ///
     /// # Errors
-    /// A missing directory or manifest, a malformed file, or an I/O failure.
+    /// A missing directory, one without fundscape's marker, a comparison, a
+    /// missing or malformed file, or an I/O failure.
     pub fn read_dir(dir: &Path) -> Result<Self, ReadResultsError> {
         if !dir.is_dir() {
             let message = if dir.exists() { "is not a directory" } else { "no such directory" };
             return Err(ReadResultsError::NotResults { dir: dir.to_path_buf(), message: message.into() });
         }
-        if !dir.join("manifest.json").is_file() {
+        if !has_marker(dir) {
             return Err(ReadResultsError::NotResults {
                 dir: dir.to_path_buf(),
-                message: "not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`"
-                    .into(),
+                message: format!(
+                    "not a results directory (fundscape marks each one with a {MARKER} file); write one with `fundscape run SCENARIO --out DIR`"
+                ),
             });
         }
-        Self::parse(dir, &|name| match std::fs::read(dir.join(name)) {
+        Self::parse(dir, &|name| match read_bytes(&dir.join(name), MAX_INPUT_BYTES) {
             Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(ReadInputError::NotFound) => Ok(None),
             Err(e) => Err(e),
         })
     }
@@ -88,22 +103,38 @@ impl Results {
     ///
     /// # Errors
     /// As [`Results::read_dir`].
-    pub fn parse(dir: &Path, get: &dyn Fn(&str) -> std::io::Result<Option<Vec<u8>>>) -> Result<Self, ReadResultsError> {
+    pub fn parse(dir: &Path, get: &dyn Fn(&str) -> Fetched) -> Result<Self, ReadResultsError> {
         let fetch = |name: &str| -> Result<(PathBuf, String), ReadResultsError> {
             let path = dir.join(name);
-            match get(name) {
+            let damaged = "the results directory is damaged (run the scenario again)";
+            let message = match get(name) {
                 Ok(Some(bytes)) => match String::from_utf8(bytes) {
-                    Ok(text) => Ok((path, text)),
-                    Err(_) => Err(ReadResultsError::Malformed { path, message: "is not UTF-8 text".into() }),
+                    Ok(text) => return Ok((path, text)),
+                    Err(_) => "is not UTF-8 text".to_string(),
                 },
-                Ok(None) => Err(ReadResultsError::Malformed {
-                    path,
-                    message: "is missing; the results directory is incomplete (run the scenario again)".into(),
-                }),
-                Err(source) => Err(ReadResultsError::Io { path, source }),
-            }
+                Ok(None) | Err(ReadInputError::NotFound) => {
+                    "is missing; the results directory is incomplete (run the scenario again)".to_string()
+                }
+                Err(ReadInputError::NotUtf8) => "is not UTF-8 text".to_string(),
+                Err(ReadInputError::NotRegular) => {
+                    format!("is not a regular file (a directory, device or pipe); {damaged}")
+                }
+                Err(e @ ReadInputError::TooLarge { .. }) => format!("is {e}; {damaged}"),
+                Err(ReadInputError::PermissionDenied) => {
+                    "cannot be read (permission denied); make it readable or run the scenario again".to_string()
+                }
+                Err(ReadInputError::Other(message)) => {
+                    return Err(ReadResultsError::Io { path, source: std::io::Error::other(message) })
+                }
+            };
+            Err(ReadResultsError::Malformed { path, message })
         };
         let (path, text) = fetch("manifest.json")?;
+        let is_comparison = serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|v| v.get("base").is_some() && v.get("alts").is_some());
+        if is_comparison {
+            return Err(ReadResultsError::Comparison { dir: dir.to_path_buf() });
+        }
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReadResultsError::Malformed {
             path: path.clone(),
             message: format!("not a manifest written by this version of fundscape: {e}; run the scenario again"),
@@ -267,7 +298,7 @@ mod tests {
 
     fn files<'a>(
         overrides: &'a [(&'static str, &'static str)],
-    ) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a {
+    ) -> impl Fn(&str) -> Result<Option<Vec<u8>>, ReadInputError> + 'a {
         move |name| {
             let base: &[(&str, &str)] = &[
                 (
@@ -333,6 +364,21 @@ mod tests {
         }
         let e = Results::parse(Path::new("d"), &files(&[("manifest.json", "{}")])).unwrap_err();
         assert!(e.to_string().starts_with("d/manifest.json: not a manifest written by this version"), "{e}");
+    }
+
+    #[test]
+    fn a_comparison_is_named_and_only_a_failing_file_system_is_not_bad_input() {
+        let compare = r#"{"program":"fundscape","version":"0","base":{},"alts":[],"seed":1,"runs":2}"#;
+        let e = Results::parse(Path::new("c"), &files(&[("manifest.json", compare)])).unwrap_err();
+        assert!(e.is_bad_input());
+        assert_eq!(
+            e.to_string(),
+            "c is a comparison (written by fundscape compare), not a run; report draws the results of fundscape run"
+        );
+        let failing = |_: &str| Err(ReadInputError::Other("input/output error".into()));
+        let e = Results::parse(Path::new("d"), &failing).unwrap_err();
+        assert!(!e.is_bad_input());
+        assert_eq!(e.to_string(), "cannot read d/manifest.json: input/output error");
     }
 
     #[test]
