@@ -370,7 +370,7 @@ mod tests {
             summary.push_str(&format!("{id},2025,demand,1000,0,1000,1000,1000,1000,1000,0\n"));
             summary.push_str(&format!("{id},2025,abandoned,{mean},1,{mean},{mean},{mean},{mean},{mean},{mcse}\n"));
         }
-        let files = move |name: &str| -> std::io::Result<Option<Vec<u8>>> {
+        let files = move |name: &str| -> Result<Option<Vec<u8>>, fundscape_sim::input::ReadInputError> {
             Ok(match name {
                 "manifest.json" => Some(manifest.as_bytes().to_vec()),
                 "summary.csv" => Some(summary.clone().into_bytes()),
