@@ -407,3 +407,45 @@ fn imported_tables_load_in_a_scenario_on_the_baseline() {
         assert_eq!(s.grants.len() - base.grants.len() + dropped, written, "{name}");
     }
 }
+
+/// Runs `cmd`, killing it if it has not finished within `seconds` (the test
+/// then fails: a FIFO used to hang the importer for ever).
+fn output_within(cmd: &mut Command, seconds: u64) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    for _ in 0..seconds * 20 {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("still running after {seconds} s");
+}
+
+/// A FIFO, a device and a file over 64 MB are refused at once, as bad input
+/// (exit status 2, nothing written): a FIFO hung the importer and
+/// `/dev/zero` was read until memory ran out.
+#[cfg(unix)]
+#[test]
+fn only_regular_files_of_at_most_64_mb_are_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Sparse: one byte over the limit without using the disk.
+    let big = std::fs::File::create(tmp.path().join("big.json")).unwrap();
+    big.set_len(fundscape_import::MAX_FILE_BYTES + 1).unwrap();
+    let made = Command::new("mkfifo").arg(tmp.path().join("pipe.json")).status().unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let not_regular = "not a regular file (a directory, device or pipe); give the path of a 360Giving file";
+    for (file, message) in [
+        ("big.json", "error: big.json: larger than the limit of 64 MB\n".to_string()),
+        ("pipe.json", format!("error: pipe.json: {not_regular}\n")),
+        ("/dev/zero", format!("error: /dev/zero: {not_regular}\n")),
+    ] {
+        let out =
+            output_within(bin().args(["import", "grants", file, "--out", "grants.toml"]).current_dir(tmp.path()), 30);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", show(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), message, "{file}");
+        assert!(!tmp.path().join("grants.toml").exists(), "{file}: wrote something");
+    }
+}

@@ -26,6 +26,7 @@ pub mod regions;
 pub mod text;
 
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::Path;
 
 pub use record::{decode, parse, Form, GrantRecord, ImportError, Location};
@@ -147,17 +148,67 @@ impl Report {
     }
 }
 
+/// The largest 360Giving file read: 64 MB, several times the largest
+/// funder's published file.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads a 360Giving file (JSON or CSV, by its extension or first
-/// character).
+/// character): a regular file of at most [`MAX_FILE_BYTES`].
 ///
 /// # Errors
 /// [`ImportError::Read`] if the file cannot be read; any other variant if it
-/// is not a readable 360Giving file.
+/// is not a readable 360Giving file (including a FIFO, a device, a directory
+/// or a file over the limit).
 pub fn read_grants(path: &Path) -> Result<Vec<GrantRecord>, ImportError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read { file: file.clone(), source })?;
+    let bytes = read_file(path, &file, MAX_FILE_BYTES)?;
     let text = decode(&bytes);
     parse(&file, &text, Form::guess(&file, &text))
+}
+
+/// The bytes of the regular file at `path`, at most `limit` of them.
+///
+/// The file is opened without blocking (a FIFO with no writer would hang the
+/// open), checked through the opened handle (so it cannot be swapped after
+/// the check) and read through `take(limit + 1)` (so a file that grows, or a
+/// size that lies, is still refused rather than read without end).
+fn read_file(path: &Path, file: &str, limit: u64) -> Result<Vec<u8>, ImportError> {
+    let failed = |source| ImportError::Read { file: file.to_string(), source };
+    let too_large = || ImportError::TooLarge { file: file.to_string(), limit };
+    let handle = open_without_blocking(path).map_err(failed)?;
+    let meta = handle.metadata().map_err(failed)?;
+    if !meta.is_file() {
+        return Err(ImportError::NotRegular { file: file.to_string() });
+    }
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    handle.take(limit + 1).read_to_end(&mut bytes).map_err(failed)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: 0x4 on macOS and the BSDs, 0o4000 on Linux and the rest.
+    let bsd = cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    ));
+    std::fs::OpenOptions::new().read(true).custom_flags(if bsd { 0x0004 } else { 0o4000 }).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// Whether `g` passes the filters of `options`.
@@ -331,6 +382,28 @@ mod tests {
             Ok(l) => l,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let path = dir.join("g.json");
+        std::fs::write(&path, "{\"grants\": []}").unwrap();
+        assert_eq!(read_file(&path, "g.json", 14).unwrap(), b"{\"grants\": []}");
+        let e = read_file(&path, "g.json", 13).unwrap_err();
+        assert!(matches!(e, ImportError::TooLarge { limit: 13, .. }), "{e}");
+        assert!(e.is_bad_input());
+        let e = read_file(dir, "dir", 100).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir: not a regular file (a directory, device or pipe); give the path of a 360Giving file"
+        );
+        assert!(e.is_bad_input());
+        #[cfg(unix)]
+        assert!(matches!(read_file(Path::new("/dev/zero"), "z", 100), Err(ImportError::NotRegular { .. })));
+        let e = read_file(&dir.join("none.json"), "none.json", 100).unwrap_err();
+        assert!(matches!(e, ImportError::Read { .. }) && !e.is_bad_input(), "{e}");
     }
 
     #[test]

@@ -62,6 +62,10 @@ impl GrantRecord {
 pub enum ImportError {
     #[error("{file}: cannot read the file: {source}")]
     Read { file: String, source: std::io::Error },
+    #[error("{file}: not a regular file (a directory, device or pipe); give the path of a 360Giving file")]
+    NotRegular { file: String },
+    #[error("{file}: larger than the limit of {} MB", limit / (1024 * 1024))]
+    TooLarge { file: String, limit: u64 },
     #[error("{file}:{line}:{column}: invalid JSON: {message}")]
     Json { file: String, line: usize, column: usize, message: String },
     #[error("{file}{}: invalid CSV: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
