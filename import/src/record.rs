@@ -9,6 +9,8 @@
 //! older spellings such as `"Planned Dates": {"Duration months": "12"}` are
 //! read by one set of rules.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
 use crate::text::{self, Date, Duration};
@@ -201,13 +203,8 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
         },
     };
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-    let headers: Vec<Vec<String>> = reader
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(|h| h.split(':').map(|p| p.trim().to_string()).collect())
-        .collect();
-    if !headers.iter().any(|h| h.len() == 1 && text::key(&h[0]) == "identifier") {
+    let paths = column_paths(reader.headers().map_err(csv_err)?);
+    if !paths.iter().flatten().any(|p| matches!(p.as_slice(), [Part::Key(k)] if text::key(k) == "identifier")) {
         return Err(ImportError::Shape {
             file: file.to_string(),
             message: "no `Identifier` column; a 360Giving flat file has a header row of column titles".into(),
@@ -218,9 +215,11 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
         let row = row.map_err(csv_err)?;
         let line = row.position().map(|p| line_at(p.byte()));
         let mut tree = Value::Object(Map::new());
-        for (path, cell) in headers.iter().zip(row.iter()) {
-            if !cell.trim().is_empty() {
-                insert(&mut tree, path, Value::String(cell.to_string()));
+        for (path, cell) in paths.iter().zip(row.iter()) {
+            if let Some(path) = path {
+                if !cell.trim().is_empty() {
+                    insert(&mut tree, path, Value::String(cell.to_string()));
+                }
             }
         }
         out.push((tree, line));
@@ -228,29 +227,94 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
     Ok(out)
 }
 
-fn insert(node: &mut Value, path: &[String], leaf: Value) {
-    let Some((head, rest)) = path.split_first() else {
-        *node = leaf;
-        return;
-    };
-    if let Ok(index) = head.parse::<usize>() {
-        if !node.is_array() {
-            *node = Value::Array(Vec::new());
-        }
-        if let Value::Array(items) = node {
-            while items.len() <= index.min(99) {
-                items.push(Value::Object(Map::new()));
+/// Column titles with more `:` parts than this are left out: no field the
+/// importer reads lies deeper (the deepest,
+/// `Recipient Org:0:Beneficiary Location:0:Geographic Code`, has five).
+const MAX_COLUMN_PARTS: usize = 8;
+
+/// A part of a column title: an object key, or a list index.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Part {
+    Key(String),
+    Index(usize),
+}
+
+/// The paths of a header's column titles, split on `:` (`None` for a title
+/// of more than [`MAX_COLUMN_PARTS`] parts). A list index is the rank of its
+/// number among the numbers the header uses for that list, so a list has one
+/// item per number used: `Beneficiary Location:7:Name` alone is one
+/// location, not seven empty ones before it.
+fn column_paths(titles: &csv::StringRecord) -> Vec<Option<Vec<Part>>> {
+    let mut paths: Vec<Option<Vec<Part>>> = titles
+        .iter()
+        .map(|title| {
+            let parts: Vec<&str> = title.splitn(MAX_COLUMN_PARTS + 1, ':').collect();
+            (parts.len() <= MAX_COLUMN_PARTS).then(|| {
+                parts
+                    .iter()
+                    .map(|p| match p.trim().parse::<usize>() {
+                        Ok(i) => Part::Index(i),
+                        Err(_) => Part::Key(p.trim().to_string()),
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    // Level by level, so that the lists at one level are told apart by the
+    // ranks already given above them.
+    for depth in 0..MAX_COLUMN_PARTS {
+        let mut used: HashMap<&[Part], Vec<usize>> = HashMap::new();
+        for path in paths.iter().flatten() {
+            if let Some(Part::Index(i)) = path.get(depth) {
+                used.entry(&path[..depth]).or_default().push(*i);
             }
-            insert(&mut items[index.min(99)], rest, leaf);
         }
-        return;
+        for numbers in used.values_mut() {
+            numbers.sort_unstable();
+            numbers.dedup();
+        }
+        let ranks: Vec<Option<usize>> = paths
+            .iter()
+            .map(|path| match path.as_ref()?.get(depth)? {
+                Part::Index(i) => used.get(&path.as_ref()?[..depth])?.binary_search(i).ok(),
+                Part::Key(_) => None,
+            })
+            .collect();
+        for (path, rank) in paths.iter_mut().zip(ranks) {
+            if let (Some(path), Some(rank)) = (path, rank) {
+                path[depth] = Part::Index(rank);
+            }
+        }
     }
-    if !node.is_object() {
-        *node = Value::Object(Map::new());
+    paths
+}
+
+/// Sets the value at `path` in `tree`, making the objects and lists on the
+/// way (a loop, not recursion: a title's depth is the file's to choose).
+fn insert(tree: &mut Value, path: &[Part], leaf: Value) {
+    let mut node = tree;
+    for part in path {
+        node = match part {
+            Part::Index(i) => {
+                if !node.is_array() {
+                    *node = Value::Array(Vec::new());
+                }
+                let Value::Array(items) = node else { return };
+                if items.len() <= *i {
+                    items.resize(i + 1, Value::Object(Map::new()));
+                }
+                &mut items[*i]
+            }
+            Part::Key(k) => {
+                if !node.is_object() {
+                    *node = Value::Object(Map::new());
+                }
+                let Value::Object(map) = node else { return };
+                map.entry(k.clone()).or_insert(Value::Null)
+            }
+        };
     }
-    if let Value::Object(map) = node {
-        insert(map.entry(head.clone()).or_insert(Value::Null), rest, leaf);
-    }
+    *node = leaf;
 }
 
 /// The first member of an object whose reduced key is one of `names`.
@@ -425,6 +489,40 @@ mod tests {
         let crlf = csv.replace('\n', "\r\n");
         assert_eq!(parse("t.csv", &crlf, Form::Csv).unwrap()[0].line, Some(2), "CRLF line ends");
         assert_eq!(g.locations[0].code.as_deref(), Some("E08000035"));
+    }
+
+    #[test]
+    fn a_column_title_of_sixty_thousand_parts_is_left_out_without_recursion() {
+        let head = "Identifier,Amount Awarded,Award Date,Funding Org:Name,Beneficiary Location:Name";
+        let row = "360G-D-1,5,2020-01-01,F,Leeds";
+        let deep = vec!["Beneficiary Location"; 60_000].join(":");
+        let with = parse("t.csv", &format!("{head},{deep}\n{row},x\n"), Form::Csv).unwrap();
+        let without = parse("t.csv", &format!("{head}\n{row}\n"), Form::Csv).unwrap();
+        assert_eq!(with, without);
+        assert_eq!(with[0].locations, vec![Location { name: Some("Leeds".into()), ..Location::default() }]);
+    }
+
+    #[test]
+    fn list_numbers_in_column_titles_make_one_item_each() {
+        let csv = "Identifier,Amount Awarded,Award Date,Funding Org:Name,Beneficiary Location:9:Name,\
+                   Beneficiary Location:3:Name,Beneficiary Location:9:Geographic Code,\
+                   Recipient Org:4:Name,Recipient Org:4:Beneficiary Location:7:Name\n\
+                   360G-L-1,5,2020-01-01,F,Leeds,Atlantis,E08000035,Aid Unit,Bolton\n";
+        let g = parse("t.csv", csv, Form::Csv).unwrap().remove(0);
+        // Items in the order of their numbers, none made for numbers unused.
+        assert_eq!(
+            g.locations,
+            vec![
+                Location { name: Some("Atlantis".into()), ..Location::default() },
+                Location { name: Some("Leeds".into()), code: Some("E08000035".into()), ..Location::default() },
+            ]
+        );
+        assert_eq!(g.recipient.as_deref(), Some("Aid Unit"));
+        // A lone number: one location, so its own reason is the one given.
+        let csv = "Identifier,Amount Awarded,Award Date,Funding Org:Name,Beneficiary Location:7:Name\n\
+                   360G-L-2,5,2020-01-01,F,Atlantis\n";
+        let g = parse("t.csv", csv, Form::Csv).unwrap().remove(0);
+        assert_eq!(g.locations, vec![Location { name: Some("Atlantis".into()), ..Location::default() }]);
     }
 
     #[test]
