@@ -141,16 +141,19 @@ pub fn parse(file: &str, text: &str, form: Form) -> Result<Vec<GrantRecord>, Imp
         Form::Csv => csv_trees(file, text)?,
     };
     let mut grants: Vec<GrantRecord> = Vec::with_capacity(trees.len());
+    // Identifier → number of the grant that has it (a search through the
+    // grants before each made 30,000 grants take seconds).
+    let mut numbers: HashMap<String, usize> = HashMap::with_capacity(trees.len());
     for (i, (tree, line)) in trees.iter().enumerate() {
         let g = record(file, i + 1, *line, tree)?;
-        if let Some(first) = grants.iter().find(|o| o.identifier == g.identifier) {
+        if let Some(first) = numbers.insert(g.identifier.clone(), g.number) {
             return Err(ImportError::Record {
                 file: file.to_string(),
                 line: g.line,
                 number: g.number,
                 identifier: Some(g.identifier.clone()),
                 field: "Identifier",
-                message: format!("the same Identifier as grant {}; every grant needs its own", first.number),
+                message: format!("the same Identifier as grant {first}; every grant needs its own"),
             });
         }
         grants.push(g);
@@ -181,20 +184,10 @@ fn json_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Impor
 /// A flat file's rows as trees: each column title is split on `:` and
 /// nested; a numeric part (`Beneficiary Location:1:Name`) indexes a list.
 fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, ImportError> {
-    // Lines are counted from byte offsets: the csv crate's own line numbers
-    // lag by one in files with CRLF line ends, where a record's offset can
-    // point at the end of the line before it.
-    let line_at = |byte: u64| {
-        let bytes = text.as_bytes();
-        let mut at = (byte as usize).min(bytes.len());
-        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-            at += 1;
-        }
-        bytes[..at].iter().filter(|b| **b == b'\n').count() as u64 + 1
-    };
-    let csv_err = |e: csv::Error| ImportError::Csv {
+    let mut lines = Lines::new(text);
+    let csv_err = |e: csv::Error, lines: &mut Lines| ImportError::Csv {
         file: file.to_string(),
-        line: e.position().map(|p| line_at(p.byte())),
+        line: e.position().map(|p| lines.at(p.byte())),
         message: match e.kind() {
             csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                 format!("a row has {len} fields where the header has {expected_len}")
@@ -203,7 +196,7 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
         },
     };
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-    let paths = column_paths(reader.headers().map_err(csv_err)?);
+    let paths = column_paths(reader.headers().map_err(|e| csv_err(e, &mut lines))?);
     if !paths.iter().flatten().any(|p| matches!(p.as_slice(), [Part::Key(k)] if text::key(k) == "identifier")) {
         return Err(ImportError::Shape {
             file: file.to_string(),
@@ -212,8 +205,8 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
     }
     let mut out = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(csv_err)?;
-        let line = row.position().map(|p| line_at(p.byte()));
+        let row = row.map_err(|e| csv_err(e, &mut lines))?;
+        let line = row.position().map(|p| lines.at(p.byte()));
         let mut tree = Value::Object(Map::new());
         for (path, cell) in paths.iter().zip(row.iter()) {
             if let Some(path) = path {
@@ -225,6 +218,42 @@ fn csv_trees(file: &str, text: &str) -> Result<Vec<(Value, Option<u64>)>, Import
         out.push((tree, line));
     }
     Ok(out)
+}
+
+/// Line numbers of byte offsets in a text. Lines are counted from byte
+/// offsets because the csv crate's own line numbers lag by one in files with
+/// CRLF line ends, where a record's offset can point at the end of the line
+/// before it. The count goes on from the offset asked for last, so numbering
+/// every record of a file reads it once (counting from the start each time
+/// made a file of 30,000 grants take 18 s).
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// The offset asked for last, and its line.
+    offset: usize,
+    line: u64,
+    /// Bytes looked at so far, for the test that the count is linear.
+    looked_at: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { bytes: text.as_bytes(), offset: 0, line: 1, looked_at: 0 }
+    }
+
+    /// The line of the first byte at or after `byte` that does not end a
+    /// line.
+    fn at(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        let end = start + bytes[start..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
+        if end < self.offset {
+            (self.offset, self.line) = (0, 1);
+        }
+        self.line += bytes[self.offset..end].iter().filter(|b| **b == b'\n').count() as u64;
+        self.looked_at += (end - self.offset) + (end - start);
+        self.offset = end;
+        self.line
+    }
 }
 
 /// Column titles with more `:` parts than this are left out: no field the
@@ -523,6 +552,30 @@ mod tests {
                    360G-L-2,5,2020-01-01,F,Atlantis\n";
         let g = parse("t.csv", csv, Form::Csv).unwrap().remove(0);
         assert_eq!(g.locations, vec![Location { name: Some("Atlantis".into()), ..Location::default() }]);
+    }
+
+    /// Numbering every record reads the file once, and the duplicate check
+    /// does not search the grants before: 30,000 grants took 18 s.
+    #[test]
+    fn thirty_thousand_grants_are_numbered_and_checked_in_one_pass() {
+        let n = 30_000;
+        let mut csv = String::from("Identifier,Amount Awarded,Award Date,Funding Org:Name\r\n");
+        for i in 0..n {
+            csv.push_str(&format!("360G-N-{i},5,2020-01-01,F\r\n"));
+        }
+        let mut lines = Lines::new(&csv);
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        for (i, row) in reader.records().enumerate() {
+            let byte = row.unwrap().position().unwrap().byte();
+            assert_eq!(lines.at(byte), i as u64 + 2);
+        }
+        assert!(lines.looked_at <= 2 * csv.len(), "{} bytes looked at in a file of {}", lines.looked_at, csv.len());
+        csv.push_str("360G-N-0,5,2020-01-01,F\r\n");
+        let e = parse("t.csv", &csv, Form::Csv).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv:30002: grant 30001 (360G-N-0): Identifier: the same Identifier as grant 1; every grant needs its own"
+        );
     }
 
     #[test]
