@@ -11,7 +11,8 @@
 //! caller's.
 //!
 //! The rules (also in the README and in every table written):
-//! - `id` is the 360Giving Identifier, whitespace replaced by `-`;
+//! - `id` is the 360Giving Identifier, each run of whitespace and control
+//!   characters replaced by `-`;
 //! - `funder` is the Funding Org name (else its identifier);
 //! - `start` is the Planned Dates start date, else the Award Date;
 //! - `months` is the planned duration when it is more than 0, else the
@@ -70,7 +71,8 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
     pub record: GrantRecord,
-    /// The scenario id: the Identifier with whitespace replaced by `-`.
+    /// The scenario id: the Identifier with each run of whitespace and
+    /// control characters replaced by `-` ([`text::scenario_id`]).
     pub id: String,
     /// `YYYY-MM`.
     pub start: String,
@@ -264,7 +266,7 @@ pub fn convert(g: &GrantRecord, lookup: &RegionLookup, options: &Options) -> Imp
         text::pounds(g.amount),
         text::pounds(options.post_cost)
     );
-    let id: String = g.identifier.split_whitespace().collect::<Vec<_>>().join("-");
+    let id = text::scenario_id(&g.identifier);
     Imported {
         record: g.clone(),
         id,
@@ -296,16 +298,17 @@ fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// Text for a one-line comment.
+/// Text for a one-line comment: its words (no line end, nor any control
+/// character, which TOML forbids in a comment).
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    text::words(s).collect::<Vec<_>>().join(" ")
 }
 
 /// The `[[grants]]` tables of the kept grants that have a region (placed, or
 /// the fallback), each with comments giving the rules that made its keys.
 pub fn render(report: &Report, options: &Options, command: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Grants imported from {} by fundscape ({command}).", report.file);
+    let _ = writeln!(out, "# Grants imported from {} by fundscape ({}).", one_line(&report.file), one_line(command));
     let _ = writeln!(
         out,
         "# {} grants read, {} kept, {} placed, {} unplaced; total {} in the kept grants.",
@@ -377,10 +380,52 @@ mod tests {
         }
     }
 
-    fn lookup() -> RegionLookup {
-        match RegionLookup::home_office() {
+    /// The Home Office lookup, built once for all the tests.
+    fn lookup() -> &'static RegionLookup {
+        static LOOKUP: std::sync::OnceLock<RegionLookup> = std::sync::OnceLock::new();
+        LOOKUP.get_or_init(|| match RegionLookup::home_office() {
             Ok(l) => l,
             Err(e) => panic!("{e}"),
+        })
+    }
+
+    /// Text with the characters that could break TOML: line ends, NUL, DEL,
+    /// escapes, C1 controls, separators, quotes, `#`, and any other.
+    fn awkward() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::prop_oneof![
+            "[\\x00-\\x20\\x7f-\\x9f\"'\\\\#=\\[\\]a\u{a0}\u{2028}\u{feff}é£Â]{0,16}",
+            proptest::arbitrary::any::<String>(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever text a grant's fields, the file name or the command
+        /// hold, the tables written parse as TOML, with the id and funder
+        /// meant, and an id a scenario accepts.
+        #[test]
+        fn any_text_gives_tables_that_parse(
+            title in awkward(), description in awkward(), recipient in awkward(), place in awkward(),
+            identifier in awkward(), funder in awkward(), file in awkward(), command in awkward(),
+        ) {
+            let grant = serde_json::json!({
+                "id": format!("360G{identifier}"), "title": title, "description": description,
+                "amountAwarded": 1000, "awardDate": "2020-01-01",
+                "fundingOrganization": [{"name": format!("F{funder}")}],
+                "recipientOrganization": [{"name": recipient}],
+                "beneficiaryLocation": [{"name": place}],
+            });
+            let grants = parse(&file, &serde_json::json!({"grants": [grant]}).to_string(), Form::Json);
+            let grants = grants.map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let o = Options { fallback_region: Some("london"), ..Options::default() };
+            let report = import(&file, &grants, lookup(), &o);
+            let text = render(&report, &o, &command);
+            let parsed: toml::Table = text.parse().map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+            let tables = parsed["grants"].as_array().cloned().unwrap_or_default();
+            proptest::prop_assert_eq!(tables.len(), 1);
+            let id = tables[0]["id"].as_str().unwrap_or_default();
+            proptest::prop_assert_eq!(id, report.kept[0].id.as_str());
+            proptest::prop_assert!(!id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()), "{id:?}");
+            proptest::prop_assert_eq!(tables[0]["funder"].as_str(), Some(grants[0].funder().trim()));
         }
     }
 

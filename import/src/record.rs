@@ -141,21 +141,33 @@ pub fn parse(file: &str, text: &str, form: Form) -> Result<Vec<GrantRecord>, Imp
         Form::Csv => csv_trees(file, text)?,
     };
     let mut grants: Vec<GrantRecord> = Vec::with_capacity(trees.len());
-    // Identifier → number of the grant that has it (a search through the
-    // grants before each made 30,000 grants take seconds).
-    let mut numbers: HashMap<String, usize> = HashMap::with_capacity(trees.len());
+    // Scenario id → index of the grant that has it (a search through the
+    // grants before each made 30,000 grants take seconds). Ids, not
+    // Identifiers: `A B` and `A-B` are one id, which a scenario refuses twice.
+    let mut firsts: HashMap<String, usize> = HashMap::with_capacity(trees.len());
     for (i, (tree, line)) in trees.iter().enumerate() {
         let g = record(file, i + 1, *line, tree)?;
-        if let Some(first) = numbers.insert(g.identifier.clone(), g.number) {
+        let id = text::scenario_id(&g.identifier);
+        if let Some(&first) = firsts.get(&id) {
+            let first = &grants[first];
+            let message = if first.identifier == g.identifier {
+                format!("the same Identifier as grant {}; every grant needs its own", first.number)
+            } else {
+                format!(
+                    "gives the scenario id `{id}`, as grant {} (`{}`) does (whitespace and control characters become `-`); every grant needs its own",
+                    first.number, first.identifier
+                )
+            };
             return Err(ImportError::Record {
                 file: file.to_string(),
                 line: g.line,
                 number: g.number,
                 identifier: Some(g.identifier.clone()),
                 field: "Identifier",
-                message: format!("the same Identifier as grant {first}; every grant needs its own"),
+                message,
             });
         }
+        firsts.insert(id, grants.len());
         grants.push(g);
     }
     Ok(grants)
@@ -375,7 +387,7 @@ fn items<'a>(node: &'a Value, names: &[&str]) -> Vec<&'a Value> {
 /// A scalar as text (numbers as written), repaired; `None` if empty.
 fn scalar(node: Option<&Value>) -> Option<String> {
     let s = match node? {
-        Value::String(s) => text::repair(s.trim()),
+        Value::String(s) => text::repair(s).trim().to_string(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         _ => return None,
@@ -398,7 +410,8 @@ fn location(l: &Value) -> Location {
 }
 
 fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<GrantRecord, ImportError> {
-    let identifier = scalar(field(g, &["identifier", "id"]));
+    // An Identifier of nothing but control characters is as good as none.
+    let identifier = scalar(field(g, &["identifier", "id"])).filter(|i| !text::scenario_id(i).is_empty());
     let fail = |field: &'static str, message: String| ImportError::Record {
         file: file.to_string(),
         line,
@@ -604,6 +617,17 @@ mod tests {
             e.to_string(),
             "t.json: grant 2 (360G-X-1): Identifier: the same Identifier as grant 1; every grant needs its own"
         );
+        // Two Identifiers that make one scenario id.
+        let other = BASE.replace("360G-X-1", "360G-X 1");
+        let text = format!("{{\"grants\": [{{{BASE}}}, {{{other}}}]}}");
+        let e = parse("t.json", &text, Form::Json).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.json: grant 2 (360G-X 1): Identifier: gives the scenario id `360G-X-1`, as grant 1 (`360G-X-1`) does (whitespace and control characters become `-`); every grant needs its own"
+        );
+        // Nothing but control characters is no Identifier.
+        let e = one(&format!("{{{}}}", BASE.replace("360G-X-1", "\\u0000\\u0001"))).unwrap_err();
+        assert_eq!(e.to_string(), "t.json: grant 1: Identifier: missing; every 360Giving grant has an Identifier");
     }
 
     proptest::proptest! {
