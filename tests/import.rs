@@ -449,3 +449,83 @@ fn only_regular_files_of_at_most_64_mb_are_imported() {
         assert!(!tmp.path().join("grants.toml").exists(), "{file}: wrote something");
     }
 }
+
+/// The importer's reserved funder names are the loader's: every successor
+/// source is among them, and the loader refuses each for a grant's funder.
+#[test]
+fn reserved_funder_names_are_the_ones_a_scenario_refuses() {
+    for source in fundscape_sim::scenario::SuccessorSource::ALL {
+        assert!(fundscape_import::RESERVED_FUNDERS.contains(&source.as_str()), "{}", source.as_str());
+    }
+    let tiny = std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap();
+    for name in fundscape_import::RESERVED_FUNDERS {
+        let text = tiny.replace("funder = \"JTI\"", &format!("funder = \"{name}\""));
+        let e = fundscape_sim::load_str(Path::new("tiny.toml"), &text).unwrap_err();
+        assert!(e.to_string().contains("is reserved"), "{name}: {e}");
+    }
+}
+
+/// A file whose funders have names a scenario reserves, and whose text holds
+/// control characters, imports into tables that load: the funders renamed
+/// (and the summary says so), the ids and comments clean.
+#[test]
+fn reserved_funders_and_control_characters_still_give_tables_that_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grant = |id: &str, funder: &str, title: &str, place: Option<&str>| {
+        let mut g = serde_json::json!({
+            "id": id, "title": title, "amountAwarded": 90000, "awardDate": "2025-01-01",
+            "plannedDates": [{"duration": 36}], "fundingOrganization": [{"name": funder}],
+            "recipientOrganization": [{"name": "Aid\u{1b}[31m Unit\u{0}"}],
+        });
+        if let Some(p) = place {
+            g["beneficiaryLocation"] = serde_json::json!([{"name": p}]);
+        }
+        g
+    };
+    let file = serde_json::json!({"grants": [
+        grant("360G-R-1", "all", "Advice\u{0}hub\r\n\u{7f}# [[grants]]", Some("Manchester")),
+        grant("360G-R\u{0}2", "same_funder", "Casework\u{85}team", Some("Cardiff")),
+        grant("360G-R-3", "legal_aid", "\u{2028}", None),
+    ]});
+    std::fs::write(tmp.path().join("grants.json"), file.to_string()).unwrap();
+    let out =
+        bin().args(["import", "grants", "grants.json", "--region", "wales"]).current_dir(tmp.path()).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let why =
+        |name: &str| format!("a scenario reserves `{name}` (a successor source, or a sum of spend in comparisons)");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "grants.json: 3 grants read, 3 kept, 2 placed, 1 unplaced, total £270,000 (kept grants)\n\
+             funder `all` written as `all (funder)` in 1 grant: {}\n\
+             funder `same_funder` written as `same_funder (funder)` in 1 grant: {}\n\
+             funder `legal_aid` written as `legal_aid (funder)` in 1 grant: {}\n\
+             unplaced, written to `wales` (--region):\n  360G-R-3: no beneficiary location\n",
+            why("all"),
+            why("same_funder"),
+            why("legal_aid")
+        )
+    );
+    let tables = String::from_utf8_lossy(&out.stdout);
+    assert!(tables.contains("\n# Advice hub # [[grants]], to Aid [31m Unit\n"), "{tables}");
+    let scenario = format!("{}\n{tables}", std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap());
+    let s =
+        fundscape_sim::load_str(Path::new("with-grants.toml"), &scenario).unwrap_or_else(|e| panic!("{e}\n{tables}"));
+    let imported: Vec<(&str, &str, &str)> = s
+        .grants
+        .iter()
+        .filter(|g| g.id.starts_with("360G"))
+        .map(|g| (g.id.as_str(), g.funder.as_str(), s.regions[g.region].id.as_str()))
+        .collect();
+    assert_eq!(
+        imported,
+        [
+            ("360G-R-1", "all (funder)", "north-west"),
+            ("360G-R-2", "same_funder (funder)", "wales"),
+            ("360G-R-3", "legal_aid (funder)", "wales")
+        ]
+    );
+    std::fs::write(tmp.path().join("with-grants.toml"), &scenario).unwrap();
+    let validate = bin().args(["validate", "with-grants.toml"]).current_dir(tmp.path()).output().unwrap();
+    assert!(validate.status.success(), "{}", show(&validate));
+}

@@ -13,7 +13,9 @@
 //! The rules (also in the README and in every table written):
 //! - `id` is the 360Giving Identifier, each run of whitespace and control
 //!   characters replaced by `-`;
-//! - `funder` is the Funding Org name (else its identifier);
+//! - `funder` is the Funding Org name (else its identifier), with
+//!   [`RENAMED`] after it if a scenario reserves the name
+//!   ([`RESERVED_FUNDERS`]);
 //! - `start` is the Planned Dates start date, else the Award Date;
 //! - `months` is the planned duration when it is more than 0, else the
 //!   months from the start to the Planned Dates end date, else
@@ -41,6 +43,17 @@ pub const DEFAULT_MONTHS: u32 = 36;
 /// Full annual cost of a post when neither `--post-cost` nor a scenario
 /// gives one: £50,000, within data.md's £45k–£65k.
 pub const DEFAULT_POST_COST: f64 = 50_000.0;
+
+/// Funder names a scenario reserves, which it refuses for a grant: the
+/// successor sources (`same_funder`, `other_funder`, `legal_aid`,
+/// `local_authority`) and the sums of spend that comparisons report
+/// (`funders`, `all`). A grant whose funder is named so is written with
+/// [`RENAMED`] after the name, and the summary says so.
+pub const RESERVED_FUNDERS: [&str; 6] =
+    ["same_funder", "other_funder", "legal_aid", "local_authority", "funders", "all"];
+
+/// What follows a reserved funder name when it is written: `all (funder)`.
+pub const RENAMED: &str = " (funder)";
 
 /// Which grants to keep, and how to turn them into posts.
 #[derive(Debug, Clone)]
@@ -74,6 +87,11 @@ pub struct Imported {
     /// The scenario id: the Identifier with each run of whitespace and
     /// control characters replaced by `-` ([`text::scenario_id`]).
     pub id: String,
+    /// The funder written: the record's, with [`RENAMED`] after it when a
+    /// scenario reserves the name ([`RESERVED_FUNDERS`]).
+    pub funder: String,
+    /// The funder's name in the file, when it was renamed.
+    pub renamed_from: Option<String>,
     /// `YYYY-MM`.
     pub start: String,
     pub start_rule: String,
@@ -121,8 +139,10 @@ impl Report {
         self.kept.iter().map(|g| g.record.amount).sum()
     }
 
-    /// The summary for stderr: one line of counts, then one line per grant
-    /// that could not be placed, then the grants left out for their currency.
+    /// The summary for stderr: one line of counts, then one line per
+    /// reserved funder name renamed in the grants written, then one line per
+    /// grant that could not be placed, then the grants left out for their
+    /// currency.
     pub fn summary(&self, options: &Options) -> String {
         let unplaced: Vec<_> = self.unplaced().collect();
         let mut out = format!(
@@ -134,6 +154,24 @@ impl Report {
             unplaced.len(),
             text::pounds(self.total_kept())
         );
+        // (name in the file, name written, grants): at most one entry per
+        // reserved name.
+        let mut renamed: Vec<(&str, &str, usize)> = Vec::new();
+        for g in self.kept.iter().filter(|g| g.region(options).is_some()) {
+            if let Some(from) = g.renamed_from.as_deref() {
+                match renamed.iter_mut().find(|r| r.0 == from) {
+                    Some(r) => r.2 += 1,
+                    None => renamed.push((from, &g.funder, 1)),
+                }
+            }
+        }
+        for (from, to, n) in renamed {
+            out.push_str(&format!(
+                "funder `{from}` written as `{to}` in {n} grant{}: {}\n",
+                if n == 1 { "" } else { "s" },
+                reserved_reason(from)
+            ));
+        }
         if !unplaced.is_empty() {
             match options.fallback_region {
                 Some(r) => out.push_str(&format!("unplaced, written to `{r}` (--region):\n")),
@@ -213,6 +251,22 @@ fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
+/// Why a funder name was renamed.
+fn reserved_reason(name: &str) -> String {
+    format!("a scenario reserves `{name}` (a successor source, or a sum of spend in comparisons)")
+}
+
+/// The funder a scenario can take for `g`, and its name in the file if that
+/// had to change.
+fn funder_written(g: &GrantRecord) -> (String, Option<String>) {
+    let name = g.funder().trim();
+    if RESERVED_FUNDERS.contains(&name) {
+        (format!("{name}{RENAMED}"), Some(name.to_string()))
+    } else {
+        (name.to_string(), None)
+    }
+}
+
 /// Whether `g` passes the filters of `options`.
 pub fn keep(g: &GrantRecord, options: &Options) -> bool {
     if let Some(f) = &options.funder {
@@ -267,9 +321,12 @@ pub fn convert(g: &GrantRecord, lookup: &RegionLookup, options: &Options) -> Imp
         text::pounds(options.post_cost)
     );
     let id = text::scenario_id(&g.identifier);
+    let (funder, renamed_from) = funder_written(g);
     Imported {
         record: g.clone(),
         id,
+        funder,
+        renamed_from,
         start: start.year_month(),
         start_rule,
         months,
@@ -352,9 +409,12 @@ pub fn render(report: &Report, options: &Options, command: &str) -> String {
         let _ = writeln!(out, "# region: {}", one_line(&region_rule));
         let _ = writeln!(out, "# start: {}; months: {}", g.start_rule, g.months_rule);
         let _ = writeln!(out, "# posts: {}", g.posts_rule);
+        if let Some(from) = &g.renamed_from {
+            let _ = writeln!(out, "# funder: RENAMED from `{from}`: {}", reserved_reason(from));
+        }
         let _ = writeln!(out, "[[grants]]");
         let _ = writeln!(out, "id = {}", quoted(&g.id));
-        let _ = writeln!(out, "funder = {}", quoted(r.funder().trim()));
+        let _ = writeln!(out, "funder = {}", quoted(&g.funder));
         let _ = writeln!(out, "region = {}", quoted(region));
         let _ = writeln!(out, "start = {}", quoted(&g.start));
         let _ = writeln!(out, "months = {}", g.months);
@@ -389,6 +449,8 @@ mod tests {
         })
     }
 
+    use proptest::strategy::Strategy as _;
+
     /// Text with the characters that could break TOML: line ends, NUL, DEL,
     /// escapes, C1 controls, separators, quotes, `#`, and any other.
     fn awkward() -> impl proptest::strategy::Strategy<Value = String> {
@@ -401,16 +463,20 @@ mod tests {
     proptest::proptest! {
         /// Whatever text a grant's fields, the file name or the command
         /// hold, the tables written parse as TOML, with the id and funder
-        /// meant, and an id a scenario accepts.
+        /// meant, an id a scenario accepts and a funder it does not reserve.
         #[test]
         fn any_text_gives_tables_that_parse(
             title in awkward(), description in awkward(), recipient in awkward(), place in awkward(),
-            identifier in awkward(), funder in awkward(), file in awkward(), command in awkward(),
+            identifier in awkward(), file in awkward(), command in awkward(),
+            funder in proptest::prop_oneof![
+                proptest::sample::select(RESERVED_FUNDERS.to_vec()).prop_map(String::from),
+                awkward().prop_map(|t| format!("F{t}")),
+            ],
         ) {
             let grant = serde_json::json!({
                 "id": format!("360G{identifier}"), "title": title, "description": description,
                 "amountAwarded": 1000, "awardDate": "2020-01-01",
-                "fundingOrganization": [{"name": format!("F{funder}")}],
+                "fundingOrganization": [{"name": funder}],
                 "recipientOrganization": [{"name": recipient}],
                 "beneficiaryLocation": [{"name": place}],
             });
@@ -425,7 +491,11 @@ mod tests {
             let id = tables[0]["id"].as_str().unwrap_or_default();
             proptest::prop_assert_eq!(id, report.kept[0].id.as_str());
             proptest::prop_assert!(!id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()), "{id:?}");
-            proptest::prop_assert_eq!(tables[0]["funder"].as_str(), Some(grants[0].funder().trim()));
+            let written = tables[0]["funder"].as_str().unwrap_or_default();
+            proptest::prop_assert_eq!(written, report.kept[0].funder.as_str());
+            proptest::prop_assert!(!RESERVED_FUNDERS.contains(&written), "{written}");
+            let renamed = RESERVED_FUNDERS.contains(&funder.as_str());
+            proptest::prop_assert_eq!(written == grants[0].funder(), !renamed);
         }
     }
 
@@ -504,6 +574,45 @@ mod tests {
             &o,
         );
         assert_eq!(g.posts, 0);
+    }
+
+    #[test]
+    fn reserved_funder_names_are_renamed_and_said_so() {
+        let grant = |id: &str, funder: &str| {
+            record(&format!(
+                r#"{{"id": "{id}", "amountAwarded": 1, "awardDate": "2020-01-01", "fundingOrganization": [{{"name": "{funder}"}}],
+                    "beneficiaryLocation": [{{"name": "Wales"}}]}}"#
+            ))
+        };
+        let grants = [grant("A", "all"), grant("B", "legal_aid"), grant("C", " all "), grant("D", "All")];
+        let o = Options::default();
+        let report = import("t.json", &grants, lookup(), &o);
+        let funders: Vec<(&str, Option<&str>)> =
+            report.kept.iter().map(|g| (g.funder.as_str(), g.renamed_from.as_deref())).collect();
+        assert_eq!(
+            funders,
+            [
+                ("all (funder)", Some("all")),
+                ("legal_aid (funder)", Some("legal_aid")),
+                ("all (funder)", Some("all")),
+                ("All", None)
+            ]
+        );
+        assert_eq!(
+            report.summary(&o),
+            "t.json: 4 grants read, 4 kept, 4 placed, 0 unplaced, total £4 (kept grants)\n\
+             funder `all` written as `all (funder)` in 2 grants: a scenario reserves `all` (a successor source, or a sum of spend in comparisons)\n\
+             funder `legal_aid` written as `legal_aid (funder)` in 1 grant: a scenario reserves `legal_aid` (a successor source, or a sum of spend in comparisons)\n"
+        );
+        let text = render(&report, &o, "test");
+        assert!(
+            text.contains(
+                "# funder: RENAMED from `legal_aid`: a scenario reserves `legal_aid` (a successor source, or a sum of spend in comparisons)\n\
+                 [[grants]]\nid = \"B\"\nfunder = \"legal_aid (funder)\"\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("RENAMED").count(), 3);
     }
 
     #[test]
