@@ -529,3 +529,20 @@ fn reserved_funders_and_control_characters_still_give_tables_that_load() {
     let validate = bin().args(["validate", "with-grants.toml"]).current_dir(tmp.path()).output().unwrap();
     assert!(validate.status.success(), "{}", show(&validate));
 }
+
+/// An amount beyond TOML's integers (2^63) is written as a float, which a
+/// scenario loads; it was written as an integer the loader refused.
+#[test]
+fn a_huge_amount_still_gives_a_table_that_loads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = r#"{"grants": [{"id": "360G-H-1", "amountAwarded": "10000000000000000000", "awardDate": "2025-01-01",
+        "fundingOrganization": [{"name": "F"}], "beneficiaryLocation": [{"name": "Cardiff"}]}]}"#;
+    std::fs::write(tmp.path().join("huge.json"), file).unwrap();
+    let out = bin().args(["import", "grants", "huge.json"]).current_dir(tmp.path()).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let tables = String::from_utf8_lossy(&out.stdout);
+    assert!(tables.ends_with("posts = 100000\namount = 1e19\n"), "{tables}");
+    let scenario = format!("{}\n{tables}", std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap());
+    let s = fundscape_sim::load_str(Path::new("huge.toml"), &scenario).unwrap_or_else(|e| panic!("{e}\n{tables}"));
+    assert!(s.grants.iter().any(|g| g.id == "360G-H-1" && g.posts == 100_000));
+}

@@ -361,6 +361,20 @@ fn one_line(s: &str) -> String {
     text::words(s).collect::<Vec<_>>().join(" ")
 }
 
+/// An amount as a TOML number: whole pounds as an integer while f64 holds
+/// them exactly (TOML integers end at 2^63, so `10000000000000000000` would
+/// not load), else a float.
+fn toml_amount(x: f64) -> String {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if x.fract() != 0.0 {
+        x.to_string()
+    } else if x.abs() < EXACT {
+        format!("{x:.0}")
+    } else {
+        format!("{x:e}")
+    }
+}
+
 /// The `[[grants]]` tables of the kept grants that have a region (placed, or
 /// the fallback), each with comments giving the rules that made its keys.
 pub fn render(report: &Report, options: &Options, command: &str) -> String {
@@ -419,12 +433,7 @@ pub fn render(report: &Report, options: &Options, command: &str) -> String {
         let _ = writeln!(out, "start = {}", quoted(&g.start));
         let _ = writeln!(out, "months = {}", g.months);
         let _ = writeln!(out, "posts = {}", g.posts);
-        let amount = r.amount.max(0.0);
-        let _ = writeln!(
-            out,
-            "amount = {}",
-            if amount.fract() == 0.0 { format!("{amount:.0}") } else { amount.to_string() }
-        );
+        let _ = writeln!(out, "amount = {}", toml_amount(r.amount.max(0.0)));
     }
     out
 }
@@ -462,12 +471,14 @@ mod tests {
 
     proptest::proptest! {
         /// Whatever text a grant's fields, the file name or the command
-        /// hold, the tables written parse as TOML, with the id and funder
-        /// meant, an id a scenario accepts and a funder it does not reserve.
+        /// hold, and however large its amount, the tables written parse as
+        /// TOML, with the amount, id and funder meant, an id a scenario
+        /// accepts and a funder it does not reserve.
         #[test]
         fn any_text_gives_tables_that_parse(
             title in awkward(), description in awkward(), recipient in awkward(), place in awkward(),
             identifier in awkward(), file in awkward(), command in awkward(),
+            amount in proptest::prop_oneof![0.0..1e25f64, (0u64..).prop_map(|n| n as f64)],
             funder in proptest::prop_oneof![
                 proptest::sample::select(RESERVED_FUNDERS.to_vec()).prop_map(String::from),
                 awkward().prop_map(|t| format!("F{t}")),
@@ -475,7 +486,7 @@ mod tests {
         ) {
             let grant = serde_json::json!({
                 "id": format!("360G{identifier}"), "title": title, "description": description,
-                "amountAwarded": 1000, "awardDate": "2020-01-01",
+                "amountAwarded": format!("{amount}"), "awardDate": "2020-01-01",
                 "fundingOrganization": [{"name": funder}],
                 "recipientOrganization": [{"name": recipient}],
                 "beneficiaryLocation": [{"name": place}],
@@ -491,6 +502,12 @@ mod tests {
             let id = tables[0]["id"].as_str().unwrap_or_default();
             proptest::prop_assert_eq!(id, report.kept[0].id.as_str());
             proptest::prop_assert!(!id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()), "{id:?}");
+            let written = match &tables[0]["amount"] {
+                toml::Value::Integer(n) => *n as f64,
+                toml::Value::Float(x) => *x,
+                other => return Err(proptest::test_runner::TestCaseError::fail(format!("amount {other}"))),
+            };
+            proptest::prop_assert_eq!(written, amount);
             let written = tables[0]["funder"].as_str().unwrap_or_default();
             proptest::prop_assert_eq!(written, report.kept[0].funder.as_str());
             proptest::prop_assert!(!RESERVED_FUNDERS.contains(&written), "{written}");
