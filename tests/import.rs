@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fundscape_import::{Options, Placement, RegionLookup, Report};
+use proptest::strategy::Strategy as _;
 
 const FILES: [&str; 4] = [
     "ab_charitable_trust_2020.json",
@@ -545,4 +546,46 @@ fn a_huge_amount_still_gives_a_table_that_loads() {
     let scenario = format!("{}\n{tables}", std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap());
     let s = fundscape_sim::load_str(Path::new("huge.toml"), &scenario).unwrap_or_else(|e| panic!("{e}\n{tables}"));
     assert!(s.grants.iter().any(|g| g.id == "360G-H-1" && g.posts == 100_000));
+}
+
+/// Text with the characters that could break a scenario: line ends, NUL,
+/// DEL, escapes, C1 controls, separators, quotes, `#`, and any other.
+fn awkward() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::prop_oneof![
+        "[\\x00-\\x20\\x7f-\\x9f\"'\\\\#=\\[\\]a\u{a0}\u{2028}\u{feff}é£Â]{0,16}",
+        proptest::arbitrary::any::<String>(),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 64, ..proptest::test_runner::Config::default() })]
+    /// Whatever a grant's text, funder and amount, its table loads in a
+    /// scenario, with the id and funder the importer reported.
+    #[test]
+    fn any_grant_gives_a_table_that_loads(
+        title in awkward(), recipient in awkward(), place in awkward(), identifier in awkward(),
+        funder in proptest::prop_oneof![
+            proptest::sample::select(fundscape_import::RESERVED_FUNDERS.to_vec()).prop_map(String::from),
+            awkward().prop_map(|t| format!("F{t}")),
+        ],
+        amount in 0.0..1e25f64,
+    ) {
+        static LOOKUP: std::sync::OnceLock<RegionLookup> = std::sync::OnceLock::new();
+        let grant = serde_json::json!({
+            "id": format!("360G{identifier}"), "title": title, "amountAwarded": format!("{amount}"),
+            "awardDate": "2025-05-01", "fundingOrganization": [{"name": funder}],
+            "recipientOrganization": [{"name": recipient}], "beneficiaryLocation": [{"name": place}],
+        });
+        let grants = fundscape_import::parse("p.json", &serde_json::json!({"grants": [grant]}).to_string(), fundscape_import::Form::Json)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let o = Options { fallback_region: Some("wales"), ..Options::default() };
+        let report = fundscape_import::import("p.json", &grants, LOOKUP.get_or_init(lookup), &o);
+        let tables = fundscape_import::render(&report, &o, "test");
+        let tiny = std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap();
+        let s = fundscape_sim::load_str(Path::new("p.toml"), &format!("{tiny}\n{tables}"))
+            .unwrap_or_else(|e| panic!("{e}\n{tables}"));
+        let g = &s.grants[s.grants.len() - 1];
+        proptest::prop_assert_eq!(&g.id, &report.kept[0].id);
+        proptest::prop_assert_eq!(&g.funder, &report.kept[0].funder);
+    }
 }
