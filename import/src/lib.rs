@@ -440,6 +440,8 @@ pub fn render(report: &Report, options: &Options, command: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
 
     fn record(json: &str) -> GrantRecord {
@@ -457,8 +459,6 @@ mod tests {
             Err(e) => panic!("{e}"),
         })
     }
-
-    use proptest::strategy::Strategy as _;
 
     /// Text with the characters that could break TOML: line ends, NUL, DEL,
     /// escapes, C1 controls, separators, quotes, `#`, and any other.
