@@ -534,8 +534,9 @@ fn reserved_funders_and_control_characters_still_give_tables_that_load() {
     assert!(validate.status.success(), "{}", show(&validate));
 }
 
-/// An amount beyond TOML's integers (2^63) is written as a float, which a
-/// scenario loads; it was written as an integer the loader refused.
+/// An amount beyond what a scenario allows (£10¹², the loader's limit on
+/// money) is left out and listed, so the tables written always load; up to
+/// the limit a grant is written and loads.
 #[test]
 fn a_huge_amount_still_gives_a_table_that_loads() {
     let tmp = tempfile::tempdir().unwrap();
@@ -545,9 +546,25 @@ fn a_huge_amount_still_gives_a_table_that_loads() {
     let out = bin().args(["import", "grants", "huge.json"]).current_dir(tmp.path()).output().unwrap();
     assert!(out.status.success(), "{}", show(&out));
     let tables = String::from_utf8_lossy(&out.stdout);
-    assert!(tables.ends_with("posts = 100000\namount = 1e19\n"), "{tables}");
+    // More than a scenario allows (£10¹²): left out and listed, so the tables still load.
+    assert!(!tables.contains("[[grants]]"), "{tables}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "360G-H-1: left out: amount £10,000,000,000,000,000,000 is more than £1,000,000,000,000, the most a scenario allows"
+        ),
+        "{}",
+        show(&out)
+    );
     let scenario = format!("{}\n{tables}", std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap());
     let s = fundscape_sim::load_str(Path::new("huge.toml"), &scenario).unwrap_or_else(|e| panic!("{e}\n{tables}"));
+    assert!(!s.grants.iter().any(|g| g.id == "360G-H-1"));
+    // £10¹² itself is allowed, and loads.
+    let file = file.replace("10000000000000000000", "1000000000000");
+    std::fs::write(tmp.path().join("big.json"), file).unwrap();
+    let out = bin().args(["import", "grants", "big.json"]).current_dir(tmp.path()).output().unwrap();
+    let tables = String::from_utf8_lossy(&out.stdout);
+    let scenario = format!("{}\n{tables}", std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap());
+    let s = fundscape_sim::load_str(Path::new("big.toml"), &scenario).unwrap_or_else(|e| panic!("{e}\n{tables}"));
     assert!(s.grants.iter().any(|g| g.id == "360G-H-1" && g.posts == 100_000));
 }
 
@@ -587,6 +604,10 @@ proptest::proptest! {
         let tiny = std::fs::read_to_string(root().join("tests/data/tiny.toml")).unwrap();
         let s = fundscape_sim::load_str(Path::new("p.toml"), &format!("{tiny}\n{tables}"))
             .unwrap_or_else(|e| panic!("{e}\n{tables}"));
+        if amount > fundscape_import::MAX_AMOUNT {
+            proptest::prop_assert!(report.kept.is_empty() && report.too_large.len() == 1);
+            return Ok(());
+        }
         let g = &s.grants[s.grants.len() - 1];
         proptest::prop_assert_eq!(&g.id, &report.kept[0].id);
         proptest::prop_assert_eq!(&g.funder, &report.kept[0].funder);

@@ -120,7 +120,14 @@ pub struct Report {
     pub kept: Vec<Imported>,
     /// Grants read but not in pounds sterling (left out, listed).
     pub other_currency: Vec<(String, String)>,
+    /// Grants whose amount is more than a scenario allows (left out, listed
+    /// with the amount).
+    pub too_large: Vec<(String, f64)>,
 }
+
+/// The largest amount a scenario accepts (£; the loader's limit on money):
+/// a grant above it is left out and listed, so the tables written always load.
+pub const MAX_AMOUNT: f64 = 1e12;
 
 impl Report {
     pub fn placed(&self) -> usize {
@@ -183,6 +190,13 @@ impl Report {
         }
         for (id, currency) in &self.other_currency {
             out.push_str(&format!("  {id}: left out: amount in {currency}, not GBP\n"));
+        }
+        for (id, amount) in &self.too_large {
+            out.push_str(&format!(
+                "  {id}: left out: amount {} is more than {}, the most a scenario allows; check the file\n",
+                text::pounds(*amount),
+                text::pounds(MAX_AMOUNT)
+            ));
         }
         out
     }
@@ -341,13 +355,15 @@ pub fn convert(g: &GrantRecord, lookup: &RegionLookup, options: &Options) -> Imp
 pub fn import(file: &str, grants: &[GrantRecord], lookup: &RegionLookup, options: &Options) -> Report {
     let mut kept = Vec::new();
     let mut other_currency = Vec::new();
+    let mut too_large = Vec::new();
     for g in grants.iter().filter(|g| keep(g, options)) {
         match g.currency.as_deref() {
             Some(c) if !c.eq_ignore_ascii_case("GBP") => other_currency.push((g.identifier.clone(), c.to_string())),
+            _ if !(g.amount <= MAX_AMOUNT) => too_large.push((g.identifier.clone(), g.amount)),
             _ => kept.push(convert(g, lookup, options)),
         }
     }
-    Report { file: file.to_string(), read: grants.len(), kept, other_currency }
+    Report { file: file.to_string(), read: grants.len(), kept, other_currency, too_large }
 }
 
 /// A TOML basic string.
