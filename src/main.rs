@@ -55,6 +55,50 @@ fn parse_threads(s: &str) -> Result<u16, String> {
     whole_number(s, "--threads", "the number of worker threads", 1, u64::from(u16::MAX)).map(|n| n as u16)
 }
 
+/// What `sensitivity` and `solve` share.
+#[derive(Debug, Args)]
+struct AnalysisOptions {
+    /// Runs: base samples for `sensitivity` (default 1,000), runs a trial for `solve` (default: the scenario's).
+    #[arg(long, value_parser = parse_runs, allow_hyphen_values = true)]
+    runs: Option<u64>,
+    /// Random seed, a whole number from 0 to 18446744073709551615 (default: the scenario's `seed`).
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+    seed: Option<u64>,
+    /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
+    threads: Option<u16>,
+    /// The metric (a column of summary.csv's `metric`, e.g. abandoned, served, spend:JTI).
+    #[arg(long, default_value = "abandoned")]
+    metric: String,
+    /// A region id, or `all`.
+    #[arg(long, default_value = "all")]
+    region: String,
+    /// A calendar year of the scenario, or `horizon` (flows summed over the years, stocks at the end).
+    #[arg(long, default_value = "horizon")]
+    year: String,
+}
+
+fn parse_number(s: &str) -> Result<f64, String> {
+    match s.trim().replace('_', "").parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(format!("`{s}` is not a number")),
+    }
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("--probability takes a share of runs greater than 0 and at most 1, e.g. 0.9 (not `{s}`)")),
+    }
+}
+
+fn parse_range(s: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("--range takes LO..HI, two numbers, e.g. 0..500000 (not `{s}`)");
+    let (lo, hi) = s.split_once("..").ok_or_else(bad)?;
+    let (lo, hi) = (parse_number(lo).map_err(|_| bad())?, parse_number(hi).map_err(|_| bad())?);
+    Ok((lo, hi))
+}
+
 impl RunOptions {
     /// The run configuration, with the scenario's defaults where not given.
     fn config(&self, scenario: &Scenario) -> RunConfig {
@@ -119,6 +163,47 @@ enum Command {
         ask: Option<String>,
         /// Where to write the page (default: DIR/brief-<region>/brief.html); the picture is written beside it
         /// as .svg and .png with the same stem.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Which inputs drive a metric: a tornado (each input at its 10th and 90th percentile) and Sobol indices by
+    /// year with 95% bootstrap intervals, on paired runs; writes tornado.csv, sobol.csv, charts/ and report.html.
+    Sensitivity {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        analysis: AnalysisOptions,
+        /// `key`: the same key across regions is one input (`regions.*.demand`), all regions at the same
+        /// percentile.
+        #[arg(long, value_parser = ["key"])]
+        group_by: Option<String>,
+        /// Results directory (default: results/sensitivity-<scenario file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Goal seek: the smallest value of a lever for which P(metric ≤ X) (or ≥ X) is at least P, by bisection on
+    /// paired runs; prints `KEY = VALUE` last and writes solve.csv and charts/solve.{svg,png}.
+    Solve {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The input to vary, written as a plain number in the scenario (e.g. rounds.r2026.budget).
+        #[arg(long)]
+        lever: String,
+        #[command(flatten)]
+        analysis: AnalysisOptions,
+        /// The metric must be at most X.
+        #[arg(long, value_parser = parse_number, allow_hyphen_values = true, conflicts_with = "at_least", required_unless_present = "at_least")]
+        at_most: Option<f64>,
+        /// The metric must be at least X.
+        #[arg(long, value_parser = parse_number, allow_hyphen_values = true)]
+        at_least: Option<f64>,
+        /// The share of runs that must meet the condition, in (0, 1].
+        #[arg(long, value_parser = parse_probability)]
+        probability: f64,
+        /// The lever's range LO..HI (default: 0 to twice its value, at least 1, within the key's domain).
+        #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+        range: Option<(f64, f64)>,
+        /// Results directory (default: results/solve-<scenario file stem>/).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -199,6 +284,17 @@ fn main() -> ExitCode {
         Command::Report { dir } => report(&dir),
         Command::Brief { dir, region, compare, ask, out } => {
             brief(&dir, &region, compare.as_deref().zip(ask.as_deref()), out.as_deref())
+        }
+        Command::Sensitivity { scenario, analysis, group_by, out } => {
+            sensitivity(&scenario, &analysis, group_by.is_some(), out.as_deref())
+        }
+        Command::Solve { scenario, lever, analysis, at_most, at_least, probability, range, out } => {
+            let (at_most_flag, threshold) = match (at_most, at_least) {
+                (Some(x), _) => (true, x),
+                (None, Some(x)) => (false, x),
+                (None, None) => return input_error(&"give --at-most X or --at-least X"),
+            };
+            solve(&scenario, &lever, &analysis, (at_most_flag, threshold, probability), range, out.as_deref())
         }
         Command::Run { scenario, options, out, no_charts } => {
             let s = match fundscape_sim::load(&scenario) {
@@ -302,6 +398,178 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions, out: O
     print!("{}", fundscape_output::compare_table(&comparison));
     println!("wrote {}/ (compare.csv, manifest.json) in {seconds:.1} s", dir.display());
     ExitCode::SUCCESS
+}
+
+/// A scenario loaded with the target of an analysis, or the exit code of the error.
+fn analysis_setup(
+    file: &Path,
+    a: &AnalysisOptions,
+) -> Result<(Scenario, fundscape_sim::sensitivity::Target, fundscape_sim::sensitivity::Year), ExitCode> {
+    use fundscape_sim::sensitivity::{parse_year, Target};
+    let s = fundscape_sim::load(file).map_err(|e| input_error(&e))?;
+    let target = Target::new(&s, &a.metric, &a.region).map_err(|e| input_error(&e))?;
+    let year = parse_year(&s, &a.year).map_err(|e| input_error(&e))?;
+    Ok((s, target, year))
+}
+
+fn sensitivity(file: &Path, a: &AnalysisOptions, by_key: bool, out: Option<&Path>) -> ExitCode {
+    use fundscape_sim::sensitivity::{groups, sensitivity_cost};
+    let (s, target, year) = match analysis_setup(file, a) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let dir = out.map_or_else(|| Path::new("results").join(format!("sensitivity-{}", stem(file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
+    let inputs = groups(&s, by_key);
+    let config =
+        RunConfig { runs: a.runs.unwrap_or(1000), seed: a.seed.unwrap_or(s.seed), threads: a.threads.map_or(0, usize::from) };
+    let k = inputs.len();
+    let cost = sensitivity_cost(k, config.runs);
+    if k > 0 {
+        eprintln!(
+            "{k} inputs, {} base samples: {} runs (indices N × (k + 2) = {}, tornado N × (2k + 1) = {})",
+            fundscape_output::thousands(config.runs as f64),
+            fundscape_output::thousands(cost as f64),
+            fundscape_output::thousands((config.runs * (k as u64 + 2)) as f64),
+            fundscape_output::thousands((config.runs * (2 * k as u64 + 1)) as f64),
+        );
+    }
+    let bar = progress_bar(cost);
+    let started = Instant::now();
+    let result = fundscape_sim::sensitivity::sensitivity(&s, &inputs, &target, &config, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return input_error(&e),
+    };
+    let charts = match fundscape_output::sensitivity_charts(&result, year) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut files = vec![
+        ("tornado.csv".to_string(), fundscape_output::tornado_csv(&result, year)),
+        ("sobol.csv".to_string(), fundscape_output::sobol_csv(&result)),
+    ];
+    for c in &charts {
+        files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
+        files.push((format!("charts/{}.png", c.name), c.png.clone()));
+    }
+    files.push(("report.html".to_string(), fundscape_output::sensitivity_report(&result, year, &charts).into_bytes()));
+    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+        return write_error(&e);
+    }
+    println!("{}", fundscape_output::sensitivity_reading(&result, year));
+    println!(
+        "wrote {}/ (tornado.csv, sobol.csv, charts/, report.html) in {:.1} s",
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
+}
+
+fn solve(
+    file: &Path,
+    lever: &str,
+    a: &AnalysisOptions,
+    (at_most, threshold, probability): (bool, f64, f64),
+    range: Option<(f64, f64)>,
+    out: Option<&Path>,
+) -> ExitCode {
+    use fundscape_sim::sensitivity::{lever_range, Goal, SolveOutcome};
+    let (s, target, year) = match analysis_setup(file, a) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let goal = Goal { lever: lever.to_string(), target, year, at_most, threshold, probability, range };
+    if let Err(e) = lever_range(&s, &goal) {
+        return input_error(&e);
+    }
+    let dir = out.map_or_else(|| Path::new("results").join(format!("solve-{}", stem(file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
+    let config = options_config(a, &s);
+    eprintln!("{} runs a trial, about 10 to 20 trials", fundscape_output::thousands(config.runs as f64));
+    let bar = indicatif::ProgressBar::new_spinner();
+    let solved = fundscape_sim::sensitivity::solve(&s, &goal, &config, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let solved = match solved {
+        Ok(x) => x,
+        Err(e) => return input_error(&e),
+    };
+    let region = if a.region == "all" { "all regions".to_string() } else { a.region.clone() };
+    let when = if a.year == "horizon" { "over the horizon".to_string() } else { format!("in {}", a.year) };
+    let condition = format!(
+        "{} ({region}, {when}) {} {}",
+        a.metric,
+        if at_most { "≤" } else { "≥" },
+        fundscape_output::number(threshold)
+    );
+    let show = |t: &fundscape_sim::sensitivity::Trial| {
+        format!(
+            "P({condition}) = {:.3} (95% interval {:.3} to {:.3}) at {lever} = {}",
+            t.probability,
+            t.low,
+            t.high,
+            fundscape_output::number(t.value)
+        )
+    };
+    for (x, y) in &solved.not_monotone {
+        eprintln!(
+            "warning: the probability falls as {lever} rises, from {:.3} at {} to {:.3} at {}; the answer assumes it rises",
+            x.probability,
+            fundscape_output::number(x.value),
+            y.probability,
+            fundscape_output::number(y.value)
+        );
+    }
+    let found = match solved.outcome {
+        SolveOutcome::Outside { low, high } => {
+            eprintln!(
+                "error: no value of {lever} in {}..{} reaches P({condition}) ≥ {probability}: {:.3} at {} and {:.3} at {}; widen --range",
+                fundscape_output::number(solved.range.0),
+                fundscape_output::number(solved.range.1),
+                low.probability,
+                fundscape_output::number(low.value),
+                high.probability,
+                fundscape_output::number(high.value)
+            );
+            return ExitCode::from(1);
+        }
+        SolveOutcome::Found(t) => t,
+    };
+    let words = fundscape_output::SolveWords {
+        scenario: s.name.clone(),
+        lever: lever.to_string(),
+        condition: condition.clone(),
+        probability,
+        runs: config.runs,
+        seed: config.seed,
+    };
+    let mut files = vec![("solve.csv".to_string(), fundscape_output::solve_csv(&solved))];
+    match fundscape_output::solve_chart_files(&solved, &words) {
+        Ok(more) => files.extend(more),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+        return write_error(&e);
+    }
+    println!("{} trials of {} runs; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)", solved.trials.len(), config.runs, dir.display());
+    println!("{}", show(&found));
+    println!("{lever} = {}", fundscape_output::number(found.value));
+    ExitCode::SUCCESS
+}
+
+fn options_config(a: &AnalysisOptions, s: &Scenario) -> RunConfig {
+    RunConfig { runs: a.runs.unwrap_or(s.runs), seed: a.seed.unwrap_or(s.seed), threads: a.threads.map_or(0, usize::from) }
 }
 
 fn progress_bar(runs: u64) -> indicatif::ProgressBar {

@@ -46,13 +46,13 @@ pub struct Chart {
 
 // Bands of a fan: light to dark (greyscale lightness about 86%, 68%, 20%).
 pub(crate) const OUTER: RGBColor = RGBColor(198, 219, 239);
-const INNER: RGBColor = RGBColor(107, 174, 214);
+pub(crate) const INNER: RGBColor = RGBColor(107, 174, 214);
 pub(crate) const MEDIAN: RGBColor = RGBColor(8, 48, 107);
-const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
 pub(crate) const INK: RGBColor = RGBColor(34, 34, 34);
-const MUTED: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const MUTED: RGBColor = RGBColor(90, 90, 90);
 /// Viridis from dark to light (lightness rises monotonically).
-const VIRIDIS: [RGBColor; 9] = [
+pub(crate) const VIRIDIS: [RGBColor; 9] = [
     RGBColor(68, 1, 84),
     RGBColor(72, 40, 120),
     RGBColor(62, 74, 137),
@@ -66,7 +66,7 @@ const VIRIDIS: [RGBColor; 9] = [
 
 const FAN_NOTE: &str = "Line: median across runs; dark band: 25–75% of runs; light band: 5–95% of runs.";
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -141,24 +141,36 @@ pub fn render_charts(r: &Results) -> Result<Vec<Chart>, RenderError> {
     specs(r)
         .into_iter()
         .map(|spec| {
-            let fail = |message: String| RenderError { name: spec.name.to_string(), message };
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, spec.size).into_drawing_area();
-                draw(&spec, r, &root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
-            let (w, h) = spec.size;
-            let mut pixels = vec![255u8; (w * h * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut pixels, spec.size).into_drawing_area();
-                draw(&spec, r, &root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
-            let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
+            let (svg, png) = draw_twice(spec.name, spec.size, |root| draw(&spec, r, root), |root| draw(&spec, r, root))?;
             Ok(Chart { name: spec.name, title: spec.title, note: spec.note, svg, png })
         })
         .collect()
+}
+
+/// Draws a chart once as SVG and once as PNG (the same drawing code, given
+/// once for each backend).
+pub(crate) fn draw_twice(
+    name: &str,
+    size: (u32, u32),
+    svg_draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<SVGBackend<'static>>,
+    png_draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> DrawResult<BitMapBackend<'static>>,
+) -> Result<(String, Vec<u8>), RenderError> {
+    let fail = |message: String| RenderError { name: name.to_string(), message };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        svg_draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let (w, h) = size;
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        png_draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
+    Ok((svg, png))
 }
 
 pub(crate) fn register_fonts() -> Result<(), RenderError> {
@@ -190,12 +202,12 @@ pub(crate) fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size).into_font()).color(&INK)
 }
 
-fn bold(size: u32) -> TextStyle<'static> {
+pub(crate) fn bold(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size, FontStyle::Bold).into_font()).color(&INK)
 }
 
 /// Words of `text` in lines no wider than `width` pixels, as `measure` finds them.
-fn wrap(text: &str, width: u32, measure: impl Fn(&str) -> u32) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: u32, measure: impl Fn(&str) -> u32) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -47,7 +47,7 @@ fn stat_fields(s: &Stat) -> [String; 8] {
     [s.mean, s.sd, s.p05, s.p25, s.p50, s.p75, s.p95, s.mcse].map(|x| format!("{x}"))
 }
 
-fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
+pub(crate) fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     // Writing to memory cannot fail.
     let _ = w.write_record(header);

@@ -15,6 +15,7 @@ mod describe;
 mod files;
 mod read;
 mod report;
+mod sensitivity;
 mod words;
 
 pub use assumptions::{assumptions, Assumption};
@@ -28,4 +29,8 @@ pub use files::{
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};
+pub use sensitivity::{
+    reading as sensitivity_reading,
+    number, sensitivity_charts, sensitivity_report, sobol_csv, solve_chart_files, solve_csv, tornado_csv, SolveWords,
+};
 pub use words::thousands;
