@@ -423,8 +423,11 @@ fn sensitivity(file: &Path, a: &AnalysisOptions, by_key: bool, out: Option<&Path
         return write_error(&e);
     }
     let inputs = groups(&s, by_key);
-    let config =
-        RunConfig { runs: a.runs.unwrap_or(1000), seed: a.seed.unwrap_or(s.seed), threads: a.threads.map_or(0, usize::from) };
+    let config = RunConfig {
+        runs: a.runs.unwrap_or(1000),
+        seed: a.seed.unwrap_or(s.seed),
+        threads: a.threads.map_or(0, usize::from),
+    };
     let k = inputs.len();
     let cost = sensitivity_cost(k, config.runs);
     if k > 0 {
@@ -562,14 +565,23 @@ fn solve(
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         return write_error(&e);
     }
-    println!("{} trials of {} runs; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)", solved.trials.len(), config.runs, dir.display());
+    println!(
+        "{} trials of {} runs; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)",
+        solved.trials.len(),
+        config.runs,
+        dir.display()
+    );
     println!("{}", show(&found));
     println!("{lever} = {}", fundscape_output::number(found.value));
     ExitCode::SUCCESS
 }
 
 fn options_config(a: &AnalysisOptions, s: &Scenario) -> RunConfig {
-    RunConfig { runs: a.runs.unwrap_or(s.runs), seed: a.seed.unwrap_or(s.seed), threads: a.threads.map_or(0, usize::from) }
+    RunConfig {
+        runs: a.runs.unwrap_or(s.runs),
+        seed: a.seed.unwrap_or(s.seed),
+        threads: a.threads.map_or(0, usize::from),
+    }
 }
 
 fn progress_bar(runs: u64) -> indicatif::ProgressBar {

@@ -141,7 +141,8 @@ pub fn render_charts(r: &Results) -> Result<Vec<Chart>, RenderError> {
     specs(r)
         .into_iter()
         .map(|spec| {
-            let (svg, png) = draw_twice(spec.name, spec.size, |root| draw(&spec, r, root), |root| draw(&spec, r, root))?;
+            let (svg, png) =
+                draw_twice(spec.name, spec.size, |root| draw(&spec, r, root), |root| draw(&spec, r, root))?;
             Ok(Chart { name: spec.name, title: spec.title, note: spec.note, svg, png })
         })
         .collect()

@@ -252,7 +252,8 @@ fn indices_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Sensitiv
         .draw()?;
     for (n, &i) in order.iter().enumerate() {
         let colour = VIRIDIS[(n * 7 / INDEX_LINES.max(1)).min(7)];
-        let pts: Vec<(f64, f64)> = (0..years).map(|y| (y as f64, s.sobol[i].total[y].estimate.clamp(0.0, 1.0))).collect();
+        let pts: Vec<(f64, f64)> =
+            (0..years).map(|y| (y as f64, s.sobol[i].total[y].estimate.clamp(0.0, 1.0))).collect();
         chart
             .draw_series(LineSeries::new(pts.clone(), colour.stroke_width(3)))?
             .label(s.sobol[i].key.clone())
@@ -407,11 +408,7 @@ pub fn sensitivity_report(s: &Sensitivity, year: Year, charts: &[Chart]) -> Stri
     h
 }
 
-fn solve_chart<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    s: &Solved,
-    words: &SolveWords,
-) -> DrawResult<DB> {
+fn solve_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Solved, words: &SolveWords) -> DrawResult<DB> {
     let body = frame(
         root,
         &format!("How large must {} be?", words.lever),
@@ -444,7 +441,12 @@ fn solve_chart<DB: DrawingBackend>(
         .y_desc(format!("share of runs with {}", words.condition))
         .draw()?;
     let target = words.probability;
-    chart.draw_series(DashedLineSeries::new(vec![(lo - pad, target), (hi + pad, target)], 8, 6, MUTED.stroke_width(2)))?;
+    chart.draw_series(DashedLineSeries::new(
+        vec![(lo - pad, target), (hi + pad, target)],
+        8,
+        6,
+        MUTED.stroke_width(2),
+    ))?;
     let mut sorted: Vec<Trial> = s.trials.clone();
     sorted.sort_by(|a, b| a.value.total_cmp(&b.value));
     chart.draw_series(LineSeries::new(sorted.iter().map(|t| (t.value, t.probability)), OUTER.stroke_width(2)))?;
@@ -456,7 +458,10 @@ fn solve_chart<DB: DrawingBackend>(
     }
     chart.draw_series(sorted.iter().map(|t| Circle::new((t.value, t.probability), 5, MEDIAN.filled())))?;
     if let SolveOutcome::Found(t) = s.outcome {
-        chart.draw_series(std::iter::once(PathElement::new(vec![(t.value, 0.0), (t.value, 1.0)], INK.stroke_width(2))))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(t.value, 0.0), (t.value, 1.0)],
+            INK.stroke_width(2),
+        )))?;
         chart.draw_series(std::iter::once(Text::new(
             format!("{} = {}", words.lever, number(t.value)),
             (t.value, 0.06),

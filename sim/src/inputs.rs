@@ -132,13 +132,15 @@ fn successor_names(s: &Scenario) -> Vec<String> {
     sources
         .iter()
         .enumerate()
-        .map(|(i, src)| {
-            if sources.iter().filter(|x| *x == src).count() > 1 {
-                format!("{src}[{i}]")
-            } else {
-                src.to_string()
-            }
-        })
+        .map(
+            |(i, src)| {
+                if sources.iter().filter(|x| *x == src).count() > 1 {
+                    format!("{src}[{i}]")
+                } else {
+                    src.to_string()
+                }
+            },
+        )
         .collect()
 }
 

@@ -48,7 +48,9 @@ pub enum AnalysisError {
     LeverIsDistribution { key: String, value: String },
     #[error("the range {lo}..{hi} is empty; give --range LO..HI with LO less than HI")]
     EmptyRange { lo: f64, hi: f64 },
-    #[error("the range {lo}..{hi} goes outside the values `{key}` can take ({min} to {max}); keep --range inside them")]
+    #[error(
+        "the range {lo}..{hi} goes outside the values `{key}` can take ({min} to {max}); keep --range inside them"
+    )]
     RangeOutsideDomain { key: String, lo: f64, hi: f64, min: f64, max: f64 },
     #[error("--runs is {runs}, more than an analysis takes ({max}); give fewer base samples")]
     TooManyRuns { runs: u64, max: u64 },
@@ -100,7 +102,8 @@ impl Target {
                 })
             }
         };
-        let stock = matches!(metric, "backlog_end" | "legal_aid_providers" | "posts_funded" | "posts_filled" | "posts_lost");
+        let stock =
+            matches!(metric, "backlog_end" | "legal_aid_providers" | "posts_funded" | "posts_filled" | "posts_lost");
         // Spend metrics follow the nine named ones at SPEND.
         debug_assert_eq!(METRICS.len(), SPEND);
         Ok(Self {
@@ -235,10 +238,7 @@ pub struct Group {
 impl Group {
     /// Every member at its own `u`-quantile (comonotone within a group).
     fn at(&self, u: f64) -> Vec<(&str, Value)> {
-        self.members
-            .iter()
-            .filter_map(|(k, q)| Value::fixed(q.quantile(u)).ok().map(|v| (k.as_str(), v)))
-            .collect()
+        self.members.iter().filter_map(|(k, q)| Value::fixed(q.quantile(u)).ok().map(|v| (k.as_str(), v))).collect()
     }
 
     /// The members' mean `u`-quantile (a group's value in `tornado.csv`).
