@@ -24,7 +24,8 @@ pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario}
 pub use describe::describe;
 pub use files::{
     check_out_dir, has_marker, manifest_json, posts_by_source_csv, scenario_copies, summary_csv, survival_csv,
-    write_file, write_report, write_results, Manifest, RegionName, ScenarioFile, WriteResultsError, MARKER,
+    write_file, write_report, write_results, Manifest, PrecisionInfo, RegionName, ScenarioFile, WriteResultsError,
+    MARKER,
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};

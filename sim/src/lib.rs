@@ -25,6 +25,7 @@ pub mod driver;
 pub mod input;
 mod load;
 pub mod model;
+pub mod precision;
 pub mod rng;
 pub mod rounds;
 pub mod scenario;
