@@ -90,6 +90,10 @@ enum Command {
         /// `region:metric` (default: abandoned,posts_funded).
         #[arg(long, value_name = "FIGURES", requires = "precision", value_delimiter = ',')]
         precision_on: Vec<String>,
+        /// Also write samples.csv: every run's value of these metrics of summary.csv (comma-separated, e.g.
+        /// abandoned,posts_funded), for every region and year (a second pass over the same runs).
+        #[arg(long, value_name = "METRICS", value_delimiter = ',')]
+        samples: Vec<String>,
     },
     /// Re-draw charts/ and report.html from an existing results directory, without running again.
     Report {
@@ -208,7 +212,7 @@ fn main() -> ExitCode {
         Command::Brief { dir, region, compare, ask, out } => {
             brief(&dir, &region, compare.as_deref().zip(ask.as_deref()), out.as_deref())
         }
-        Command::Run { scenario, options, out, no_charts, precision, precision_on } => {
+        Command::Run { scenario, options, out, no_charts, precision, precision_on, samples } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
@@ -226,11 +230,19 @@ fn main() -> ExitCode {
                     }
                 }
             };
+            if let Some(bad) = samples.iter().find(|m| !fundscape_sim::samples::metric_names(&s).contains(m)) {
+                let names = fundscape_sim::samples::metric_names(&s);
+                let hint = fundscape_sim::suggest::did_you_mean(bad, &names);
+                return input_error(&format!(
+                    "--samples: unknown metric `{bad}`{}",
+                    if hint.is_empty() { format!("; the metrics are {}", names.join(", ")) } else { hint }
+                ));
+            }
             let dir = out.unwrap_or_else(|| default_out(&scenario));
             if let Err(e) = fundscape_output::check_out_dir(&dir) {
                 return write_error(&e);
             }
-            run(&scenario, &s, &config, &dir, !no_charts, target.as_ref())
+            run(&scenario, &s, &config, &dir, !no_charts, target.as_ref(), &samples)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
             let post_cost = match (post_cost, scenario) {
@@ -442,6 +454,7 @@ fn run(
     dir: &Path,
     charts: bool,
     precision: Option<&(f64, Vec<fundscape_sim::precision::Watched>)>,
+    samples: &[String],
 ) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
@@ -487,6 +500,19 @@ fn run(
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
     files.extend(fundscape_output::scenario_copies(scenario));
+    if !samples.is_empty() {
+        // The same runs as the summary's (the runs done, with --precision).
+        let config = RunConfig { runs: summary.runs, ..*config };
+        let bar = progress_bar(config.runs);
+        let rows = fundscape_sim::samples::samples(scenario, &config, samples, &|done| bar.set_position(done));
+        bar.finish_and_clear();
+        match rows {
+            Ok(rows) => {
+                files.push(("samples.csv".to_string(), fundscape_output::samples_csv(scenario, samples, &rows)))
+            }
+            Err(e) => return input_error(&format!("--samples: {e}")),
+        }
+    }
     if charts {
         // Drawn from the bytes about to be written, through the same reader
         // as `fundscape report`, so both give the same charts and report.
@@ -505,7 +531,11 @@ fn run(
     if let Err(e) = fundscape_output::write_results(dir, &files) {
         return write_error(&e);
     }
-    print!("{}", headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts));
+    let mut text = headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts);
+    if !samples.is_empty() {
+        text = text.replacen("scenario.toml", "scenario.toml, samples.csv", 1);
+    }
+    print!("{text}");
     if let Some(r) = &reached {
         println!(
             "  precision: Monte Carlo error at most {:.2}% of the mean (target {}%) on every watched figure, after {}",

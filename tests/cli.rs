@@ -540,3 +540,55 @@ fn precision_stops_at_the_ceiling_and_says_so() {
     let bad = bin().args(["run", tiny.to_str().unwrap(), "--precision", "2"]).current_dir(tmp.path()).output().unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", show(&bad));
 }
+
+/// `run --samples` writes every run's value of the named figures, in run
+/// order, the same at any thread count; their mean is summary.csv's mean.
+#[test]
+fn samples_hold_every_runs_values_and_agree_with_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let tiny = tiny.to_str().unwrap();
+    for (out, threads) in [("s1", "1"), ("s2", "2")] {
+        let o = run_ok(
+            &[
+                "run",
+                tiny,
+                "--runs",
+                "300",
+                "--threads",
+                threads,
+                "--samples",
+                "abandoned,spend:JTI",
+                "--out",
+                out,
+                "--no-charts",
+            ],
+            tmp.path(),
+        );
+        assert!(String::from_utf8_lossy(&o.stdout).contains("scenario.toml, samples.csv)"), "{}", show(&o));
+    }
+    let one = std::fs::read(tmp.path().join("s1/samples.csv")).unwrap();
+    assert_eq!(one, std::fs::read(tmp.path().join("s2/samples.csv")).unwrap(), "samples depend on the threads");
+    let text = String::from_utf8(one).unwrap();
+    assert_eq!(text.lines().next(), Some("run,region,year,metric,value"));
+    // 300 runs × (2 regions + all) × 3 years × 2 metrics.
+    assert_eq!(text.lines().count(), 1 + 300 * 3 * 3 * 2);
+    let values: Vec<f64> = text
+        .lines()
+        .filter(|l| l.contains(",north-west,2026,abandoned,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 300);
+    let mean = values.iter().sum::<f64>() / 300.0;
+    let summary = std::fs::read_to_string(tmp.path().join("s1/summary.csv")).unwrap();
+    let row: Vec<&str> =
+        summary.lines().find(|l| l.starts_with("north-west,2026,abandoned,")).unwrap().split(',').collect();
+    let want: f64 = row[3].parse().unwrap();
+    assert!((mean - want).abs() <= 1e-9 * want.abs(), "samples' mean {mean}, summary's {want}");
+    let bad = bin().args(["run", tiny, "--samples", "abandonned"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "error: --samples: unknown metric `abandonned`; did you mean `abandoned`?\n"
+    );
+}

@@ -15,6 +15,7 @@ mod describe;
 mod files;
 mod read;
 mod report;
+mod samples;
 mod words;
 
 pub use assumptions::{assumptions, Assumption};
@@ -29,4 +30,5 @@ pub use files::{
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};
+pub use samples::samples_csv;
 pub use words::thousands;

@@ -28,6 +28,7 @@ pub mod model;
 pub mod precision;
 pub mod rng;
 pub mod rounds;
+pub mod samples;
 pub mod scenario;
 pub mod stats;
 pub mod suggest;
