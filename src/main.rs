@@ -547,15 +547,24 @@ fn run(
     ExitCode::SUCCESS
 }
 
+/// A results directory read back, or the exit code of the message printed
+/// (2 for a fault in the directory's files, 1 for other failures).
+fn read_results(dir: &Path) -> Result<fundscape_output::Results, ExitCode> {
+    fundscape_output::Results::read_dir(dir).map_err(|e| {
+        if e.is_bad_input() {
+            input_error(&e)
+        } else {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    })
+}
+
 /// `fundscape report DIR`: re-draws charts/ and report.html from the files in DIR.
 fn report(dir: &Path) -> ExitCode {
-    let results = match fundscape_output::Results::read_dir(dir) {
+    let results = match read_results(dir) {
         Ok(r) => r,
-        Err(e) if e.is_bad_input() => return input_error(&e),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let files = match fundscape_output::render(&results) {
         Ok(f) => f,
@@ -579,13 +588,9 @@ fn count(n: u64, thing: &str) -> String {
 
 /// `fundscape brief`: one page for a council about one region.
 fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path>) -> ExitCode {
-    let results = match fundscape_output::Results::read_dir(dir) {
+    let results = match read_results(dir) {
         Ok(r) => r,
-        Err(e) if e.is_bad_input() => return input_error(&e),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     if let Err(e) = fundscape_output::check_region(&results, region) {
         return input_error(&format!("{}: --region: {e}", dir.display()));
