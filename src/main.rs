@@ -126,6 +126,18 @@ enum Command {
         /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
         #[arg(long)]
         no_charts: bool,
+        /// Run in waves until the Monte Carlo error of every watched figure is at most REL of its mean (e.g.
+        /// 0.01), up to --runs runs (default with --precision: 1,000,000).
+        #[arg(long, value_name = "REL", value_parser = parse_precision)]
+        precision: Option<f64>,
+        /// The figures --precision watches, every year: metrics of summary.csv, each `metric` (all regions) or
+        /// `region:metric` (default: abandoned,posts_funded).
+        #[arg(long, value_name = "FIGURES", requires = "precision", value_delimiter = ',')]
+        precision_on: Vec<String>,
+        /// Also write samples.csv: every run's value of these metrics of summary.csv (comma-separated, e.g.
+        /// abandoned,posts_funded), for every region and year (a second pass over the same runs).
+        #[arg(long, value_name = "METRICS", value_delimiter = ',')]
+        samples: Vec<String>,
     },
     /// Re-draw charts/ and report.html from an existing results directory, without running again.
     Report {
@@ -296,17 +308,37 @@ fn main() -> ExitCode {
             };
             solve(&scenario, &lever, &analysis, (at_most_flag, threshold, probability), range, out.as_deref())
         }
-        Command::Run { scenario, options, out, no_charts } => {
+        Command::Run { scenario, options, out, no_charts, precision, precision_on, samples } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
             };
-            let config = options.config(&s);
+            let mut config = options.config(&s);
+            let target = match precision {
+                None => None,
+                Some(rel) => {
+                    if options.runs.is_none() {
+                        config.runs = PRECISION_CEILING;
+                    }
+                    match watched_figures(&s, &precision_on) {
+                        Ok(w) => Some((rel, w)),
+                        Err(e) => return input_error(&e),
+                    }
+                }
+            };
+            if let Some(bad) = samples.iter().find(|m| !fundscape_sim::samples::metric_names(&s).contains(m)) {
+                let names = fundscape_sim::samples::metric_names(&s);
+                let hint = fundscape_sim::suggest::did_you_mean(bad, &names);
+                return input_error(&format!(
+                    "--samples: unknown metric `{bad}`{}",
+                    if hint.is_empty() { format!("; the metrics are {}", names.join(", ")) } else { hint }
+                ));
+            }
             let dir = out.unwrap_or_else(|| default_out(&scenario));
             if let Err(e) = fundscape_output::check_out_dir(&dir) {
                 return write_error(&e);
             }
-            run(&scenario, &s, &config, &dir, !no_charts)
+            run(&scenario, &s, &config, &dir, !no_charts, target.as_ref(), &samples)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
             let post_cost = match (post_cost, scenario) {
@@ -656,16 +688,91 @@ fn default_out(scenario: &Path) -> PathBuf {
     Path::new("results").join(stem(scenario))
 }
 
-fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts: bool) -> ExitCode {
+/// The most runs `--precision` does when `--runs` does not say.
+const PRECISION_CEILING: u64 = 1_000_000;
+
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("--precision takes the largest Monte Carlo error allowed as a share of the mean, a number between 0 and 1 such as 0.01 (it is `{s}`)")),
+    }
+}
+
+/// The figures `--precision-on` names, checked against the scenario.
+fn watched_figures(s: &Scenario, names: &[String]) -> Result<Vec<fundscape_sim::precision::Watched>, String> {
+    if names.is_empty() {
+        return Ok(fundscape_sim::precision::Watched::headline());
+    }
+    let mut metrics: Vec<String> = fundscape_sim::model::METRICS.iter().map(|m| m.to_string()).collect();
+    metrics.extend(s.spend_sources().iter().map(|x| format!("spend:{x}")));
+    let regions: Vec<String> =
+        std::iter::once("all".to_string()).chain(s.regions.iter().map(|r| r.id.clone())).collect();
+    names
+        .iter()
+        .map(|name| {
+            let (region, metric) = name.split_once(':').filter(|(r, _)| *r != "spend").unwrap_or(("all", name));
+            if !regions.iter().any(|r| r == region) {
+                let hint = fundscape_sim::suggest::did_you_mean(region, &regions);
+                return Err(format!("--precision-on: unknown region `{region}`{hint}"));
+            }
+            if !metrics.iter().any(|m| m == metric) {
+                let hint = fundscape_sim::suggest::did_you_mean(metric, &metrics);
+                return Err(format!(
+                    "--precision-on: unknown metric `{metric}`{}",
+                    if hint.is_empty() { format!("; the metrics are {}", metrics.join(", ")) } else { hint }
+                ));
+            }
+            Ok(fundscape_sim::precision::Watched { region: region.to_string(), metric: metric.to_string() })
+        })
+        .collect()
+}
+
+fn run(
+    file: &Path,
+    scenario: &Scenario,
+    config: &RunConfig,
+    dir: &Path,
+    charts: bool,
+    precision: Option<&(f64, Vec<fundscape_sim::precision::Watched>)>,
+    samples: &[String],
+) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
     let bar = progress_bar(config.runs);
     let started = Instant::now();
-    let summary = fundscape_sim::run(scenario, config, &|done| bar.set_position(done));
+    let (summary, reached) = match precision {
+        None => (fundscape_sim::run(scenario, config, &|done| bar.set_position(done)), None),
+        Some((target, watched)) => {
+            let (summary, reached) =
+                fundscape_sim::precision::run_to_precision(scenario, config, *target, watched, &|done, wave| {
+                    bar.set_length(wave);
+                    bar.set_position(done);
+                });
+            (summary, Some(reached))
+        }
+    };
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let manifest = fundscape_output::Manifest::new(&summary, scenario, file, seconds);
+    let mut manifest = fundscape_output::Manifest::new(&summary, scenario, file, seconds);
+    if let Some(r) = &reached {
+        manifest.precision = Some(fundscape_output::PrecisionInfo {
+            target: r.target,
+            reached: r.reached,
+            worst_figure: r.worst.clone(),
+            met: r.met,
+            ceiling: config.runs,
+        });
+        if !r.met {
+            eprintln!(
+                "warning: --precision {} was not reached in {} runs (the ceiling, --runs): the largest relative Monte Carlo error is {:.4}, of {}",
+                r.target,
+                fundscape_output::thousands(summary.runs as f64),
+                r.reached,
+                r.worst
+            );
+        }
+    }
     let mut files = vec![
         ("summary.csv".to_string(), fundscape_output::summary_csv(&summary)),
         ("survival.csv".to_string(), fundscape_output::survival_csv(&summary)),
@@ -673,6 +780,19 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
     files.extend(fundscape_output::scenario_copies(scenario));
+    if !samples.is_empty() {
+        // The same runs as the summary's (the runs done, with --precision).
+        let config = RunConfig { runs: summary.runs, ..*config };
+        let bar = progress_bar(config.runs);
+        let rows = fundscape_sim::samples::samples(scenario, &config, samples, &|done| bar.set_position(done));
+        bar.finish_and_clear();
+        match rows {
+            Ok(rows) => {
+                files.push(("samples.csv".to_string(), fundscape_output::samples_csv(scenario, samples, &rows)))
+            }
+            Err(e) => return input_error(&format!("--samples: {e}")),
+        }
+    }
     if charts {
         // Drawn from the bytes about to be written, through the same reader
         // as `fundscape report`, so both give the same charts and report.
@@ -691,19 +811,40 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
     if let Err(e) = fundscape_output::write_results(dir, &files) {
         return write_error(&e);
     }
-    print!("{}", headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts));
+    let mut text = headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts);
+    if !samples.is_empty() {
+        text = text.replacen("scenario.toml", "scenario.toml, samples.csv", 1);
+    }
+    print!("{text}");
+    if let Some(r) = &reached {
+        println!(
+            "  precision: Monte Carlo error at most {:.2}% of the mean (target {}%) on every watched figure, after {}",
+            100.0 * r.reached,
+            100.0 * r.target,
+            count(summary.runs, "run")
+        );
+    }
     ExitCode::SUCCESS
+}
+
+/// A results directory read back, or the exit code of the message printed
+/// (2 for a fault in the directory's files, 1 for other failures).
+fn read_results(dir: &Path) -> Result<fundscape_output::Results, ExitCode> {
+    fundscape_output::Results::read_dir(dir).map_err(|e| {
+        if e.is_bad_input() {
+            input_error(&e)
+        } else {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    })
 }
 
 /// `fundscape report DIR`: re-draws charts/ and report.html from the files in DIR.
 fn report(dir: &Path) -> ExitCode {
-    let results = match fundscape_output::Results::read_dir(dir) {
+    let results = match read_results(dir) {
         Ok(r) => r,
-        Err(e) if e.is_bad_input() => return input_error(&e),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let files = match fundscape_output::render(&results) {
         Ok(f) => f,
@@ -727,13 +868,9 @@ fn count(n: u64, thing: &str) -> String {
 
 /// `fundscape brief`: one page for a council about one region.
 fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path>) -> ExitCode {
-    let results = match fundscape_output::Results::read_dir(dir) {
+    let results = match read_results(dir) {
         Ok(r) => r,
-        Err(e) if e.is_bad_input() => return input_error(&e),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     if let Err(e) = fundscape_output::check_region(&results, region) {
         return input_error(&format!("{}: --region: {e}", dir.display()));

@@ -613,3 +613,39 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&g.funder, &report.kept[0].funder);
     }
 }
+
+/// Grants with no beneficiary location are placed by the recipient's
+/// postcode area, then by its locality; a beneficiary location, when there
+/// is one, comes first; the comment says which rule placed each grant.
+#[test]
+fn grants_without_a_beneficiary_location_are_placed_by_the_recipients_address() {
+    let fixture = root().join("tests/data/no-beneficiary-locations.json");
+    let out = bin().args(["import", "grants"]).arg(&fixture).output().unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let tables = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let region_of = |id: &str| -> Option<String> {
+        let at = tables.find(&format!("id = \"{id}\""))?;
+        tables[at..].lines().find_map(|l| l.strip_prefix("region = ").map(|r| r.trim_matches('"').to_string()))
+    };
+    assert_eq!(region_of("360G-T-1").as_deref(), Some("north-west"));
+    assert_eq!(region_of("360G-T-2").as_deref(), Some("yorkshire-humber"));
+    assert_eq!(region_of("360G-T-5").as_deref(), Some("south-west"), "the beneficiary location comes first");
+    assert_eq!(region_of("360G-T-3"), None);
+    assert_eq!(region_of("360G-T-4"), None);
+    assert!(
+        tables.contains(
+            "# region: no beneficiary location; placed by the recipient's postcode `M15 5TJ`, postcode area M"
+        ),
+        "{tables}"
+    );
+    assert!(tables.contains("# region: no beneficiary location; placed by the recipient's locality:"), "{tables}");
+    assert!(
+        stderr.contains(
+            "360G-T-3: no beneficiary location; recipient's postcode `JE2 3QA` is in JE, outside the UK's regions"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("360G-T-4: no beneficiary location\n"), "{stderr}");
+    assert!(stderr.contains("5 grants read, 5 kept, 3 placed, 2 unplaced"), "{stderr}");
+}

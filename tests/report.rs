@@ -296,6 +296,20 @@ fn a_report_that_cannot_be_written_exits_1() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot write r/report.html"), "{}", show(&out));
 }
 
+/// Headless Chromium with every host name unresolvable and its own
+/// background traffic off, so nothing can leave the machine.
+const CHROMIUM_OFFLINE: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+];
+
 /// The `chromium` binary, if installed.
 fn chromium() -> Option<PathBuf> {
     let fixed = PathBuf::from("/usr/bin/chromium");
@@ -313,17 +327,7 @@ fn render_in_chromium(chromium: &Path, page: &Path, work: &Path, size: &str) -> 
     let netlog = work.join("net.json");
     let _ = std::fs::remove_file(&shot);
     let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
+        .args(CHROMIUM_OFFLINE)
         .arg(format!("--user-data-dir={}", work.join("profile").display()))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("--log-net-log={}", netlog.display()))
@@ -510,18 +514,8 @@ fn the_brief_prints_on_one_page() {
     let page = tmp.path().join("r/brief-north-west/brief.html");
     let pdf = tmp.path().join("brief.pdf");
     let out = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--no-pdf-header-footer",
-        ])
+        .args(CHROMIUM_OFFLINE)
+        .arg("--no-pdf-header-footer")
         .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
         .arg(format!("--print-to-pdf={}", pdf.display()))
         .arg(format!("file://{}", page.display()))

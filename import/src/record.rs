@@ -48,6 +48,10 @@ pub struct GrantRecord {
     pub funder_id: Option<String>,
     pub funder_name: Option<String>,
     pub recipient: Option<String>,
+    /// The recipient organisation's postcode (`Recipient Org:Postal Code`).
+    pub recipient_postcode: Option<String>,
+    /// The recipient organisation's town or city (`Recipient Org:Address Locality`).
+    pub recipient_locality: Option<String>,
     pub locations: Vec<Location>,
 }
 
@@ -491,6 +495,8 @@ fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<Gra
         funder_id,
         funder_name,
         recipient: first_scalar(&recipients, &["name"]),
+        recipient_postcode: first_scalar(&recipients, &["postalcode", "postcode"]),
+        recipient_locality: first_scalar(&recipients, &["addresslocality", "locality", "city"]),
         locations,
     })
 }

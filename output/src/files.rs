@@ -131,6 +131,25 @@ pub struct Manifest {
     /// The councils' costs of missing advice, for the regions that give them.
     #[serde(default)]
     pub councils: Vec<CouncilCosts>,
+    /// With `run --precision`: the target and what the runs reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionInfo>,
+}
+
+/// What `run --precision` aimed at and reached (the manifest's `runs` is
+/// the number of runs done).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionInfo {
+    /// The largest Monte Carlo error allowed, as a share of the mean.
+    pub target: f64,
+    /// The largest mcse / |mean| among the watched figures, after the runs done.
+    pub reached: f64,
+    /// That figure, `region,year,metric`.
+    pub worst_figure: String,
+    /// Whether the target was met before the ceiling.
+    pub met: bool,
+    /// The most runs allowed (`--runs`).
+    pub ceiling: u64,
 }
 
 /// Grant posts in a region whose first term ends in a month.
@@ -252,6 +271,7 @@ impl Manifest {
                 .enumerate()
                 .map(|(i, (path, _))| ScenarioFile { file: path.display().to_string(), copy: copy_name(i, n) })
                 .collect(),
+            precision: None,
         }
     }
 }

@@ -15,6 +15,7 @@ mod describe;
 mod files;
 mod read;
 mod report;
+mod samples;
 mod sensitivity;
 mod words;
 
@@ -25,12 +26,14 @@ pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario}
 pub use describe::describe;
 pub use files::{
     check_out_dir, has_marker, manifest_json, posts_by_source_csv, scenario_copies, summary_csv, survival_csv,
-    write_file, write_report, write_results, Manifest, RegionName, ScenarioFile, WriteResultsError, MARKER,
+    write_file, write_report, write_results, Manifest, PrecisionInfo, RegionName, ScenarioFile, WriteResultsError,
+    MARKER,
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};
+pub use samples::samples_csv;
 pub use sensitivity::{
-    reading as sensitivity_reading,
-    number, sensitivity_charts, sensitivity_report, sobol_csv, solve_chart_files, solve_csv, tornado_csv, SolveWords,
+    number, reading as sensitivity_reading, sensitivity_charts, sensitivity_report, sobol_csv, solve_chart_files,
+    solve_csv, tornado_csv, SolveWords,
 };
 pub use words::thousands;
