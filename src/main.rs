@@ -227,6 +227,19 @@ enum Command {
     /// Turn published data into scenario tables.
     #[command(subcommand)]
     Import(Import),
+    /// Print the JSON Schema (draft 2020-12) of scenario files, for editors that check TOML.
+    Schema,
+    /// Write a commented starter scenario (the UK regions, one grant, one ask) to FILE.
+    Init {
+        /// Where to write it (default: scenario.toml). An existing file is never overwritten.
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+    },
+    /// Print a shell completion script (bash, zsh, fish or powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,6 +305,29 @@ fn main() -> ExitCode {
             }
             Err(e) => input_error(&e),
         },
+        Command::Schema => {
+            let schema = fundscape_sim::scenario_schema();
+            match serde_json::to_string_pretty(&schema) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write the schema: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Init { file } => init(&file),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "fundscape",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
         Command::Compare { base, alts, options, out } => compare(&base, &alts, &options, out.as_deref()),
         Command::Report { dir } => report(&dir),
         Command::Brief { dir, region, compare, ask, out } => {
@@ -363,6 +399,40 @@ fn main() -> ExitCode {
             import_grants(&file, &options, out.as_deref())
         }
     }
+}
+
+/// The starter scenario `fundscape init` writes (also shipped as
+/// `scenarios/starter.toml`, so the tests of shipped scenarios cover it).
+const STARTER: &str = include_str!("../scenarios/starter.toml");
+
+/// `fundscape init FILE`: the starter scenario, written only if FILE does not exist.
+fn init(file: &Path) -> ExitCode {
+    use std::io::Write;
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).open(file);
+    let mut f = match created {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return input_error(&format!(
+                "{} already exists; init never overwrites a file: give another name, e.g. `fundscape init my-scenario.toml`",
+                file.display()
+            ))
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", file.display());
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = f.write_all(STARTER.as_bytes()).and_then(|()| f.sync_all()) {
+        drop(f);
+        let _ = std::fs::remove_file(file);
+        eprintln!("error: cannot write {}: {e}", file.display());
+        return ExitCode::from(1);
+    }
+    println!(
+        "wrote {0}: the twelve UK regions, one grant and one ask; edit it, then `fundscape validate {0}` and `fundscape run {0}`",
+        file.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn stem(path: &Path) -> String {
@@ -777,6 +847,7 @@ fn run(
         ("summary.csv".to_string(), fundscape_output::summary_csv(&summary)),
         ("survival.csv".to_string(), fundscape_output::survival_csv(&summary)),
         ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(&summary)),
+        ("regions.csv".to_string(), fundscape_output::regions_csv(scenario)),
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
     files.extend(fundscape_output::scenario_copies(scenario));
@@ -976,7 +1047,7 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
     }
     let extra = if charts { ", charts/, report.html" } else { "" };
     out.push_str(&format!(
-        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json, scenario.toml{extra})\n",
+        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
     out.push_str("  (median across runs, with the 5–95% range in brackets)\n");

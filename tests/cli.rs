@@ -44,7 +44,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
 
 /// The outputs at a fixed seed are pinned byte for byte. If a deliberate
 /// change to the model moves them, regenerate with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --release --test cli` and say why in
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test cli` and say why in
 /// the commit.
 #[test]
 fn outputs_at_a_fixed_seed_are_pinned() {
@@ -591,4 +591,41 @@ fn samples_hold_every_runs_values_and_agree_with_the_summary() {
         String::from_utf8_lossy(&bad.stderr),
         "error: --samples: unknown metric `abandonned`; did you mean `abandoned`?\n"
     );
+}
+
+/// Significant digits of a CSV number as written (`110641.1757` has 10).
+fn significant_digits(cell: &str) -> usize {
+    let mantissa = cell.trim_start_matches('-').split(['e', 'E']).next().unwrap_or_default();
+    mantissa.replace('.', "").trim_start_matches('0').trim_end_matches('0').len()
+}
+
+#[test]
+fn csv_numbers_carry_at_most_ten_significant_digits_and_regions_csv_names_the_regions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    run_ok(&["run", tiny.to_str().unwrap(), "--runs", "200", "--out", "run", "--no-charts"], tmp.path());
+    let noop = data("overlay-noop.toml");
+    run_ok(&["compare", tiny.to_str().unwrap(), noop.to_str().unwrap(), "--runs", "200", "--out", "cmp"], tmp.path());
+    let regions = std::fs::read_to_string(tmp.path().join("run/regions.csv")).unwrap();
+    assert_eq!(regions, "id,name\nall,All regions\nnorth-west,North West\nwales,Wales\n");
+    let mut numbers = 0;
+    for file in ["run/summary.csv", "run/survival.csv", "run/posts_by_source.csv", "cmp/compare.csv"] {
+        let text = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+        let mut long = 0;
+        for cell in text.lines().skip(1).flat_map(|l| l.split(',')) {
+            if cell.parse::<f64>().is_ok() {
+                numbers += 1;
+                if significant_digits(cell) > 10 {
+                    long += 1;
+                }
+            }
+        }
+        assert_eq!(
+            long,
+            0,
+            "{file} has numbers with more than 10 significant digits:\n{}",
+            &text[..text.len().min(600)]
+        );
+    }
+    assert!(numbers > 1000, "only {numbers} numbers read");
 }

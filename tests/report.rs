@@ -134,7 +134,7 @@ fn png_size_and_ink(bytes: &[u8]) -> ((u32, u32), f64, Vec<[u8; 3]>) {
 /// seed are pinned in `tests/data/tiny-pinned-charts.txt` and
 /// `tests/data/tiny-pinned-report.txt`. After a deliberate change to the
 /// charts, the report or the model, regenerate them with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --release --test report`, read the
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test report`, read the
 /// diff, and say why in the commit.
 #[test]
 fn charts_and_report_are_pinned() {

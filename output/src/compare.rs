@@ -4,13 +4,7 @@ use std::fmt::Write;
 
 use fundscape_sim::Comparison;
 
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
+use crate::cell::csv_number as num;
 
 /// `compare.csv`: one row per alternative, region, year (or `horizon`) and
 /// metric, with the paired difference ALT − BASE (its quantiles on

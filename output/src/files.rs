@@ -10,6 +10,8 @@ use fundscape_sim::summary::SummaryRow;
 use fundscape_sim::{Scenario, Summary};
 use serde::{Deserialize, Serialize};
 
+use crate::cell::csv_number;
+
 /// A results directory (or one file) was not written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteResultsError {
@@ -44,7 +46,7 @@ impl WriteResultsError {
 }
 
 fn stat_fields(s: &Stat) -> [String; 8] {
-    [s.mean, s.sd, s.p05, s.p25, s.p50, s.p75, s.p95, s.mcse].map(|x| format!("{x}"))
+    [s.mean, s.sd, s.p05, s.p25, s.p50, s.p75, s.p95, s.mcse].map(csv_number)
 }
 
 pub(crate) fn csv_bytes(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<u8> {
@@ -78,6 +80,14 @@ pub fn summary_csv(summary: &Summary) -> Vec<u8> {
 /// funded posts at each year's end by who pays for them.
 pub fn posts_by_source_csv(summary: &Summary) -> Vec<u8> {
     region_year_csv("source", &summary.posts_by_source)
+}
+
+/// `regions.csv`: `id,name`, `all` (the total over regions) first, then the
+/// regions in scenario order: the names behind the `region` column of
+/// every other table.
+pub fn regions_csv(scenario: &Scenario) -> Vec<u8> {
+    let all = std::iter::once(vec!["all".to_string(), "All regions".to_string()]);
+    csv_bytes(&["id", "name"], all.chain(scenario.regions.iter().map(|r| vec![r.id.clone(), r.name.clone()])))
 }
 
 /// `survival.csv`: `months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed`.

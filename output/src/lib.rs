@@ -9,6 +9,7 @@
 
 mod assumptions;
 mod brief;
+mod cell;
 mod charts;
 mod compare;
 mod describe;
@@ -21,13 +22,14 @@ mod words;
 
 pub use assumptions::{assumptions, Assumption};
 pub use brief::{check_region, read_ask, render_brief, AskEffect, Brief, BriefError, Difference};
+pub use cell::{csv_number, CSV_DIGITS};
 pub use charts::{render_charts, Chart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use describe::describe;
 pub use files::{
-    check_out_dir, has_marker, manifest_json, posts_by_source_csv, scenario_copies, summary_csv, survival_csv,
-    write_file, write_report, write_results, Manifest, PrecisionInfo, RegionName, ScenarioFile, WriteResultsError,
-    MARKER,
+    check_out_dir, has_marker, manifest_json, posts_by_source_csv, regions_csv, scenario_copies, summary_csv,
+    survival_csv, write_file, write_report, write_results, Manifest, PrecisionInfo, RegionName, ScenarioFile,
+    WriteResultsError, MARKER,
 };
 pub use read::{year_name, ReadResultsError, Results};
 pub use report::{render, report_html};

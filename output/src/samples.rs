@@ -18,7 +18,12 @@ pub fn samples_csv(scenario: &Scenario, metrics: &[String], rows: &[SampleRow]) 
         } else {
             metric.to_string()
         };
-        out.push_str(&format!("{},{region},{},{metric},{}\n", r.run, scenario.year_label(r.year), r.value));
+        out.push_str(&format!(
+            "{},{region},{},{metric},{}\n",
+            r.run,
+            scenario.year_label(r.year),
+            crate::cell::csv_number(r.value)
+        ));
     }
     out.into_bytes()
 }

@@ -45,12 +45,12 @@ pub fn tornado_csv(s: &Sensitivity, year: Year) -> Vec<u8> {
                 s.metric.clone(),
                 s.region.clone(),
                 year_label(s, col),
-                format!("{}", r.low_input),
-                format!("{}", r.high_input),
-                format!("{}", r.low[col]),
-                format!("{}", r.base[col]),
-                format!("{}", r.high[col]),
-                format!("{}", r.swing(col)),
+                crate::cell::csv_number(r.low_input),
+                crate::cell::csv_number(r.high_input),
+                crate::cell::csv_number(r.low[col]),
+                crate::cell::csv_number(r.base[col]),
+                crate::cell::csv_number(r.high[col]),
+                crate::cell::csv_number(r.swing(col)),
             ]
         }),
     )
@@ -81,12 +81,12 @@ pub fn sobol_csv(s: &Sensitivity) -> Vec<u8> {
                     s.metric.clone(),
                     s.region.clone(),
                     year_label(s, c),
-                    format!("{}", f.estimate),
-                    format!("{}", f.low),
-                    format!("{}", f.high),
-                    format!("{}", t.estimate),
-                    format!("{}", t.low),
-                    format!("{}", t.high),
+                    crate::cell::csv_number(f.estimate),
+                    crate::cell::csv_number(f.low),
+                    crate::cell::csv_number(f.high),
+                    crate::cell::csv_number(t.estimate),
+                    crate::cell::csv_number(t.low),
+                    crate::cell::csv_number(t.high),
                 ]
             })
         }),
@@ -98,7 +98,12 @@ pub fn solve_csv(s: &Solved) -> Vec<u8> {
     csv_bytes(
         &["value", "probability", "probability_low", "probability_high"],
         s.trials.iter().map(|t| {
-            vec![format!("{}", t.value), format!("{}", t.probability), format!("{}", t.low), format!("{}", t.high)]
+            vec![
+                crate::cell::csv_number(t.value),
+                crate::cell::csv_number(t.probability),
+                crate::cell::csv_number(t.low),
+                crate::cell::csv_number(t.high),
+            ]
         }),
     )
 }

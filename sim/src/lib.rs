@@ -40,6 +40,6 @@ pub mod value;
 pub use compare::{compare, CompareScenariosError, Comparison};
 pub use driver::{run, RunConfig};
 pub use load::limits::{MAX_POSTS, MAX_RUNS};
-pub use load::{load, load_str, LoadScenarioError};
+pub use load::{load, load_str, scenario_schema, LoadScenarioError};
 pub use scenario::Scenario;
 pub use summary::Summary;

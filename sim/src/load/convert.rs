@@ -65,9 +65,9 @@ fn type_name(v: &Toml) -> &'static str {
     }
 }
 
-const DISTS: [&str; 7] = ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "gamma"];
+pub(super) const DISTS: [&str; 7] = ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "gamma"];
 
-fn dist_keys(dist: &str) -> &'static [&'static str] {
+pub(super) fn dist_keys(dist: &str) -> &'static [&'static str] {
     match dist {
         "uniform" => &["min", "max"],
         "triangular" | "pert" => &["min", "mode", "max"],

@@ -7,6 +7,9 @@ mod convert;
 pub(crate) mod limits;
 mod locate;
 mod raw;
+mod schema;
+
+pub use schema::scenario_schema;
 
 use std::path::{Path, PathBuf};
 
