@@ -142,7 +142,15 @@ fn results_directories_are_marked_and_still_replaced_whole() {
     let dir = tmp.path().join("empty");
     assert_eq!(
         names(&dir),
-        [".fundscape-results", "manifest.json", "posts_by_source.csv", "scenario.toml", "summary.csv", "survival.csv"]
+        [
+            ".fundscape-results",
+            "manifest.json",
+            "posts_by_source.csv",
+            "regions.csv",
+            "scenario.toml",
+            "summary.csv",
+            "survival.csv"
+        ]
     );
     let tiny = data("tiny.toml");
     let noop = data("overlay-noop.toml");

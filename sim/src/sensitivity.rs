@@ -582,7 +582,10 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     let p = k / n;
     let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
     let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At k = 0 and k = n the bounds are exactly 0 and 1; rounding must not move them.
+    let lo = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if k >= n { 1.0 } else { (centre + half).min(1.0) };
+    (lo, hi)
 }
 
 /// Goal seek by bisection on paired runs (every trial on the same seed and
