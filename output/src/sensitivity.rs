@@ -15,6 +15,15 @@ use crate::charts::{
 use crate::files::csv_bytes;
 use crate::words::{escape, percent, thousands};
 
+/// "in 2027" for a year, "over the horizon" for the whole horizon, in titles.
+fn when(s: &fundscape_sim::sensitivity::Sensitivity, col: usize) -> String {
+    if col < s.years.len() {
+        format!("in {}", year_label(s, col))
+    } else {
+        "over the horizon".into()
+    }
+}
+
 /// The year's label in files: a calendar year, or `horizon`.
 fn year_label(s: &Sensitivity, col: usize) -> String {
     s.years.get(col).map_or_else(|| "horizon".to_string(), |y| y.to_string())
@@ -157,7 +166,7 @@ fn tornado_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Sensitiv
     );
     let body = frame(
         root,
-        &format!("What moves {} in {}: one input at a time", metric_words(s), year_label(s, col)),
+        &format!("What moves {} {}: one input at a time", metric_words(s), when(s, col)),
         &note,
         &caption(&s.scenario_name, s.runs, s.seed),
     )?;
@@ -186,6 +195,7 @@ fn tornado_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Sensitiv
         .disable_y_mesh()
         .y_labels(2 * n + 1)
         .y_label_formatter(&y_fmt)
+        .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .x_labels(8)
         .x_label_formatter(&|x| thousands(*x))
         .light_line_style(TRANSPARENT)
@@ -256,7 +266,8 @@ fn indices_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, s: &Sensitiv
         .y_desc("share of the variance")
         .draw()?;
     for (n, &i) in order.iter().enumerate() {
-        let colour = VIRIDIS[(n * 7 / INDEX_LINES.max(1)).min(7)];
+        // Spread over viridis so the lines stay apart (the lightest yellow is left out).
+        let colour = VIRIDIS[(n * 7 / (INDEX_LINES - 1).max(1)).min(7)];
         let pts: Vec<(f64, f64)> =
             (0..years).map(|y| (y as f64, s.sobol[i].total[y].estimate.clamp(0.0, 1.0))).collect();
         chart
@@ -296,7 +307,7 @@ pub fn sensitivity_charts(s: &Sensitivity, year: Year) -> Result<Vec<Chart>, Ren
     )?;
     let tornado = Chart {
         name: "tornado",
-        title: format!("Tornado: {} in {}", metric_words(s), year_label(s, col)),
+        title: format!("Tornado: {} {}", metric_words(s), when(s, col)),
         note: "One input at a time at its 10th and 90th percentile; paired runs.".into(),
         svg,
         png,
@@ -327,7 +338,7 @@ pub fn reading(s: &Sensitivity, year: Year) -> String {
         sum += s.sobol[i].first[col].estimate.max(0.0);
         named.push(format!("{} ({})", s.sobol[i].key, percent(s.sobol[i].first[col].estimate)));
     }
-    let when = if col < s.years.len() { format!("in {}", year_label(s, col)) } else { "over the horizon".into() };
+    let when = when(s, col);
     let count = match named.len() {
         0 => "no input".to_string(),
         1 => "one input".to_string(),
@@ -389,7 +400,7 @@ pub fn sensitivity_report(s: &Sensitivity, year: Year, charts: &[Chart]) -> Stri
         h,
         "<h2>Indices {}</h2><table><thead><tr><th>input</th><th>first order (95% interval)</th>\
          <th>total order (95% interval)</th></tr></thead><tbody>",
-        if col < s.years.len() { format!("in {}", year_label(s, col)) } else { "over the horizon".into() }
+        when(s, col)
     );
     for r in s.sobol.iter().chain(std::iter::once(&s.randomness)) {
         let cell = |i: fundscape_sim::sensitivity::Interval| {
