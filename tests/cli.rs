@@ -2,7 +2,7 @@
 //! directories, the exact messages for bad input, exit codes, and outputs
 //! pinned at a fixed seed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
 use common::{bin, data, run_ok, show};
@@ -380,19 +380,7 @@ fn an_unwritable_results_directory_exits_1() {
 /// Every shipped scenario validates and runs.
 #[test]
 fn shipped_scenarios_validate_and_run() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                files.push(p);
-            }
-        }
-    }
+    let files = common::toml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"));
     assert!(files.iter().any(|p| p.ends_with("uk-baseline.toml")));
     let tmp = tempfile::tempdir().unwrap();
     for f in files {
@@ -478,6 +466,119 @@ fn validate_lists_rounds_and_changes() {
         "{text}"
     );
     assert!(text.contains("sets local_authority_budget, local_authority_match, successors in 3 regions"), "{text}");
+}
+
+/// `run --precision REL` stops at the first wave of whole blocks whose watched
+/// figures all have an mcse of at most REL of their mean; its files are the
+/// bytes of a plain run of that many runs, whatever the thread count.
+#[test]
+fn precision_stops_at_the_first_wave_that_meets_it_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let tiny = tiny.to_str().unwrap();
+    run_ok(&["run", tiny, "--precision", "0.01", "--threads", "1", "--out", "p1", "--no-charts"], tmp.path());
+    let out = run_ok(&["run", tiny, "--precision", "0.01", "--threads", "2", "--out", "p2", "--no-charts"], tmp.path());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("p2/manifest.json")).unwrap()).unwrap();
+    let runs = manifest["runs"].as_u64().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("  precision: Monte Carlo error at most"), "{}", show(&out));
+    assert_eq!(manifest["precision"]["met"], true);
+    assert!(manifest["precision"]["reached"].as_f64().unwrap() <= 0.01);
+    for file in ["summary.csv", "survival.csv", "posts_by_source.csv"] {
+        let a = std::fs::read(tmp.path().join("p1").join(file)).unwrap();
+        let b = std::fs::read(tmp.path().join("p2").join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+    // The same bytes as a plain run of that many runs.
+    run_ok(&["run", tiny, "--runs", &runs.to_string(), "--out", "plain", "--no-charts"], tmp.path());
+    assert_eq!(
+        std::fs::read(tmp.path().join("plain/summary.csv")).unwrap(),
+        std::fs::read(tmp.path().join("p2/summary.csv")).unwrap()
+    );
+    // The wave before did not meet the target (it is the first that does).
+    let s = fundscape_sim::load(std::path::Path::new(&data("tiny.toml"))).unwrap();
+    let half = fundscape_sim::run(&s, &fundscape_sim::RunConfig { runs: runs / 2, seed: 7, threads: 0 }, &|_| {});
+    let (before, _) = fundscape_sim::precision::relative_error(&half, &fundscape_sim::precision::Watched::headline());
+    assert!(runs == 1024 || before > 0.01, "the wave of {} runs already met 1% ({before})", runs / 2);
+}
+
+#[test]
+fn precision_stops_at_the_ceiling_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let out = run_ok(
+        &["run", tiny.to_str().unwrap(), "--precision", "0.0001", "--runs", "1500", "--out", "c", "--no-charts"],
+        tmp.path(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: --precision 0.0001 was not reached in 1,500 runs"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("c/manifest.json")).unwrap()).unwrap();
+    assert_eq!((manifest["runs"].as_u64(), manifest["precision"]["met"].as_bool()), (Some(1500), Some(false)));
+    // Figures to watch are checked, with did-you-mean.
+    let bad = bin()
+        .args(["run", tiny.to_str().unwrap(), "--precision", "0.01", "--precision-on", "abandonned"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", show(&bad));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "error: --precision-on: unknown metric `abandonned`; did you mean `abandoned`?\n"
+    );
+    let bad = bin().args(["run", tiny.to_str().unwrap(), "--precision", "2"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", show(&bad));
+}
+
+/// `run --samples` writes every run's value of the named figures, in run
+/// order, the same at any thread count; their mean is summary.csv's mean.
+#[test]
+fn samples_hold_every_runs_values_and_agree_with_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let tiny = tiny.to_str().unwrap();
+    for (out, threads) in [("s1", "1"), ("s2", "2")] {
+        let o = run_ok(
+            &[
+                "run",
+                tiny,
+                "--runs",
+                "300",
+                "--threads",
+                threads,
+                "--samples",
+                "abandoned,spend:JTI",
+                "--out",
+                out,
+                "--no-charts",
+            ],
+            tmp.path(),
+        );
+        assert!(String::from_utf8_lossy(&o.stdout).contains("scenario.toml, samples.csv)"), "{}", show(&o));
+    }
+    let one = std::fs::read(tmp.path().join("s1/samples.csv")).unwrap();
+    assert_eq!(one, std::fs::read(tmp.path().join("s2/samples.csv")).unwrap(), "samples depend on the threads");
+    let text = String::from_utf8(one).unwrap();
+    assert_eq!(text.lines().next(), Some("run,region,year,metric,value"));
+    // 300 runs × (2 regions + all) × 3 years × 2 metrics.
+    assert_eq!(text.lines().count(), 1 + 300 * 3 * 3 * 2);
+    let values: Vec<f64> = text
+        .lines()
+        .filter(|l| l.contains(",north-west,2026,abandoned,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 300);
+    let mean = values.iter().sum::<f64>() / 300.0;
+    let summary = std::fs::read_to_string(tmp.path().join("s1/summary.csv")).unwrap();
+    let row: Vec<&str> =
+        summary.lines().find(|l| l.starts_with("north-west,2026,abandoned,")).unwrap().split(',').collect();
+    let want: f64 = row[3].parse().unwrap();
+    assert!((mean - want).abs() <= 1e-9 * want.abs(), "samples' mean {mean}, summary's {want}");
+    let bad = bin().args(["run", tiny, "--samples", "abandonned"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "error: --samples: unknown metric `abandonned`; did you mean `abandoned`?\n"
+    );
 }
 
 /// Significant digits of a CSV number as written (`110641.1757` has 10).

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{bin, run_ok, show};
+use common::{bin, run_ok, show, toml_files};
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -29,23 +29,6 @@ fn validator() -> jsonschema::Validator {
 
 fn errors(v: &jsonschema::Validator, text: &str) -> Vec<String> {
     v.iter_errors(&toml_as_json(text)).map(|e| format!("{} at {}", e, e.instance_path())).collect()
-}
-
-fn toml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 /// The copy editors read (docs/scenario.schema.json) is the command's

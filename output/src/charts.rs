@@ -56,7 +56,7 @@ pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
 pub(crate) const INK: RGBColor = RGBColor(34, 34, 34);
 pub(crate) const MUTED: RGBColor = RGBColor(90, 90, 90);
 /// Viridis from dark to light (lightness rises monotonically).
-const VIRIDIS: [RGBColor; 9] = [
+pub(crate) const VIRIDIS: [RGBColor; 9] = [
     RGBColor(68, 1, 84),
     RGBColor(72, 40, 120),
     RGBColor(62, 74, 137),
@@ -199,7 +199,33 @@ pub(crate) fn render_one(frame: Frame, body: &impl Body, png_scale: u32) -> Resu
     Ok(Chart { name: frame.name, title: frame.title, note: frame.note, svg, inline_svg, png })
 }
 
-fn register_fonts() -> Result<(), RenderError> {
+/// Draws a chart once as SVG and once as PNG (the same drawing code, given
+/// once for each backend).
+pub(crate) fn draw_twice(
+    name: &str,
+    size: (u32, u32),
+    svg_draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<SVGBackend<'static>>,
+    png_draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> DrawResult<BitMapBackend<'static>>,
+) -> Result<(String, Vec<u8>), RenderError> {
+    let fail = |message: String| RenderError { name: name.to_string(), message };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        svg_draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let (w, h) = size;
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        png_draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
+    Ok((svg, png))
+}
+
+pub(crate) fn register_fonts() -> Result<(), RenderError> {
     static LOADED: OnceLock<bool> = OnceLock::new();
     let ok = *LOADED.get_or_init(|| {
         plotters::style::register_font(FAMILY, FontStyle::Normal, dejavu::sans::regular()).is_ok()
@@ -212,7 +238,7 @@ fn register_fonts() -> Result<(), RenderError> {
     }
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, w, h);
@@ -233,7 +259,7 @@ pub(crate) fn bold(size: u32) -> TextStyle<'static> {
 }
 
 /// Words of `text` in lines no wider than `width` pixels, as `measure` finds them.
-fn wrap(text: &str, width: u32, measure: impl Fn(&str) -> u32) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: u32, measure: impl Fn(&str) -> u32) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -3,17 +3,20 @@
 //! them from the bytes it is about to write, through the same parser, so a
 //! later `fundscape report DIR` gives the same bytes.
 //!
-//! A results directory is user input here: every fault is a
-//! [`ReadResultsError`] naming the file and line, never a panic.
+//! A results directory is user input here: it is read only when it carries
+//! fundscape's marker, its files only when they are regular files of at most
+//! [`MAX_INPUT_BYTES`], and every fault is a [`ReadResultsError`] naming the
+//! file and line, never a panic.
 
 use std::path::{Path, PathBuf};
 
+use fundscape_sim::input::{read_bytes, ReadInputError, MAX_INPUT_BYTES};
 use fundscape_sim::scenario::YearMonth;
 use fundscape_sim::stats::Stat;
 use fundscape_sim::summary::{SummaryRow, SurvivalRow};
 use fundscape_sim::Summary;
 
-use crate::files::Manifest;
+use crate::files::{has_marker, Manifest, MARKER};
 
 /// Why a results directory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,10 @@ impl ReadResultsError {
     }
 }
 
+/// A file fetched by name: its bytes, `None` when it is missing, or why it
+/// could not be read.
+pub type Fetched = Result<Option<Vec<u8>>, ReadInputError>;
+
 /// Everything the charts and the report are drawn from.
 #[derive(Debug, Clone)]
 pub struct Results {
@@ -59,31 +66,41 @@ const BY_SOURCE_HEADER: [&str; 11] =
 const SURVIVAL_HEADER: [&str; 10] =
     ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse", "posts_followed"];
 
-/// Fetches a file of a results directory by name: its bytes, or `None`
-/// when it is missing.
-pub type Get<'a> = dyn Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a;
+/// Fetches a file of a results directory by name: its bytes, `None` when
+/// it is missing, or why it could not be read.
+pub type Get<'a> = dyn Fn(&str) -> Fetched + 'a;
 
 /// The text of file `name` of `dir`, fetched with `get`.
 pub(crate) fn fetch_text(dir: &Path, name: &str, get: &Get<'_>) -> Result<(PathBuf, String), ReadResultsError> {
     let path = dir.join(name);
-    match get(name) {
+    let damaged = "the results directory is damaged (run the scenario again)";
+    let message = match get(name) {
         Ok(Some(bytes)) => match String::from_utf8(bytes) {
-            Ok(text) => Ok((path, text)),
-            Err(_) => Err(ReadResultsError::Malformed { path, message: "is not UTF-8 text".into() }),
+            Ok(text) => return Ok((path, text)),
+            Err(_) => "is not UTF-8 text".to_string(),
         },
-        Ok(None) => Err(ReadResultsError::Malformed {
-            path,
-            message: "is missing; the results directory is incomplete (run the scenario again)".into(),
-        }),
-        Err(source) => Err(ReadResultsError::Io { path, source }),
-    }
+        Ok(None) | Err(ReadInputError::NotFound) => {
+            "is missing; the results directory is incomplete (run the scenario again)".to_string()
+        }
+        Err(ReadInputError::NotUtf8) => "is not UTF-8 text".to_string(),
+        Err(ReadInputError::NotRegular) => format!("is not a regular file (a directory, device or pipe); {damaged}"),
+        Err(e @ ReadInputError::TooLarge { .. }) => format!("is {e}; {damaged}"),
+        Err(ReadInputError::PermissionDenied) => {
+            "cannot be read (permission denied); make it readable or run the scenario again".to_string()
+        }
+        Err(ReadInputError::Other(message)) => {
+            return Err(ReadResultsError::Io { path, source: std::io::Error::other(message) })
+        }
+    };
+    Err(ReadResultsError::Malformed { path, message })
 }
 
-/// Reads file `name` of `dir` from disk (`None` when it is missing).
-pub(crate) fn from_disk(dir: &Path) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + '_ {
-    move |name| match std::fs::read(dir.join(name)) {
+/// Reads file `name` of `dir` from disk: only a regular file of at most
+/// [`MAX_INPUT_BYTES`] (`None` when it is missing).
+pub(crate) fn from_disk(dir: &Path) -> impl Fn(&str) -> Fetched + '_ {
+    move |name| match read_bytes(&dir.join(name), MAX_INPUT_BYTES) {
         Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(ReadInputError::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -92,17 +109,19 @@ impl Results {
     /// Reads the results directory `dir` written by `fundscape run`.
     ///
     /// # Errors
-    /// A missing directory or manifest, a malformed file, or an I/O failure.
+    /// A missing directory, one without fundscape's marker, a comparison, a
+    /// missing or malformed file, or an I/O failure.
     pub fn read_dir(dir: &Path) -> Result<Self, ReadResultsError> {
         if !dir.is_dir() {
             let message = if dir.exists() { "is not a directory" } else { "no such directory" };
             return Err(ReadResultsError::NotResults { dir: dir.to_path_buf(), message: message.into() });
         }
-        if !dir.join("manifest.json").is_file() {
+        if !has_marker(dir) {
             return Err(ReadResultsError::NotResults {
                 dir: dir.to_path_buf(),
-                message: "not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`"
-                    .into(),
+                message: format!(
+                    "not a results directory (fundscape marks each one with a {MARKER} file); write one with `fundscape run SCENARIO --out DIR`"
+                ),
             });
         }
         Self::parse(dir, &from_disk(dir))
@@ -178,10 +197,7 @@ impl Results {
 
     /// The display name of a region id (`all` is "All regions").
     pub fn region_name(&self, id: &str) -> String {
-        if id == "all" {
-            return "All regions".into();
-        }
-        self.manifest.regions.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.name.clone())
+        region_name(&self.manifest.regions, id)
     }
 
     /// How a model year is named for people (see [`year_name`]).
@@ -193,6 +209,15 @@ impl Results {
     pub fn get(&self, region: &str, year: i32, metric: &str) -> Option<&Stat> {
         self.summary.get(region, year, metric)
     }
+}
+
+/// The display name of region `id` among `regions` (`all` is "All regions";
+/// an id not listed is shown as it is).
+pub(crate) fn region_name(regions: &[crate::files::RegionName], id: &str) -> String {
+    if id == "all" {
+        return "All regions".into();
+    }
+    regions.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.name.clone())
 }
 
 /// How a model year is named for people: `2025-26` for a year starting in
@@ -288,7 +313,7 @@ mod tests {
 
     fn files<'a>(
         overrides: &'a [(&'static str, &'static str)],
-    ) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a {
+    ) -> impl Fn(&str) -> Result<Option<Vec<u8>>, ReadInputError> + 'a {
         move |name| {
             let base: &[(&str, &str)] = &[
                 (
@@ -354,6 +379,14 @@ mod tests {
         }
         let e = Results::parse(Path::new("d"), &files(&[("manifest.json", "{}")])).unwrap_err();
         assert!(e.to_string().starts_with("d/manifest.json: not a manifest written by this version"), "{e}");
+    }
+
+    #[test]
+    fn only_a_failing_file_system_is_not_bad_input() {
+        let failing = |_: &str| Err(ReadInputError::Other("input/output error".into()));
+        let e = Results::parse(Path::new("d"), &failing).unwrap_err();
+        assert!(!e.is_bad_input());
+        assert_eq!(e.to_string(), "cannot read d/manifest.json: input/output error");
     }
 
     #[test]

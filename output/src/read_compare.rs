@@ -12,7 +12,9 @@ use fundscape_sim::stats::Stat;
 use fundscape_sim::Comparison;
 
 use crate::compare::{CompareManifest, COMPARE_HEADER};
-use crate::read::{fetch_text, from_disk, malformed, number, records, year_name, Get, ReadResultsError, Results};
+use crate::read::{
+    fetch_text, from_disk, malformed, number, records, region_name, year_name, Get, ReadResultsError, Results,
+};
 
 /// Everything a comparison's charts and report are drawn from.
 #[derive(Debug, Clone)]
@@ -178,10 +180,7 @@ impl CompareResults {
 
     /// The display name of a region id (`all` is "All regions").
     pub fn region_name(&self, id: &str) -> String {
-        if id == "all" {
-            return "All regions".into();
-        }
-        self.manifest.regions.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.name.clone())
+        region_name(&self.manifest.regions, id)
     }
 
     /// How a model year is named for people.

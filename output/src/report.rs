@@ -369,3 +369,52 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
     h.push_str("</section>\n</body>\n</html>\n");
     h
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Results for two regions with the given (abandoned mean, abandoned
+    /// mcse) and a demand of 1,000 each.
+    fn two_regions(a: (f64, f64), b: (f64, f64)) -> Results {
+        let manifest = r#"{"program":"fundscape","version":"0","scenario_name":"t","scenario_file":"t.toml",
+            "scenario_hash":"h","seed":1,"runs":100,"threads":1,"wall_time_seconds":0.1,
+            "quantile_relative_error":0.004,"warnings":[],"start":"2025-04","years":1,
+            "regions":[{"id":"a","name":"A"},{"id":"b","name":"B"}],"grant_posts":0,
+            "scenario_files":[{"file":"t.toml","copy":"scenario.toml"}]}"#;
+        let mut summary = String::from("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\n");
+        for (id, (mean, mcse)) in [("a", a), ("b", b)] {
+            summary.push_str(&format!("{id},2025,demand,1000,0,1000,1000,1000,1000,1000,0\n"));
+            summary.push_str(&format!("{id},2025,abandoned,{mean},1,{mean},{mean},{mean},{mean},{mean},{mcse}\n"));
+        }
+        let files = move |name: &str| -> Result<Option<Vec<u8>>, fundscape_sim::input::ReadInputError> {
+            Ok(match name {
+                "manifest.json" => Some(manifest.as_bytes().to_vec()),
+                "summary.csv" => Some(summary.clone().into_bytes()),
+                "posts_by_source.csv" => Some(b"region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse\n".to_vec()),
+                "survival.csv" => {
+                    Some(b"months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed\n".to_vec())
+                }
+                "scenario.toml" => Some(b"[scenario]\n".to_vec()),
+                _ => None,
+            })
+        };
+        match Results::parse(Path::new("d"), &files) {
+            Ok(r) => r,
+            Err(e) => panic!("test results must parse: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_largest_unmet_share_is_named_only_when_the_runs_tell_it_apart() {
+        // 60% against 50%, with Monte Carlo errors of 1 point: clearly A.
+        let r = two_regions((600.0, 10.0), (500.0, 10.0));
+        assert_eq!(largest_unmet_share(&r, 2025), Some(Largest::One("a", 0.6)));
+        // 51% against 50% with errors of 1 point: closer than 2 combined errors.
+        let r = two_regions((500.0, 10.0), (510.0, 10.0));
+        assert_eq!(largest_unmet_share(&r, 2025), Some(Largest::Tied(vec!["b", "a"], 0.51)));
+        let text = headlines(&r).join(" ");
+        assert!(text.contains("is about equal in 2 regions (B, A)"), "{text}");
+    }
+}

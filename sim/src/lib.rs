@@ -23,13 +23,17 @@ pub mod compare;
 pub mod correlation;
 pub mod driver;
 pub mod input;
+pub mod inputs;
 mod load;
 pub mod model;
+pub mod precision;
 pub mod rng;
 pub mod rounds;
+pub mod samples;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
-mod suggest;
+pub mod suggest;
 pub mod summary;
 pub mod value;
 

@@ -118,6 +118,19 @@ pub struct Region {
     pub other_capacity: Value,
     pub legal_aid: LegalAid,
     pub local_authority: LocalAuthority,
+    /// Costs councils carry when advice is missing (`council` table), if given.
+    pub council: Option<Council>,
+}
+
+/// The cost to councils of a household with no recourse to public funds,
+/// and the share of served cases that resolve such a case (for the council
+/// brief; the engine does not use them).
+#[derive(Debug, Clone)]
+pub struct Council {
+    /// £ a year of supporting one household with no recourse to public funds.
+    pub nrpf_household_cost: Value,
+    /// Share of served cases that resolve such a household's status.
+    pub nrpf_resolved_share: Value,
 }
 
 #[derive(Debug, Clone)]

@@ -267,6 +267,12 @@ impl Value {
         self
     }
 
+    /// The clamping bounds of draws: the table's own `min`/`max` within the
+    /// key's domain (for a plain number, the domain alone).
+    pub fn limits(&self) -> (f64, f64) {
+        (self.lo, self.hi)
+    }
+
     /// The smallest and largest values a draw can take.
     pub fn support(&self) -> (f64, f64) {
         self.support

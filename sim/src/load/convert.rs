@@ -362,6 +362,24 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             match_share: opt_value(&lop.k("match"), lo.and_then(|l| l.match_share.as_ref()), Domain::Probability, 0.0)?,
         };
         let backlog = count(&p.k("backlog"), r.backlog.unwrap_or(0), "`backlog`")?;
+        let council = match &r.council {
+            None => None,
+            Some(c) => {
+                let cp = p.k("council");
+                let need = |key: &str, v: &Option<Toml>, d: Domain| {
+                    match v {
+                    Some(v) => value(&cp.k(key), v, d),
+                    None => Err(cp.err(format!(
+                        "a council table needs `{key}`; give both nrpf_household_cost (£ a year) and nrpf_resolved_share (0 to 1)"
+                    ))),
+                }
+                };
+                Some(Council {
+                    nrpf_household_cost: need("nrpf_household_cost", &c.nrpf_household_cost, Domain::NonNegative)?,
+                    nrpf_resolved_share: need("nrpf_resolved_share", &c.nrpf_resolved_share, Domain::Probability)?,
+                })
+            }
+        };
         regions.push(Region {
             id: r.id.clone(),
             name: r.name.clone().unwrap_or_else(|| r.id.clone()),
@@ -378,6 +396,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             other_capacity: opt_value(&p.k("other_capacity"), r.other_capacity.as_ref(), Domain::NonNegative, 0.0)?,
             legal_aid,
             local_authority,
+            council,
         });
     }
 

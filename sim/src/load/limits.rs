@@ -40,9 +40,13 @@ fn range_of(key: &str) -> Option<(f64, f64, &'static str)> {
     Some(match key {
         "demand" | "other_capacity" | "cases_per_year" | "cases_per_provider" => (0.0, MAX_CASES, " cases a year"),
         "cases" => (0.0, MAX_CASES, " cases"),
-        "annual_cost" | "budget" | "local_authority_budget" | "amount" | "ask_cost" | "renewal_budget" => {
-            (0.0, MAX_MONEY, " (£)")
-        }
+        "annual_cost"
+        | "budget"
+        | "local_authority_budget"
+        | "amount"
+        | "ask_cost"
+        | "renewal_budget"
+        | "nrpf_household_cost" => (0.0, MAX_MONEY, " (£)"),
         "entry_rate" => (0.0, 100_000.0, " offices a year"),
         "vacancy_months" => (0.0, 1200.0, " months"),
         "demand_growth" => (-1.0, 1.0, " (annual log-growth)"),

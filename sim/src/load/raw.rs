@@ -250,6 +250,23 @@ pub struct RawRegion {
     pub legal_aid: Option<RawLegalAid>,
     /// Local-authority budget for posts and match funding.
     pub local_authority: Option<RawLocalAuthority>,
+    /// What missing advice costs councils, for `fundscape brief` (the engine does not use it).
+    pub council: Option<RawCouncil>,
+}
+
+/// What councils carry when advice is missing (for `fundscape brief`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Council")]
+pub struct RawCouncil {
+    /// £ a year of supporting a household with no recourse to public funds (value).
+    #[serde(default)]
+    #[schemars(schema_with = "value")]
+    pub nrpf_household_cost: Option<Toml>,
+    /// Share of served cases that resolve such a household's status (value in [0, 1]).
+    #[serde(default)]
+    #[schemars(schema_with = "value")]
+    pub nrpf_resolved_share: Option<Toml>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
