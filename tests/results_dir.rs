@@ -155,7 +155,7 @@ fn results_directories_are_marked_and_still_replaced_whole() {
     let tiny = data("tiny.toml");
     let noop = data("overlay-noop.toml");
     run_ok(&["compare", tiny.to_str().unwrap(), noop.to_str().unwrap(), "--out", "empty", "--runs", "20"], tmp.path());
-    assert_eq!(names(&dir), [".fundscape-results", "compare.csv", "manifest.json"]);
+    assert_eq!(names(&dir), [".fundscape-results", "charts", "compare.csv", "manifest.json", "report.html"]);
     run_ok(&["run", "tiny.toml", "--out", "empty", "--runs", "20", "--no-charts"], tmp.path());
     run_ok(&["report", "empty"], tmp.path());
     assert!(dir.join("report.html").is_file() && dir.join("charts/unmet-demand.svg").is_file());
@@ -266,18 +266,19 @@ fn a_results_directory_of_an_earlier_version_without_the_marker_is_not_replaced_
     assert!(snapshot(tmp.path()) == before);
 }
 
+/// `report` redraws a comparison's charts and report, and touches nothing else.
 #[test]
-fn report_says_a_comparison_is_not_a_run() {
+fn report_redraws_a_comparison_and_nothing_else() {
     let tmp = project();
     let tiny = data("tiny.toml");
     let noop = data("overlay-noop.toml");
     run_ok(&["compare", tiny.to_str().unwrap(), noop.to_str().unwrap(), "--out", "c", "--runs", "20"], tmp.path());
-    let before = snapshot(tmp.path());
-    assert_refused(
-        &fundscape(&["report", "c"], tmp.path()),
-        "c is a comparison (written by fundscape compare), not a run; report draws the results of fundscape run",
-    );
-    assert!(snapshot(tmp.path()) == before);
+    let csv = std::fs::read(tmp.path().join("c/compare.csv")).unwrap();
+    std::fs::remove_file(tmp.path().join("c/report.html")).unwrap();
+    let out = fundscape(&["report", "c"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(tmp.path().join("c/report.html").is_file() && tmp.path().join("c/charts/asks-ranked.svg").is_file());
+    assert_eq!(std::fs::read(tmp.path().join("c/compare.csv")).unwrap(), csv);
 }
 
 #[cfg(unix)]
