@@ -43,24 +43,21 @@ fn tornado_order(s: &Sensitivity, col: usize) -> Vec<&fundscape_sim::sensitivity
     rows
 }
 
+/// A row of `tornado.csv` or `sobol.csv`: the input's key, the metric,
+/// region and year, then the numbers.
+fn keyed_row(s: &Sensitivity, key: &str, col: usize, numbers: &[f64]) -> Vec<String> {
+    let mut row = vec![key.to_string(), s.metric.clone(), s.region.clone(), year_label(s, col)];
+    row.extend(numbers.iter().map(|x| crate::cell::csv_number(*x)));
+    row
+}
+
 /// `tornado.csv`: `key,metric,region,year,low_input,high_input,low,base,high,swing`, sorted by |swing|.
 pub fn tornado_csv(s: &Sensitivity, year: Year) -> Vec<u8> {
     let col = column(s, year);
     csv_bytes(
         &["key", "metric", "region", "year", "low_input", "high_input", "low", "base", "high", "swing"],
         tornado_order(s, col).into_iter().map(|r| {
-            vec![
-                r.key.clone(),
-                s.metric.clone(),
-                s.region.clone(),
-                year_label(s, col),
-                crate::cell::csv_number(r.low_input),
-                crate::cell::csv_number(r.high_input),
-                crate::cell::csv_number(r.low[col]),
-                crate::cell::csv_number(r.base[col]),
-                crate::cell::csv_number(r.high[col]),
-                crate::cell::csv_number(r.swing(col)),
-            ]
+            keyed_row(s, &r.key, col, &[r.low_input, r.high_input, r.low[col], r.base[col], r.high[col], r.swing(col)])
         }),
     )
 }
@@ -85,18 +82,7 @@ pub fn sobol_csv(s: &Sensitivity) -> Vec<u8> {
         s.sobol.iter().chain(std::iter::once(&s.randomness)).flat_map(|r| {
             (0..cols).map(move |c| {
                 let (f, t) = (r.first[c], r.total[c]);
-                vec![
-                    r.key.clone(),
-                    s.metric.clone(),
-                    s.region.clone(),
-                    year_label(s, c),
-                    crate::cell::csv_number(f.estimate),
-                    crate::cell::csv_number(f.low),
-                    crate::cell::csv_number(f.high),
-                    crate::cell::csv_number(t.estimate),
-                    crate::cell::csv_number(t.low),
-                    crate::cell::csv_number(t.high),
-                ]
+                keyed_row(s, &r.key, c, &[f.estimate, f.low, f.high, t.estimate, t.low, t.high])
             })
         }),
     )
