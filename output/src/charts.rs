@@ -116,7 +116,7 @@ fn specs(r: &Results) -> Vec<Spec> {
             Kind::PostsBySource,
             "posts-by-source",
             "Funded posts by who pays for them, all regions",
-            "Stacked means across runs at each year's end; layers from the bottom: grant funders, then the sources that took posts on after their grants.",
+            "Stacked means across runs at each year's end; layers from the bottom: each grant funder by name, then the sources that took posts on after their grants. Dashed: the 5–95% range across runs of all funded posts.",
             (1100, 650),
         ),
         spec(
@@ -557,7 +557,7 @@ fn successor_sources() -> [(&'static str, &'static str); 4] {
 
 /// Mean funded posts at each year's end, all regions, by layer: grant
 /// funders together, then each successor source.
-pub(crate) fn source_layers(r: &Results) -> Vec<(&'static str, Vec<f64>)> {
+pub(crate) fn source_layers(r: &Results) -> Vec<(String, Vec<f64>)> {
     let successors = successor_sources();
     let mean = |year: i32, pick: &dyn Fn(&str) -> bool| -> f64 {
         r.summary
@@ -568,12 +568,22 @@ pub(crate) fn source_layers(r: &Results) -> Vec<(&'static str, Vec<f64>)> {
             .sum()
     };
     let years = &r.summary.years;
-    let mut layers = vec![(
-        "grant funders",
-        years.iter().map(|&y| mean(y, &|m| !successors.iter().any(|(id, _)| *id == m))).collect(),
-    )];
+    // Each grant (and round) funder by name, in the order of posts_by_source.csv.
+    let mut funders: Vec<String> = Vec::new();
+    for row in r.summary.posts_by_source.iter().filter(|row| row.region == "all") {
+        if !successors.iter().any(|(id, _)| *id == row.metric) && !funders.contains(&row.metric) {
+            funders.push(row.metric.clone());
+        }
+    }
+    let mut layers: Vec<(String, Vec<f64>)> = funders
+        .into_iter()
+        .map(|f| {
+            let means = years.iter().map(|&y| mean(y, &|m| m == f)).collect();
+            (f, means)
+        })
+        .collect();
     for (id, label) in successors {
-        layers.push((label, years.iter().map(|&y| mean(y, &|m| m == id)).collect()));
+        layers.push((label.to_string(), years.iter().map(|&y| mean(y, &|m| m == id)).collect()));
     }
     layers
 }
@@ -587,7 +597,13 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         let below = bottoms.last().cloned().unwrap_or_default();
         bottoms.push(below.iter().zip(means).map(|(b, m)| b + m).collect());
     }
-    let total_max = bottoms.last().map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max)).max(1.0);
+    // The 5–95% range across runs of all funded posts, drawn over the stack.
+    let band: Vec<Stat> = r.summary.years.iter().filter_map(|&y| r.get("all", y, "posts_funded").copied()).collect();
+    let total_max = bottoms
+        .last()
+        .map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max))
+        .max(band.iter().map(|s| s.p95).fold(0.0, f64::max))
+        .max(1.0);
     let y_max = total_max * 1.1;
     let last = n.saturating_sub(1) as f64;
     let labels = &year_labels(r, true);
@@ -611,8 +627,10 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         .x_desc("end of model year")
         .y_desc("funded posts (mean across runs)")
         .draw()?;
-    // Colours from dark (bottom) to light (top): every other viridis step.
-    let colour = |i: usize| VIRIDIS[(2 * i).min(VIRIDIS.len() - 1)];
+    // Colours from dark (bottom) to light (top), spread over viridis so every
+    // layer has its own (grant funders by name make the number of layers vary).
+    let steps = layers.len().saturating_sub(1).max(1);
+    let colour = |i: usize| VIRIDIS[(i * (VIRIDIS.len() - 1) / steps).min(VIRIDIS.len() - 1)];
     for i in 0..layers.len() {
         let (lo, hi) = (&bottoms[i], &bottoms[i + 1]);
         let pts: Vec<(f64, f64)> =
@@ -621,6 +639,17 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         chart.draw_series(std::iter::once(PathElement::new(
             (0..n).map(|k| (k as f64, hi[k])).collect::<Vec<_>>(),
             WHITE.stroke_width(1),
+        )))?;
+    }
+    if band.len() == n && n > 0 {
+        for edge in [|s: &Stat| s.p05, |s: &Stat| s.p95] {
+            let pts: Vec<(f64, f64)> = band.iter().enumerate().map(|(k, s)| (k as f64, edge(s))).collect();
+            chart.draw_series(DashedLineSeries::new(pts, 6, 4, INK.stroke_width(2)))?;
+        }
+        chart.draw_series(std::iter::once(Text::new(
+            "all posts: 5–95% of runs".to_string(),
+            (0.1, band[0].p95 + y_max * 0.03),
+            font(14).pos(Pos::new(HPos::Left, VPos::Bottom)),
         )))?;
     }
     // Direct labels at the right, in stacking order, pushed apart so they
