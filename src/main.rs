@@ -18,21 +18,97 @@ struct Cli {
 }
 
 /// What `run` and `compare` share: how many runs, which seed, how many
-/// threads, and where to write.
+/// threads.
 #[derive(Debug, Args)]
 struct RunOptions {
-    /// Number of Monte Carlo runs (default: the (base) scenario's `runs`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    /// Number of Monte Carlo runs, 1 to 100,000,000 (default: the (base) scenario's `runs`).
+    #[arg(long, value_parser = parse_runs, allow_hyphen_values = true)]
     runs: Option<u64>,
-    /// Random seed (default: the (base) scenario's `seed`).
-    #[arg(long)]
+    /// Random seed, a whole number from 0 to 18446744073709551615 (default: the (base) scenario's `seed`).
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
     seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
     threads: Option<u16>,
-    /// Results directory (default: results/<scenario file stem>/, or results/compare-<base file stem>/).
-    #[arg(long)]
-    out: Option<PathBuf>,
+}
+
+/// A whole number in `lo..=hi` for `--flag`, or a message that says what is allowed.
+fn whole_number(s: &str, flag: &str, what: &str, lo: u64, hi: u64) -> Result<u64, String> {
+    // Separators for counts; a seed's range is shown as the number itself.
+    let shown = |n: u64| if n < 1 << 53 { fundscape_output::thousands(n as f64) } else { n.to_string() };
+    let allowed = format!("{flag} takes {what}, a whole number from {} to {}", shown(lo), shown(hi));
+    match s.trim().replace('_', "").parse::<u64>() {
+        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
+        _ => Err(allowed),
+    }
+}
+
+/// How the charts are drawn.
+#[derive(Debug, Args)]
+struct ChartOptions {
+    /// Draw the PNG charts this many times larger (1 to 4), with the same layout: 2 for projectors.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_png_scale, allow_hyphen_values = true)]
+    png_scale: u32,
+}
+
+fn parse_png_scale(s: &str) -> Result<u32, String> {
+    whole_number(s, "--png-scale", "how many times larger the PNG charts are drawn", 1, 4).map(|n| n as u32)
+}
+
+fn parse_runs(s: &str) -> Result<u64, String> {
+    whole_number(s, "--runs", "the number of Monte Carlo runs", 1, fundscape_sim::MAX_RUNS)
+}
+
+fn parse_seed(s: &str) -> Result<u64, String> {
+    whole_number(s, "--seed", "the random seed", 0, u64::MAX)
+}
+
+fn parse_threads(s: &str) -> Result<u16, String> {
+    whole_number(s, "--threads", "the number of worker threads", 1, u64::from(u16::MAX)).map(|n| n as u16)
+}
+
+/// What `sensitivity` and `solve` share.
+#[derive(Debug, Args)]
+struct AnalysisOptions {
+    /// Runs: base samples for `sensitivity` (default 1,000), runs a trial for `solve` (default: the scenario's).
+    #[arg(long, value_parser = parse_runs, allow_hyphen_values = true)]
+    runs: Option<u64>,
+    /// Random seed, a whole number from 0 to 18446744073709551615 (default: the scenario's `seed`).
+    #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+    seed: Option<u64>,
+    /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
+    threads: Option<u16>,
+    /// The metric (a column of summary.csv's `metric`, e.g. abandoned, served, spend:JTI).
+    #[arg(long, default_value = "abandoned")]
+    metric: String,
+    /// A region id, or `all`.
+    #[arg(long, default_value = "all")]
+    region: String,
+    /// A calendar year of the scenario, or `horizon` (flows summed over the years, stocks at the end).
+    #[arg(long, default_value = "horizon")]
+    year: String,
+}
+
+fn parse_number(s: &str) -> Result<f64, String> {
+    match s.trim().replace('_', "").parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(format!("`{s}` is not a number")),
+    }
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(p) if p > 0.0 && p <= 1.0 => Ok(p),
+        _ => Err(format!("--probability takes a share of runs greater than 0 and at most 1, e.g. 0.9 (not `{s}`)")),
+    }
+}
+
+fn parse_range(s: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("--range takes LO..HI, two numbers, e.g. 0..500000 (not `{s}`)");
+    let (lo, hi) = s.split_once("..").ok_or_else(bad)?;
+    let (lo, hi) = (parse_number(lo).map_err(|_| bad())?, parse_number(hi).map_err(|_| bad())?);
+    Ok((lo, hi))
 }
 
 impl RunOptions {
@@ -55,17 +131,57 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         options: RunOptions,
+        /// Results directory (default: results/<scenario file stem>/). It must not exist, be empty, or be
+        /// a results directory that fundscape wrote.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
         #[arg(long)]
         no_charts: bool,
+        /// Run in waves until the Monte Carlo error of every watched figure is at most REL of its mean (e.g.
+        /// 0.01), up to --runs runs (default with --precision: 1,000,000).
+        #[arg(long, value_name = "REL", value_parser = parse_precision)]
+        precision: Option<f64>,
+        /// The figures --precision watches, every year: metrics of summary.csv, each `metric` (all regions) or
+        /// `region:metric` (default: abandoned,posts_funded).
+        #[arg(long, value_name = "FIGURES", requires = "precision", value_delimiter = ',')]
+        precision_on: Vec<String>,
+        /// Also write samples.csv: every run's value of these metrics of summary.csv (comma-separated, e.g.
+        /// abandoned,posts_funded), for every region and year (a second pass over the same runs).
+        #[arg(long, value_name = "METRICS", value_delimiter = ',')]
+        samples: Vec<String>,
+        /// Run only slice I of N of the runs (e.g. 2/3, on one machine of a batch system) and write what
+        /// `fundscape merge` needs into --out; merging all N gives exactly the files of one whole run.
+        #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with_all = ["precision", "samples"])]
+        shard: Option<fundscape_sim::ShardSpec>,
+        #[command(flatten)]
+        charts: ChartOptions,
+    },
+    /// Merge the shards of one run (written by `run --shard I/N`, all N of them) into the results of the whole
+    /// run: summary.csv, survival.csv and posts_by_source.csv byte for byte as one run would write them.
+    Merge {
+        /// The shards' directories, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Results directory for the merged run. It must not exist, be empty, or be a results directory that
+        /// fundscape wrote.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write neither charts/ nor report.html.
+        #[arg(long)]
+        no_charts: bool,
+        #[command(flatten)]
+        charts: ChartOptions,
     },
     /// Re-draw charts/ and report.html from an existing results directory, without running again.
     Report {
-        /// A results directory written by `fundscape run`.
+        /// A results directory written by `fundscape run` or `fundscape compare`.
         dir: PathBuf,
+        #[command(flatten)]
+        charts: ChartOptions,
     },
     /// Compare alternatives (asks) with a base scenario, paired run by run on
-    /// the same seed, and write compare.csv.
+    /// the same seed, and write compare.csv, manifest.json, charts/ and report.html.
     Compare {
         /// The base scenario (usually doing nothing new).
         base: PathBuf,
@@ -74,6 +190,72 @@ enum Command {
         alts: Vec<PathBuf>,
         #[command(flatten)]
         options: RunOptions,
+        /// Results directory (default: results/compare-<base file stem>/). It must not exist, be empty, or be
+        /// a results directory that fundscape wrote.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        charts: ChartOptions,
+    },
+    /// One page about one region for a council: its need against its advice capacity, the posts whose grants
+    /// end, and (with --compare and --ask) what an ask changes and costs the council.
+    Brief {
+        /// A results directory written by `fundscape run`.
+        dir: PathBuf,
+        /// The region the brief is about (its id, e.g. west-midlands).
+        #[arg(long)]
+        region: String,
+        /// A comparison directory written by `fundscape compare` against the same scenario.
+        #[arg(long, requires = "ask")]
+        compare: Option<PathBuf>,
+        /// The ask of the comparison to show (its label: the ask file's stem).
+        #[arg(long, requires = "compare")]
+        ask: Option<String>,
+        /// Where to write the page (default: DIR/brief-<region>/brief.html); the picture is written beside it
+        /// as .svg and .png with the same stem.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Which inputs drive a metric: a tornado (each input at its 10th and 90th percentile) and Sobol indices by
+    /// year with 95% bootstrap intervals, on paired runs; writes tornado.csv, sobol.csv, charts/ and report.html.
+    Sensitivity {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        #[command(flatten)]
+        analysis: AnalysisOptions,
+        /// `key`: the same key across regions is one input (`regions.*.demand`), all regions at the same
+        /// percentile.
+        #[arg(long, value_parser = ["key"])]
+        group_by: Option<String>,
+        /// Results directory (default: results/sensitivity-<scenario file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Goal seek: the smallest value of a lever for which P(metric ≤ X) (or ≥ X) is at least P, by bisection on
+    /// paired runs; prints `KEY = VALUE` last and writes solve.csv and charts/solve.{svg,png}.
+    Solve {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// The input to vary, written as a plain number in the scenario (e.g. rounds.r2026.budget).
+        #[arg(long)]
+        lever: String,
+        #[command(flatten)]
+        analysis: AnalysisOptions,
+        /// The metric must be at most X.
+        #[arg(long, value_parser = parse_number, allow_hyphen_values = true, conflicts_with = "at_least", required_unless_present = "at_least")]
+        at_most: Option<f64>,
+        /// The metric must be at least X.
+        #[arg(long, value_parser = parse_number, allow_hyphen_values = true)]
+        at_least: Option<f64>,
+        /// The share of runs that must meet the condition, in (0, 1].
+        #[arg(long, value_parser = parse_probability)]
+        probability: f64,
+        /// The lever's range LO..HI (default: 0 to twice its value, at least 1, within the key's domain).
+        #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
+        range: Option<(f64, f64)>,
+        /// Results directory (default: results/solve-<scenario file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
@@ -83,6 +265,19 @@ enum Command {
     /// Turn published data into scenario tables.
     #[command(subcommand)]
     Import(Import),
+    /// Print the JSON Schema (draft 2020-12) of scenario files, for editors that check TOML.
+    Schema,
+    /// Write a commented starter scenario (the UK regions, one grant, one ask) to FILE.
+    Init {
+        /// Where to write it (default: scenario.toml). An existing file is never overwritten.
+        #[arg(default_value = "scenario.toml")]
+        file: PathBuf,
+    },
+    /// Print a shell completion script (bash, zsh, fish or powershell) to stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,16 +343,92 @@ fn main() -> ExitCode {
             }
             Err(e) => input_error(&e),
         },
-        Command::Compare { base, alts, options } => compare(&base, &alts, &options),
-        Command::Report { dir } => report(&dir),
-        Command::Run { scenario, options, no_charts } => {
+        Command::Schema => {
+            let schema = fundscape_sim::scenario_schema();
+            match serde_json::to_string_pretty(&schema) {
+                Ok(text) => {
+                    println!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write the schema: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Init { file } => init(&file),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "fundscape",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Compare { base, alts, options, out, charts } => {
+            compare(&base, &alts, &options, out.as_deref(), charts.png_scale)
+        }
+        Command::Report { dir, charts } => report(&dir, charts.png_scale),
+        Command::Brief { dir, region, compare, ask, out } => {
+            brief(&dir, &region, compare.as_deref().zip(ask.as_deref()), out.as_deref())
+        }
+        Command::Sensitivity { scenario, analysis, group_by, out } => {
+            sensitivity(&scenario, &analysis, group_by.is_some(), out.as_deref())
+        }
+        Command::Solve { scenario, lever, analysis, at_most, at_least, probability, range, out } => {
+            let (at_most_flag, threshold) = match (at_most, at_least) {
+                (Some(x), _) => (true, x),
+                (None, Some(x)) => (false, x),
+                (None, None) => return input_error(&"give --at-most X or --at-least X"),
+            };
+            solve(&scenario, &lever, &analysis, (at_most_flag, threshold, probability), range, out.as_deref())
+        }
+        Command::Merge { dirs, out, no_charts, charts } => merge(&dirs, &out, (!no_charts).then_some(charts.png_scale)),
+        Command::Run { scenario, options, out, no_charts, precision, precision_on, samples, shard, charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
             };
-            let config = options.config(&s);
-            let dir = options.out.unwrap_or_else(|| default_out(&scenario));
-            run(&scenario, &s, &config, &dir, !no_charts)
+            let mut config = options.config(&s);
+            let target = match precision {
+                None => None,
+                Some(rel) => {
+                    if options.runs.is_none() {
+                        config.runs = PRECISION_CEILING;
+                    }
+                    match watched_figures(&s, &precision_on) {
+                        Ok(w) => Some((rel, w)),
+                        Err(e) => return input_error(&e),
+                    }
+                }
+            };
+            if let Some(bad) = samples.iter().find(|m| !fundscape_sim::samples::metric_names(&s).contains(m)) {
+                let names = fundscape_sim::samples::metric_names(&s);
+                let hint = fundscape_sim::suggest::did_you_mean(bad, &names);
+                return input_error(&format!(
+                    "--samples: unknown metric `{bad}`{}",
+                    if hint.is_empty() { format!("; the metrics are {}", names.join(", ")) } else { hint }
+                ));
+            }
+            let dir = out.unwrap_or_else(|| default_out(&scenario));
+            if let Err(e) = fundscape_output::check_out_dir(&dir) {
+                return write_error(&e);
+            }
+            if let Some(shard) = shard {
+                let blocks = fundscape_sim::driver::n_blocks(config.runs);
+                if shard.count > blocks {
+                    return input_error(&format!(
+                        "--shard {shard}: {} make {} of {} runs; give at most {blocks} shards, or more runs",
+                        count(config.runs, "run"),
+                        count(blocks, "block"),
+                        fundscape_sim::driver::BLOCK
+                    ));
+                }
+                return run_shard(&scenario, &s, &config, shard, &dir);
+            }
+            let png_scale = (!no_charts).then_some(charts.png_scale);
+            run(&scenario, &s, &config, &dir, png_scale, target.as_ref(), &samples)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
             let post_cost = match (post_cost, scenario) {
@@ -184,11 +455,51 @@ fn main() -> ExitCode {
     }
 }
 
+/// The starter scenario `fundscape init` writes (also shipped as
+/// `scenarios/starter.toml`, so the tests of shipped scenarios cover it).
+const STARTER: &str = include_str!("../scenarios/starter.toml");
+
+/// `fundscape init FILE`: the starter scenario, written only if FILE does not exist.
+fn init(file: &Path) -> ExitCode {
+    use std::io::Write;
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).open(file);
+    let mut f = match created {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return input_error(&format!(
+                "{} already exists; init never overwrites a file: give another name, e.g. `fundscape init my-scenario.toml`",
+                file.display()
+            ))
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", file.display());
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = f.write_all(STARTER.as_bytes()).and_then(|()| f.sync_all()) {
+        drop(f);
+        let _ = std::fs::remove_file(file);
+        eprintln!("error: cannot write {}: {e}", file.display());
+        return ExitCode::from(1);
+    }
+    println!(
+        "wrote {0}: the twelve UK regions, one grant and one ask; edit it, then `fundscape validate {0}` and `fundscape run {0}`",
+        file.display()
+    );
+    ExitCode::SUCCESS
+}
+
 fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
 }
 
-fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions) -> ExitCode {
+fn compare(
+    base_file: &Path,
+    alt_files: &[PathBuf],
+    options: &RunOptions,
+    out: Option<&Path>,
+    png_scale: u32,
+) -> ExitCode {
     let base = match fundscape_sim::load(base_file) {
         Ok(s) => s,
         Err(e) => return input_error(&e),
@@ -211,6 +522,10 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions) -> Exi
         }
         labels.push(label);
     }
+    let dir = out.map_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
     let config = options.config(&base);
     let pairs: Vec<(String, &Scenario)> = labels.iter().cloned().zip(alts.iter().map(|(_, s)| s)).collect();
     let bar = progress_bar(config.runs);
@@ -232,21 +547,218 @@ fn compare(base_file: &Path, alt_files: &[PathBuf], options: &RunOptions) -> Exi
         scenario_hash: s.hash.clone(),
         warnings: s.warnings.clone(),
     };
-    let manifest = fundscape_output::CompareManifest::new(
+    let described = (
         describe("base".into(), base_file, &base),
         alts.iter().zip(&labels).map(|((f, s), l)| describe(l.clone(), f, s)).collect(),
-        &comparison,
-        seconds,
     );
-    let dir = options.out.clone().unwrap_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))));
-    let files = [("compare.csv", fundscape_output::compare_csv(&comparison)), ("manifest.json", manifest.json())];
+    let manifest = fundscape_output::CompareManifest::new(&base, described, &comparison, seconds);
+    let mut files = vec![
+        ("compare.csv".to_string(), fundscape_output::compare_csv(&comparison)),
+        ("manifest.json".to_string(), manifest.json()),
+    ];
+    // Drawn from the bytes about to be written, through the same reader
+    // as `fundscape report`, so both give the same charts and report.
+    let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
+    let drawn = fundscape_output::CompareResults::parse(&dir, &get)
+        .map_err(|e| e.to_string())
+        .and_then(|c| fundscape_output::render_compare(&c, png_scale).map_err(|e| e.to_string()));
+    match drawn {
+        Ok(more) => files.extend(more),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    }
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+        return write_error(&e);
     }
     print!("{}", fundscape_output::compare_table(&comparison));
-    println!("wrote {}/ (compare.csv, manifest.json) in {seconds:.1} s", dir.display());
+    println!("wrote {}/ (compare.csv, manifest.json, charts/, report.html) in {seconds:.1} s", dir.display());
     ExitCode::SUCCESS
+}
+
+/// A scenario loaded with the target of an analysis, or the exit code of the error.
+fn analysis_setup(
+    file: &Path,
+    a: &AnalysisOptions,
+) -> Result<(Scenario, fundscape_sim::sensitivity::Target, fundscape_sim::sensitivity::Year), ExitCode> {
+    use fundscape_sim::sensitivity::{parse_year, Target};
+    let s = fundscape_sim::load(file).map_err(|e| input_error(&e))?;
+    let target = Target::new(&s, &a.metric, &a.region).map_err(|e| input_error(&e))?;
+    let year = parse_year(&s, &a.year).map_err(|e| input_error(&e))?;
+    Ok((s, target, year))
+}
+
+fn sensitivity(file: &Path, a: &AnalysisOptions, by_key: bool, out: Option<&Path>) -> ExitCode {
+    use fundscape_sim::sensitivity::{groups, sensitivity_cost};
+    let (s, target, year) = match analysis_setup(file, a) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let dir = out.map_or_else(|| Path::new("results").join(format!("sensitivity-{}", stem(file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
+    let inputs = groups(&s, by_key);
+    let config = RunConfig {
+        runs: a.runs.unwrap_or(1000),
+        seed: a.seed.unwrap_or(s.seed),
+        threads: a.threads.map_or(0, usize::from),
+    };
+    let k = inputs.len();
+    let cost = sensitivity_cost(k, config.runs);
+    if k > 0 {
+        eprintln!(
+            "{k} inputs, {} base samples: {} runs (indices N × (k + 2) = {}, tornado N × (2k + 1) = {})",
+            fundscape_output::thousands(config.runs as f64),
+            fundscape_output::thousands(cost as f64),
+            fundscape_output::thousands((config.runs * (k as u64 + 2)) as f64),
+            fundscape_output::thousands((config.runs * (2 * k as u64 + 1)) as f64),
+        );
+    }
+    let bar = progress_bar(cost);
+    let started = Instant::now();
+    let result = fundscape_sim::sensitivity::sensitivity(&s, &inputs, &target, &config, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => return input_error(&e),
+    };
+    let charts = match fundscape_output::sensitivity_charts(&result, year) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut files = vec![
+        ("tornado.csv".to_string(), fundscape_output::tornado_csv(&result, year)),
+        ("sobol.csv".to_string(), fundscape_output::sobol_csv(&result)),
+    ];
+    for c in &charts {
+        files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
+        files.push((format!("charts/{}.png", c.name), c.png.clone()));
+    }
+    files.push(("report.html".to_string(), fundscape_output::sensitivity_report(&result, year, &charts).into_bytes()));
+    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+        return write_error(&e);
+    }
+    println!("{}", fundscape_output::sensitivity_reading(&result, year));
+    println!(
+        "wrote {}/ (tornado.csv, sobol.csv, charts/, report.html) in {:.1} s",
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
+}
+
+fn solve(
+    file: &Path,
+    lever: &str,
+    a: &AnalysisOptions,
+    (at_most, threshold, probability): (bool, f64, f64),
+    range: Option<(f64, f64)>,
+    out: Option<&Path>,
+) -> ExitCode {
+    use fundscape_sim::sensitivity::{lever_range, Goal, SolveOutcome};
+    let (s, target, year) = match analysis_setup(file, a) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let goal = Goal { lever: lever.to_string(), target, year, at_most, threshold, probability, range };
+    if let Err(e) = lever_range(&s, &goal) {
+        return input_error(&e);
+    }
+    let dir = out.map_or_else(|| Path::new("results").join(format!("solve-{}", stem(file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
+    let config = options_config(a, &s);
+    eprintln!("{} runs a trial, about 10 to 20 trials", fundscape_output::thousands(config.runs as f64));
+    let bar = indicatif::ProgressBar::new_spinner();
+    let solved = fundscape_sim::sensitivity::solve(&s, &goal, &config, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let solved = match solved {
+        Ok(x) => x,
+        Err(e) => return input_error(&e),
+    };
+    let region = if a.region == "all" { "all regions".to_string() } else { a.region.clone() };
+    let when = if a.year == "horizon" { "over the horizon".to_string() } else { format!("in {}", a.year) };
+    let condition = format!(
+        "{} ({region}, {when}) {} {}",
+        a.metric,
+        if at_most { "≤" } else { "≥" },
+        fundscape_output::number(threshold)
+    );
+    let show = |t: &fundscape_sim::sensitivity::Trial| {
+        format!(
+            "P({condition}) = {:.3} (95% interval {:.3} to {:.3}) at {lever} = {}",
+            t.probability,
+            t.low,
+            t.high,
+            fundscape_output::number(t.value)
+        )
+    };
+    for (x, y) in &solved.not_monotone {
+        eprintln!(
+            "warning: the probability falls as {lever} rises, from {:.3} at {} to {:.3} at {}; the answer assumes it rises",
+            x.probability,
+            fundscape_output::number(x.value),
+            y.probability,
+            fundscape_output::number(y.value)
+        );
+    }
+    let found = match solved.outcome {
+        SolveOutcome::Outside { low, high } => {
+            eprintln!(
+                "error: no value of {lever} in {}..{} reaches P({condition}) ≥ {probability}: {:.3} at {} and {:.3} at {}; widen --range",
+                fundscape_output::number(solved.range.0),
+                fundscape_output::number(solved.range.1),
+                low.probability,
+                fundscape_output::number(low.value),
+                high.probability,
+                fundscape_output::number(high.value)
+            );
+            return ExitCode::from(1);
+        }
+        SolveOutcome::Found(t) => t,
+    };
+    let words = fundscape_output::SolveWords {
+        scenario: s.name.clone(),
+        lever: lever.to_string(),
+        condition: condition.clone(),
+        probability,
+        runs: config.runs,
+        seed: config.seed,
+    };
+    let mut files = vec![("solve.csv".to_string(), fundscape_output::solve_csv(&solved))];
+    match fundscape_output::solve_chart_files(&solved, &words) {
+        Ok(more) => files.extend(more),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+        return write_error(&e);
+    }
+    println!(
+        "{} trials of {} runs; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)",
+        solved.trials.len(),
+        config.runs,
+        dir.display()
+    );
+    println!("{}", show(&found));
+    println!("{lever} = {}", fundscape_output::number(found.value));
+    ExitCode::SUCCESS
+}
+
+fn options_config(a: &AnalysisOptions, s: &Scenario) -> RunConfig {
+    RunConfig {
+        runs: a.runs.unwrap_or(s.runs),
+        seed: a.seed.unwrap_or(s.seed),
+        threads: a.threads.map_or(0, usize::from),
+    }
 }
 
 fn progress_bar(runs: u64) -> indicatif::ProgressBar {
@@ -293,8 +805,7 @@ fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&
         None => print!("{toml}"),
         Some(path) => {
             if let Err(e) = fundscape_output::write_file(path, toml.as_bytes()) {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
+                return write_error(&e);
             }
             let written = report.kept.iter().filter(|g| g.region(options).is_some()).count();
             eprintln!("wrote {written} grants to {}", path.display());
@@ -308,34 +819,150 @@ fn input_error(e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// A refused write exits 2 (the results directory asked for is the user's),
+/// a failed one 1.
+fn write_error(e: &fundscape_output::WriteResultsError) -> ExitCode {
+    if e.is_bad_input() {
+        return input_error(e);
+    }
+    eprintln!("error: {e}");
+    ExitCode::from(1)
+}
+
 fn default_out(scenario: &Path) -> PathBuf {
     Path::new("results").join(stem(scenario))
 }
 
-fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts: bool) -> ExitCode {
+/// The most runs `--precision` does when `--runs` does not say.
+const PRECISION_CEILING: u64 = 1_000_000;
+
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("--precision takes the largest Monte Carlo error allowed as a share of the mean, a number between 0 and 1 such as 0.01 (it is `{s}`)")),
+    }
+}
+
+/// The figures `--precision-on` names, checked against the scenario.
+fn watched_figures(s: &Scenario, names: &[String]) -> Result<Vec<fundscape_sim::precision::Watched>, String> {
+    if names.is_empty() {
+        return Ok(fundscape_sim::precision::Watched::headline());
+    }
+    let mut metrics: Vec<String> = fundscape_sim::model::METRICS.iter().map(|m| m.to_string()).collect();
+    metrics.extend(s.spend_sources().iter().map(|x| format!("spend:{x}")));
+    let regions: Vec<String> =
+        std::iter::once("all".to_string()).chain(s.regions.iter().map(|r| r.id.clone())).collect();
+    names
+        .iter()
+        .map(|name| {
+            let (region, metric) = name.split_once(':').filter(|(r, _)| *r != "spend").unwrap_or(("all", name));
+            if !regions.iter().any(|r| r == region) {
+                let hint = fundscape_sim::suggest::did_you_mean(region, &regions);
+                return Err(format!("--precision-on: unknown region `{region}`{hint}"));
+            }
+            if !metrics.iter().any(|m| m == metric) {
+                let hint = fundscape_sim::suggest::did_you_mean(metric, &metrics);
+                return Err(format!(
+                    "--precision-on: unknown metric `{metric}`{}",
+                    if hint.is_empty() { format!("; the metrics are {}", metrics.join(", ")) } else { hint }
+                ));
+            }
+            Ok(fundscape_sim::precision::Watched { region: region.to_string(), metric: metric.to_string() })
+        })
+        .collect()
+}
+
+fn run(
+    file: &Path,
+    scenario: &Scenario,
+    config: &RunConfig,
+    dir: &Path,
+    png_scale: Option<u32>,
+    precision: Option<&(f64, Vec<fundscape_sim::precision::Watched>)>,
+    samples: &[String],
+) -> ExitCode {
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
     let bar = progress_bar(config.runs);
     let started = Instant::now();
-    let summary = fundscape_sim::run(scenario, config, &|done| bar.set_position(done));
+    let (summary, reached) = match precision {
+        None => (fundscape_sim::run(scenario, config, &|done| bar.set_position(done)), None),
+        Some((target, watched)) => {
+            let (summary, reached) =
+                fundscape_sim::precision::run_to_precision(scenario, config, *target, watched, &|done, wave| {
+                    bar.set_length(wave);
+                    bar.set_position(done);
+                });
+            (summary, Some(reached))
+        }
+    };
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let manifest = fundscape_output::Manifest::new(&summary, scenario, file, seconds);
+    write_run(file, scenario, config, &summary, seconds, dir, png_scale, reached.as_ref(), samples)
+}
+
+/// Writes a run's results directory from its summary and prints its
+/// headlines (a whole run's, or a merge of shards').
+#[allow(clippy::too_many_arguments)]
+fn write_run(
+    file: &Path,
+    scenario: &Scenario,
+    config: &RunConfig,
+    summary: &fundscape_sim::Summary,
+    seconds: f64,
+    dir: &Path,
+    png_scale: Option<u32>,
+    reached: Option<&fundscape_sim::precision::PrecisionReached>,
+    samples: &[String],
+) -> ExitCode {
+    let mut manifest = fundscape_output::Manifest::new(summary, scenario, file, seconds);
+    if let Some(r) = &reached {
+        manifest.precision = Some(fundscape_output::PrecisionInfo {
+            target: r.target,
+            reached: r.reached,
+            worst_figure: r.worst.clone(),
+            met: r.met,
+            ceiling: config.runs,
+        });
+        if !r.met {
+            eprintln!(
+                "warning: --precision {} was not reached in {} runs (the ceiling, --runs): the largest relative Monte Carlo error is {:.4}, of {}",
+                r.target,
+                fundscape_output::thousands(summary.runs as f64),
+                r.reached,
+                r.worst
+            );
+        }
+    }
     let mut files = vec![
-        ("summary.csv".to_string(), fundscape_output::summary_csv(&summary)),
-        ("survival.csv".to_string(), fundscape_output::survival_csv(&summary)),
-        ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(&summary)),
+        ("summary.csv".to_string(), fundscape_output::summary_csv(summary)),
+        ("survival.csv".to_string(), fundscape_output::survival_csv(summary)),
+        ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(summary)),
+        ("regions.csv".to_string(), fundscape_output::regions_csv(scenario)),
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
     files.extend(fundscape_output::scenario_copies(scenario));
-    if charts {
+    if !samples.is_empty() {
+        // The same runs as the summary's (the runs done, with --precision).
+        let config = RunConfig { runs: summary.runs, ..*config };
+        let bar = progress_bar(config.runs);
+        let rows = fundscape_sim::samples::samples(scenario, &config, samples, &|done| bar.set_position(done));
+        bar.finish_and_clear();
+        match rows {
+            Ok(rows) => {
+                files.push(("samples.csv".to_string(), fundscape_output::samples_csv(scenario, samples, &rows)))
+            }
+            Err(e) => return input_error(&format!("--samples: {e}")),
+        }
+    }
+    if let Some(png_scale) = png_scale {
         // Drawn from the bytes about to be written, through the same reader
         // as `fundscape report`, so both give the same charts and report.
         let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
         let drawn = fundscape_output::Results::parse(dir, &get)
             .map_err(|e| e.to_string())
-            .and_then(|r| fundscape_output::render(&r).map_err(|e| e.to_string()));
+            .and_then(|r| fundscape_output::render(&r, png_scale).map_err(|e| e.to_string()));
         match drawn {
             Ok(more) => files.extend(more),
             Err(e) => {
@@ -345,50 +972,258 @@ fn run(file: &Path, scenario: &Scenario, config: &RunConfig, dir: &Path, charts:
         }
     }
     if let Err(e) = fundscape_output::write_results(dir, &files) {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+        return write_error(&e);
     }
-    print!("{}", headline(&summary, scenario.start.month(), seconds, dir, charts));
+    let charts = png_scale.is_some();
+    let mut text = headline(summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts);
+    if !samples.is_empty() {
+        text = text.replacen("scenario.toml", "scenario.toml, samples.csv", 1);
+    }
+    print!("{text}");
+    if let Some(r) = &reached {
+        println!(
+            "  precision: Monte Carlo error at most {:.2}% of the mean (target {}%) on every watched figure, after {}",
+            100.0 * r.reached,
+            100.0 * r.target,
+            count(summary.runs, "run")
+        );
+    }
     ExitCode::SUCCESS
 }
 
-/// `fundscape report DIR`: re-draws charts/ and report.html from the files in DIR.
-fn report(dir: &Path) -> ExitCode {
-    let results = match fundscape_output::Results::read_dir(dir) {
-        Ok(r) => r,
+fn parse_shard(s: &str) -> Result<fundscape_sim::ShardSpec, String> {
+    let bad = || format!("--shard takes I/N, slice I of N slices (1 ≤ I ≤ N), e.g. 2/3 (not `{s}`)");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, count) = (i.trim().parse::<u64>().map_err(|_| bad())?, n.trim().parse::<u64>().map_err(|_| bad())?);
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(fundscape_sim::ShardSpec { index, count })
+}
+
+/// `run --shard I/N`: simulates slice I of N and writes what merge needs.
+fn run_shard(
+    file: &Path,
+    scenario: &Scenario,
+    config: &RunConfig,
+    shard: fundscape_sim::ShardSpec,
+    dir: &Path,
+) -> ExitCode {
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+    let blocks = shard.blocks(config.runs);
+    let runs = config.runs.max(1);
+    let (first, last) = (
+        (blocks.start * fundscape_sim::driver::BLOCK).min(runs),
+        (blocks.end * fundscape_sim::driver::BLOCK).min(runs),
+    );
+    let bar = progress_bar(last - first);
+    let started = Instant::now();
+    let slice = fundscape_sim::run_shard(scenario, config, shard, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let files = fundscape_output::shard_files(&slice, scenario, file, started.elapsed().as_secs_f64());
+    if let Err(e) = fundscape_output::write_results(dir, &files) {
+        return write_error(&e);
+    }
+    println!(
+        "{}: shard {shard}, runs {}–{} of {} (seed {}), in {:.1} s\n  wrote {}/ (shard.json, shard.bin, scenario.toml)\n  when all {} shards are done: fundscape merge DIR_1 … DIR_{} --out DIR",
+        scenario.name,
+        fundscape_output::thousands(first as f64),
+        fundscape_output::thousands(last.saturating_sub(1) as f64),
+        fundscape_output::thousands(runs as f64),
+        config.seed,
+        started.elapsed().as_secs_f64(),
+        dir.display(),
+        shard.count,
+        shard.count
+    );
+    ExitCode::SUCCESS
+}
+
+/// `fundscape merge DIR... --out DIR`: the whole run from its shards.
+fn merge(dirs: &[PathBuf], out: &Path, png_scale: Option<u32>) -> ExitCode {
+    if let Err(e) = fundscape_output::check_out_dir(out) {
+        return write_error(&e);
+    }
+    let mut shards = Vec::new();
+    for dir in dirs {
+        match fundscape_output::read_shard(dir) {
+            Ok(s) => shards.push((dir, s)),
+            Err(e) if e.is_bad_input() => return input_error(&e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    for (a, (dir_a, (_, slice_a))) in shards.iter().enumerate() {
+        if let Some((dir_b, _)) = shards[..a].iter().find(|(_, (_, b))| b.shard == slice_a.shard) {
+            return input_error(&format!(
+                "shard {} is given twice: {} and {}; give each shard's directory once",
+                slice_a.shard,
+                dir_b.display(),
+                dir_a.display()
+            ));
+        }
+    }
+    let (first_dir, (first, _)) = &shards[0];
+    let path = PathBuf::from(&first.scenario_path);
+    let scenario = match fundscape_sim::load(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            return input_error(&format!(
+                "{}: the shards were run on {} ({}), which cannot be loaded now: {e}",
+                first_dir.display(),
+                first.scenario_file,
+                first.scenario_path
+            ))
+        }
+    };
+    if scenario.hash != first.scenario_hash {
+        return input_error(&format!(
+            "{} has changed since the shards ran (hash {} now, {} then): merge needs the scenario they ran; restore it or run the shards again",
+            first.scenario_path, scenario.hash, first.scenario_hash
+        ));
+    }
+    let slices: Vec<fundscape_sim::Slice> = shards.iter().map(|(_, (_, s))| s.clone()).collect();
+    let started = Instant::now();
+    let summary = match fundscape_sim::merge_slices(&scenario, &slices, 1) {
+        Ok(s) => s,
+        Err(e) => return input_error(&format!("cannot merge: {e}")),
+    };
+    let seconds = shards.iter().map(|(_, (m, _))| m.wall_time_seconds).sum::<f64>() + started.elapsed().as_secs_f64();
+    let config = RunConfig { runs: summary.runs, seed: summary.seed, threads: 1 };
+    let file = PathBuf::from(&first.scenario_file);
+    write_run(&file, &scenario, &config, &summary, seconds, out, png_scale, None, &[])
+}
+
+/// A results directory read back, or the exit code of the message printed
+/// (2 for a fault in the directory's files, 1 for other failures).
+fn read_results(dir: &Path) -> Result<fundscape_output::Results, ExitCode> {
+    fundscape_output::Results::read_dir(dir).map_err(|e| {
+        if e.is_bad_input() {
+            input_error(&e)
+        } else {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    })
+}
+
+/// `fundscape report DIR`: re-draws charts/ and report.html from the files
+/// in DIR, a run's or a comparison's (told apart by the manifest).
+fn report(dir: &Path, png_scale: u32) -> ExitCode {
+    let drawn = match fundscape_output::ResultsDir::read(dir) {
+        Ok(fundscape_output::ResultsDir::Run(r)) => fundscape_output::render(&r, png_scale),
+        Ok(fundscape_output::ResultsDir::Compare(c)) => fundscape_output::render_compare(&c, png_scale),
         Err(e) if e.is_bad_input() => return input_error(&e),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
         }
     };
-    let files = match fundscape_output::render(&results) {
+    let files = match drawn {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
         }
     };
-    let (charts, others): (Vec<_>, Vec<_>) = files.into_iter().partition(|(name, _)| name.starts_with("charts/"));
-    let charts: Vec<(String, Vec<u8>)> =
-        charts.into_iter().map(|(name, bytes)| (name.trim_start_matches("charts/").to_string(), bytes)).collect();
-    let written = fundscape_output::write_results(&dir.join("charts"), &charts).and_then(|()| {
-        others.iter().try_for_each(|(name, bytes)| fundscape_output::replace_file(&dir.join(name), bytes))
-    });
-    if let Err(e) = written {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
+    let charts = files.iter().filter(|(name, _)| name.starts_with("charts/")).count();
+    if let Err(e) = fundscape_output::write_report(dir, &files) {
+        return write_error(&e);
     }
-    println!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts.len() / 2, dir.display());
+    println!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts / 2, dir.display());
     ExitCode::SUCCESS
 }
 
-/// A few plain-words figures for the terminal.
-fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path, charts: bool) -> String {
-    use fundscape_output::year_name;
-    let mut out =
-        format!("{}: {} runs in {:.1} s (seed {}, {} threads)\n", s.scenario_name, s.runs, seconds, s.seed, s.threads);
-    let range = |x: &fundscape_sim::stats::Stat| format!("{:.0} ({:.0}–{:.0})", x.mean, x.p05, x.p95);
+/// `n thing` or `n things`, with thousands separators.
+fn count(n: u64, thing: &str) -> String {
+    format!("{} {thing}{}", fundscape_output::thousands(n as f64), if n == 1 { "" } else { "s" })
+}
+
+/// `fundscape brief`: one page for a council about one region.
+fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path>) -> ExitCode {
+    let results = match read_results(dir) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if let Err(e) = fundscape_output::check_region(&results, region) {
+        return input_error(&format!("{}: --region: {e}", dir.display()));
+    }
+    let effect = match ask {
+        None => None,
+        Some((cdir, name)) => match fundscape_output::read_ask(cdir, name, region, &results) {
+            Ok(a) => Some(a),
+            Err(e) => return input_error(&e),
+        },
+    };
+    let drawn = match fundscape_output::render_brief(&results, region, effect.as_ref()) {
+        Ok(b) => b,
+        Err(e) if e.is_bad_input() => return input_error(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let html = out.map_or_else(|| dir.join(format!("brief-{region}")).join("brief.html"), Path::to_path_buf);
+    let files = [
+        (html.clone(), drawn.html.into_bytes()),
+        (html.with_extension("svg"), drawn.svg.into_bytes()),
+        (html.with_extension("png"), drawn.png),
+    ];
+    // Never replace a file fundscape did not write: an existing page must be a
+    // brief (it names its generator); its picture files go with it.
+    if html.exists() {
+        let ours = fundscape_sim::input::read_text(&html, fundscape_sim::input::MAX_INPUT_BYTES)
+            .map(|t| t.contains("<meta name=\"generator\" content=\"fundscape brief\">"))
+            .unwrap_or(false);
+        if !ours {
+            return input_error(&format!(
+                "{} exists and is not a brief that fundscape wrote; choose another --out",
+                html.display()
+            ));
+        }
+    } else if let Some((path, _)) = files[1..].iter().find(|(p, _)| p.exists()) {
+        return input_error(&format!(
+            "{} exists and fundscape did not write it with a brief; choose another --out",
+            path.display()
+        ));
+    }
+    if let Some(parent) = html.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(parent) {
+            eprintln!("error: cannot create {}: {e}", parent.display());
+            return ExitCode::from(1);
+        }
+    }
+    for (path, bytes) in &files {
+        if let Err(e) = fundscape_output::write_file(path, bytes) {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    println!("wrote {} (one A4 page) and its picture as .svg and .png", html.display());
+    ExitCode::SUCCESS
+}
+
+/// A few plain-words figures for the terminal: medians with their 5–95%
+/// range, as the charts draw them.
+fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir: &Path, charts: bool) -> String {
+    use fundscape_output::{thousands, year_name};
+    let mut out = format!(
+        "{}: {} in {:.1} s (seed {}, {})\n",
+        s.scenario_name,
+        count(s.runs, "run"),
+        seconds,
+        s.seed,
+        count(s.threads as u64, "thread")
+    );
+    if let Some(note) = note {
+        out.push_str(&format!("  note: {note}\n"));
+    }
+    let range =
+        |x: &fundscape_sim::stats::Stat| format!("{} ({}–{})", thousands(x.p50), thousands(x.p05), thousands(x.p95));
     if let (Some(&first), Some(&last)) = (s.years.first(), s.years.last()) {
         if let (Some(a), Some(b)) = (s.get("all", first, "posts_funded"), s.get("all", last, "posts_funded")) {
             out.push_str(&format!(
@@ -411,16 +1246,16 @@ fn headline(s: &Summary, start_month: u32, seconds: f64, dir: &Path, charts: boo
         out.push_str(&format!(
             "  share of grant posts still funded {} months after their grant ends: {:.0}% ({:.0}–{:.0}%)\n",
             k.months_after_first_end,
-            100.0 * k.stat.mean,
+            100.0 * k.stat.p50,
             100.0 * k.stat.p05,
             100.0 * k.stat.p95
         ));
     }
     let extra = if charts { ", charts/, report.html" } else { "" };
     out.push_str(&format!(
-        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, manifest.json, scenario.toml{extra})\n",
+        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
-    out.push_str("  (mean, with the 5–95% range across runs in brackets)\n");
+    out.push_str("  (median across runs, with the 5–95% range in brackets)\n");
     out
 }

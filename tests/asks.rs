@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use fundscape_sim::model::{allocate, posts_bought};
+use fundscape_sim::rounds::whole_posts;
 use fundscape_sim::{compare, run, RunConfig};
 use proptest::prelude::*;
 
@@ -151,18 +151,23 @@ fn paired_differences_have_far_less_variance_than_unpaired() {
 }
 
 proptest! {
-    /// Allocation shares sum to the budget, are never negative, and follow
-    /// the weights.
+    /// Whole posts never cost more than the budget, never leave a whole
+    /// post's money unspent, and follow the weights to within one post.
     #[test]
-    fn allocations_sum_to_the_budget(budget in 0.0f64..1e8, weights in prop::collection::vec(0.0f64..1e5, 1..12)) {
-        let parts = allocate(budget, &weights);
-        let total: f64 = parts.iter().sum();
-        prop_assert!((total - budget).abs() <= 1e-9 * (1.0 + budget));
-        prop_assert!(parts.iter().all(|p| *p >= 0.0));
+    fn whole_posts_spend_the_budget_and_follow_the_weights(
+        budget in 0.0f64..1e8,
+        weights in prop::collection::vec(0.0f64..1e5, 1..12),
+    ) {
+        let price = 120_000.0;
+        let prices = vec![price; weights.len()];
+        let posts = whole_posts(budget, &weights, &prices);
+        let spent = posts.iter().map(|&n| f64::from(n) * price).sum::<f64>();
+        prop_assert!(spent <= budget * (1.0 + 1e-9));
+        prop_assert!(budget - spent < price * (1.0 + 1e-9));
         let wsum: f64 = weights.iter().sum();
         if wsum > 0.0 {
-            for (p, w) in parts.iter().zip(&weights) {
-                prop_assert!((p - budget * w / wsum).abs() <= 1e-6 * (1.0 + budget));
+            for (n, w) in posts.iter().zip(&weights) {
+                prop_assert!((f64::from(*n) - budget * w / wsum / price).abs() < 1.0 + 1e-6);
             }
         }
     }
@@ -170,9 +175,51 @@ proptest! {
 
 #[test]
 fn a_budget_of_exactly_n_prices_buys_n_posts() {
-    assert_eq!(posts_bought(12.0 * 120_000.0, 120_000.0), 12);
-    assert_eq!(posts_bought(12.0 * 120_000.0 - 1.0, 120_000.0), 11);
-    assert_eq!(posts_bought(1e6, 0.0), 0);
+    assert_eq!(whole_posts(12.0 * 120_000.0, &[1.0], &[120_000.0]), vec![12]);
+    assert_eq!(whole_posts(12.0 * 120_000.0 - 1.0, &[1.0], &[120_000.0]), vec![11]);
+    assert_eq!(whole_posts(1e6, &[1.0], &[0.0]), vec![0]);
+}
+
+#[test]
+fn a_million_in_four_equal_shares_at_150k_a_post_buys_six_posts_in_the_engine() {
+    // Fails with a floor in each region (4 posts): the issue's example.
+    let text = r#"
+        [scenario]
+        start = "2025-04"
+        years = 2
+        [posts]
+        annual_cost = 50000
+        turnover = 0
+        vacancy_months = 0
+        [[regions]]
+        id = "a"
+        demand = 100
+        abandon_rate = 0.1
+        [[regions]]
+        id = "b"
+        demand = 100
+        abandon_rate = 0.1
+        [[regions]]
+        id = "c"
+        demand = 100
+        abandon_rate = 0.1
+        [[regions]]
+        id = "d"
+        demand = 100
+        abandon_rate = 0.1
+        [[rounds]]
+        id = "r1"
+        funder = "F"
+        start = "2025-04"
+        budget = 1000000
+        term_months = 36
+        allocation = { a = 0.25, b = 0.25, c = 0.25, d = 0.25 }
+    "#;
+    let s = fundscape_sim::load_str(std::path::Path::new("four.toml"), text).unwrap();
+    let summary = fundscape_sim::run(&s, &fundscape_sim::RunConfig { runs: 4, seed: 1, threads: 1 }, &|_| {});
+    assert_eq!(summary.get("all", 2025, "posts_funded").unwrap().mean, 6.0);
+    assert_eq!(summary.get("a", 2025, "posts_funded").unwrap().mean, 2.0);
+    assert_eq!(summary.get("d", 2025, "posts_funded").unwrap().mean, 1.0);
 }
 
 fn round_scenario(matching: f64, allocation: &str) -> String {
@@ -246,9 +293,16 @@ fn unmet_rule_follows_the_previous_years_abandonment() {
         assert!(london > wales);
         let posts =
             |r: usize| trace.iter().find(|m| m.region == r && m.month == 12).map_or(0, |m| m.posts_funded) as f64;
-        let expected_london = (12.0 * london / (london + wales) * (1.0 + 1e-9)).floor();
-        let expected_wales = (12.0 * wales / (london + wales) * (1.0 + 1e-9)).floor();
-        assert_eq!((posts(0), posts(1)), (expected_london, expected_wales), "run {run}");
+        // Twelve posts' worth of budget: the whole parts of each share, and the
+        // post left over to the larger remainder (largest-remainder rule).
+        let exact = [12.0 * london / (london + wales), 12.0 * wales / (london + wales)];
+        let mut expected = exact.map(|x| (x * (1.0 + 1e-9)).floor());
+        if expected[0] + expected[1] < 12.0 {
+            let k = if exact[0] - expected[0] >= exact[1] - expected[1] { 0 } else { 1 };
+            expected[k] += 1.0;
+        }
+        assert_eq!((posts(0), posts(1)), (expected[0], expected[1]), "run {run}");
+        assert_eq!(posts(0) + posts(1), 12.0, "run {run}: the whole budget buys posts");
     }
 }
 

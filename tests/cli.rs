@@ -2,7 +2,7 @@
 //! directories, the exact messages for bad input, exit codes, and outputs
 //! pinned at a fixed seed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
 use common::{bin, data, run_ok, show};
@@ -18,7 +18,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(summary.lines().next(), Some("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse"));
-    assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    assert_eq!(survival.lines().next(), Some("months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed"));
     let by_source = std::fs::read_to_string(dir.join("posts_by_source.csv")).unwrap();
     assert_eq!(by_source.lines().next(), Some("region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse"));
     // 3 regions × 3 years × 6 sources.
@@ -44,7 +44,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
 
 /// The outputs at a fixed seed are pinned byte for byte. If a deliberate
 /// change to the model moves them, regenerate with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --release --test cli` and say why in
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test cli` and say why in
 /// the commit.
 #[test]
 fn outputs_at_a_fixed_seed_are_pinned() {
@@ -254,6 +254,105 @@ fn zero_runs_is_refused_with_exit_2() {
     assert!(!tmp.path().join("results").exists());
 }
 
+/// Bad numbers on the command line say what is allowed; a negative one is
+/// not mistaken for a flag (clap used to suggest `-- -5`, which fails again).
+#[test]
+fn bad_command_line_numbers_say_what_is_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    for (flag, value, allowed) in [
+        ("--runs", "-5", "--runs takes the number of Monte Carlo runs, a whole number from 1 to 100,000,000"),
+        ("--runs", "abc", "--runs takes the number of Monte Carlo runs, a whole number from 1 to 100,000,000"),
+        ("--runs", "100000001", "--runs takes the number of Monte Carlo runs, a whole number from 1 to 100,000,000"),
+        ("--threads", "0", "--threads takes the number of worker threads, a whole number from 1 to 65,535"),
+        ("--seed", "-1", "--seed takes the random seed, a whole number from 0 to 18446744073709551615"),
+    ] {
+        let out = bin().args(["run", tiny.to_str().unwrap(), flag, value]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with(&format!("error: invalid value '{value}' for '{flag} <")), "{}", show(&out));
+        assert!(stderr.contains(allowed), "{}", show(&out));
+        assert!(!stderr.contains("-- -"), "{}", show(&out));
+    }
+    assert!(!tmp.path().join("results").exists());
+}
+
+#[test]
+fn a_month_out_of_range_says_so() {
+    assert_rejected(
+        "month.toml",
+        |t| t.replace("start = \"2025-04\"\nyears = 3", "start = \"2026-13\"\nyears = 3"),
+        "month.toml:5: scenario.start: `2026-13` has month 13, but months run from 01 (January) to 12 (December)",
+    );
+}
+
+#[test]
+fn each_command_describes_its_own_out_default_and_counts_read_in_the_singular() {
+    let help = bin().args(["run", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("default: results/<scenario file stem>/"), "{help}");
+    assert!(!help.contains("compare-"), "run --help describes compare's default: {help}");
+    let help = bin().args(["compare", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("default: results/compare-<base file stem>/"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--runs", "1", "--threads", "1"], tmp.path());
+    let first = String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("tiny test: 1 run in ") && first.ends_with("(seed 7, 1 thread)"), "{first}");
+}
+
+#[test]
+fn the_headline_uses_thousands_separators_medians_and_the_scenario_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("tiny.toml"))
+        .unwrap()
+        .replace("name = \"tiny test\"", "name = \"tiny test\"\nnote = \"A test <scenario> & its note\"")
+        .replace("runs = 300", "runs = 1200");
+    std::fs::write(tmp.path().join("noted.toml"), text).unwrap();
+    let out = run_ok(&["run", "noted.toml", "--out", "noted"], tmp.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("tiny test: 1,200 runs in "), "{stdout}");
+    assert!(stdout.contains("\n  note: A test <scenario> & its note\n"), "{stdout}");
+    assert!(stdout.contains("(median across runs, with the 5–95% range in brackets)"), "{stdout}");
+    // The headline's figure is the median of summary.csv's row.
+    let summary = std::fs::read_to_string(tmp.path().join("noted/summary.csv")).unwrap();
+    let row: Vec<&str> = summary.lines().find(|l| l.starts_with("all,2027,abandoned,")).unwrap().split(',').collect();
+    let median: f64 = row[7].parse().unwrap();
+    let shown = fundscape_output::thousands(median);
+    assert!(stdout.contains(&format!("unmet demand (cases abandoned) in 2027-28: {shown} (")), "{stdout}");
+    let report = std::fs::read_to_string(tmp.path().join("noted/report.html")).unwrap();
+    assert!(report.contains("What this scenario is:</strong> A test &lt;scenario&gt; &amp; its note</p>"));
+    let manifest = std::fs::read_to_string(tmp.path().join("noted/manifest.json")).unwrap();
+    assert!(manifest.contains("\"note\": \"A test <scenario> & its note\""), "{manifest}");
+}
+
+#[test]
+fn validate_shows_what_rounds_buy_and_what_an_overlay_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(data("tiny.toml"), tmp.path().join("tiny.toml")).unwrap();
+    std::fs::write(
+        tmp.path().join("ask.toml"),
+        "[scenario]\nextends = \"tiny.toml\"\nname = \"ask\"\n[[rounds]]\nid = \"r1\"\nfunder = \"JTI\"\nstart = \"2026-04\"\nbudget = 1000000\nterm_months = 36\nallocation = { north-west = 0.5, wales = 0.5 }\n[[shocks]]\nid = \"crisis\"\nremove = true\n",
+    )
+    .unwrap();
+    let out = run_ok(&["validate", "ask.toml"], tmp.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // PERT(40k, 45k, 60k) has mean 46,666.67; wages +3% to 2026-27; 3 years:
+    // £144,200 a post; £500,000 a region buys 3.47 → 3 each, leaving 2 × £67,400 = £134,800,
+    // less than one more post.
+    assert!(
+        stdout.contains("  r1 buys at its expected price: north-west 3, wales 3 (6 posts; £134,800 unspent)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("what the overlays change in the files they extend:"), "{stdout}");
+    assert!(stdout.contains("  ask.toml:3: sets scenario.name\n"), "{stdout}");
+    assert!(stdout.contains("  ask.toml:4: adds rounds.r1\n"), "{stdout}");
+    assert!(stdout.contains("  ask.toml:11: removes shocks.crisis\n"), "{stdout}");
+    assert!(
+        stdout.contains("warning: round `r1` leaves £134,800 of its budget unspent at its expected price"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_rejected_run_leaves_previous_results_untouched() {
     let tmp = tempfile::tempdir().unwrap();
@@ -281,19 +380,7 @@ fn an_unwritable_results_directory_exits_1() {
 /// Every shipped scenario validates and runs.
 #[test]
 fn shipped_scenarios_validate_and_run() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![dir];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                files.push(p);
-            }
-        }
-    }
+    let files = common::toml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"));
     assert!(files.iter().any(|p| p.ends_with("uk-baseline.toml")));
     let tmp = tempfile::tempdir().unwrap();
     for f in files {
@@ -379,4 +466,209 @@ fn validate_lists_rounds_and_changes() {
         "{text}"
     );
     assert!(text.contains("sets local_authority_budget, local_authority_match, successors in 3 regions"), "{text}");
+}
+
+/// `run --precision REL` stops at the first wave of whole blocks whose watched
+/// figures all have an mcse of at most REL of their mean; its files are the
+/// bytes of a plain run of that many runs, whatever the thread count.
+#[test]
+fn precision_stops_at_the_first_wave_that_meets_it_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let tiny = tiny.to_str().unwrap();
+    run_ok(&["run", tiny, "--precision", "0.01", "--threads", "1", "--out", "p1", "--no-charts"], tmp.path());
+    let out = run_ok(&["run", tiny, "--precision", "0.01", "--threads", "2", "--out", "p2", "--no-charts"], tmp.path());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("p2/manifest.json")).unwrap()).unwrap();
+    let runs = manifest["runs"].as_u64().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("  precision: Monte Carlo error at most"), "{}", show(&out));
+    assert_eq!(manifest["precision"]["met"], true);
+    assert!(manifest["precision"]["reached"].as_f64().unwrap() <= 0.01);
+    for file in ["summary.csv", "survival.csv", "posts_by_source.csv"] {
+        let a = std::fs::read(tmp.path().join("p1").join(file)).unwrap();
+        let b = std::fs::read(tmp.path().join("p2").join(file)).unwrap();
+        assert!(a == b, "{file} differs between 1 and 2 threads");
+    }
+    // The same bytes as a plain run of that many runs.
+    run_ok(&["run", tiny, "--runs", &runs.to_string(), "--out", "plain", "--no-charts"], tmp.path());
+    assert_eq!(
+        std::fs::read(tmp.path().join("plain/summary.csv")).unwrap(),
+        std::fs::read(tmp.path().join("p2/summary.csv")).unwrap()
+    );
+    // The wave before did not meet the target (it is the first that does).
+    let s = fundscape_sim::load(std::path::Path::new(&data("tiny.toml"))).unwrap();
+    let half = fundscape_sim::run(&s, &fundscape_sim::RunConfig { runs: runs / 2, seed: 7, threads: 0 }, &|_| {});
+    let (before, _) = fundscape_sim::precision::relative_error(&half, &fundscape_sim::precision::Watched::headline());
+    assert!(runs == 1024 || before > 0.01, "the wave of {} runs already met 1% ({before})", runs / 2);
+}
+
+#[test]
+fn precision_stops_at_the_ceiling_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let out = run_ok(
+        &["run", tiny.to_str().unwrap(), "--precision", "0.0001", "--runs", "1500", "--out", "c", "--no-charts"],
+        tmp.path(),
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: --precision 0.0001 was not reached in 1,500 runs"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("c/manifest.json")).unwrap()).unwrap();
+    assert_eq!((manifest["runs"].as_u64(), manifest["precision"]["met"].as_bool()), (Some(1500), Some(false)));
+    // Figures to watch are checked, with did-you-mean.
+    let bad = bin()
+        .args(["run", tiny.to_str().unwrap(), "--precision", "0.01", "--precision-on", "abandonned"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", show(&bad));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "error: --precision-on: unknown metric `abandonned`; did you mean `abandoned`?\n"
+    );
+    let bad = bin().args(["run", tiny.to_str().unwrap(), "--precision", "2"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", show(&bad));
+}
+
+/// `run --samples` writes every run's value of the named figures, in run
+/// order, the same at any thread count; their mean is summary.csv's mean.
+#[test]
+fn samples_hold_every_runs_values_and_agree_with_the_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    let tiny = tiny.to_str().unwrap();
+    for (out, threads) in [("s1", "1"), ("s2", "2")] {
+        let o = run_ok(
+            &[
+                "run",
+                tiny,
+                "--runs",
+                "300",
+                "--threads",
+                threads,
+                "--samples",
+                "abandoned,spend:JTI",
+                "--out",
+                out,
+                "--no-charts",
+            ],
+            tmp.path(),
+        );
+        assert!(String::from_utf8_lossy(&o.stdout).contains("scenario.toml, samples.csv)"), "{}", show(&o));
+    }
+    let one = std::fs::read(tmp.path().join("s1/samples.csv")).unwrap();
+    assert_eq!(one, std::fs::read(tmp.path().join("s2/samples.csv")).unwrap(), "samples depend on the threads");
+    let text = String::from_utf8(one).unwrap();
+    assert_eq!(text.lines().next(), Some("run,region,year,metric,value"));
+    // 300 runs × (2 regions + all) × 3 years × 2 metrics.
+    assert_eq!(text.lines().count(), 1 + 300 * 3 * 3 * 2);
+    let values: Vec<f64> = text
+        .lines()
+        .filter(|l| l.contains(",north-west,2026,abandoned,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 300);
+    let mean = values.iter().sum::<f64>() / 300.0;
+    let summary = std::fs::read_to_string(tmp.path().join("s1/summary.csv")).unwrap();
+    let row: Vec<&str> =
+        summary.lines().find(|l| l.starts_with("north-west,2026,abandoned,")).unwrap().split(',').collect();
+    let want: f64 = row[3].parse().unwrap();
+    assert!((mean - want).abs() <= 1e-9 * want.abs(), "samples' mean {mean}, summary's {want}");
+    let bad = bin().args(["run", tiny, "--samples", "abandonned"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "error: --samples: unknown metric `abandonned`; did you mean `abandoned`?\n"
+    );
+}
+
+/// Significant digits of a CSV number as written (`110641.1757` has 10).
+fn significant_digits(cell: &str) -> usize {
+    let mantissa = cell.trim_start_matches('-').split(['e', 'E']).next().unwrap_or_default();
+    mantissa.replace('.', "").trim_start_matches('0').trim_end_matches('0').len()
+}
+
+#[test]
+fn csv_numbers_carry_at_most_ten_significant_digits_and_regions_csv_names_the_regions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tiny = data("tiny.toml");
+    run_ok(&["run", tiny.to_str().unwrap(), "--runs", "200", "--out", "run", "--no-charts"], tmp.path());
+    let noop = data("overlay-noop.toml");
+    run_ok(&["compare", tiny.to_str().unwrap(), noop.to_str().unwrap(), "--runs", "200", "--out", "cmp"], tmp.path());
+    let regions = std::fs::read_to_string(tmp.path().join("run/regions.csv")).unwrap();
+    assert_eq!(regions, "id,name\nall,All regions\nnorth-west,North West\nwales,Wales\n");
+    let mut numbers = 0;
+    for file in ["run/summary.csv", "run/survival.csv", "run/posts_by_source.csv", "cmp/compare.csv"] {
+        let text = std::fs::read_to_string(tmp.path().join(file)).unwrap();
+        let mut long = 0;
+        for cell in text.lines().skip(1).flat_map(|l| l.split(',')) {
+            if cell.parse::<f64>().is_ok() {
+                numbers += 1;
+                if significant_digits(cell) > 10 {
+                    long += 1;
+                }
+            }
+        }
+        assert_eq!(
+            long,
+            0,
+            "{file} has numbers with more than 10 significant digits:\n{}",
+            &text[..text.len().min(600)]
+        );
+    }
+    assert!(numbers > 1000, "only {numbers} numbers read");
+}
+
+/// `run --shard I/N` three times and `merge` give, byte for byte, the
+/// tables of one whole run (the UK baseline: every kind of input), and
+/// `merge` reads the shards in any order.
+#[test]
+fn three_shards_merged_are_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/uk-baseline.toml");
+    let baseline = baseline.to_str().unwrap();
+    let dir = tmp.path();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let out = format!("shard-{i}");
+        run_ok(&["run", baseline, "--runs", "1300", "--seed", "7", "--shard", &shard, "--out", &out], dir);
+        assert!(dir.join(&out).join("shard.bin").is_file());
+        assert!(!dir.join(&out).join("summary.csv").exists(), "a shard writes no rounded tables");
+    }
+    run_ok(&["merge", "shard-3", "shard-1", "shard-2", "--out", "merged"], dir);
+    run_ok(&["run", baseline, "--runs", "1300", "--seed", "7", "--threads", "1", "--no-charts", "--out", "whole"], dir);
+    for name in ["summary.csv", "survival.csv", "posts_by_source.csv", "regions.csv"] {
+        let merged = std::fs::read(dir.join("merged").join(name)).unwrap();
+        let whole = std::fs::read(dir.join("whole").join(name)).unwrap();
+        assert!(merged == whole, "{name} of the merged shards differs from one run's");
+    }
+    assert!(dir.join("merged/report.html").is_file() && dir.join("merged/charts").is_dir());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("merged/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs"], 1300);
+    assert_eq!(manifest["seed"], 7);
+
+    // Refusals: exit 2, a message that says what is wrong, nothing written.
+    run_ok(&["run", baseline, "--runs", "1300", "--seed", "8", "--shard", "3/3", "--out", "other-seed"], dir);
+    run_ok(&["run", baseline, "--runs", "1000", "--seed", "7", "--shard", "3/3", "--out", "other-runs"], dir);
+    let cases: [(&[&str], &str); 5] = [
+        (&["shard-1", "shard-2"], "missing shard 3/3"),
+        (&["shard-1", "shard-2", "shard-2", "shard-3"], "shard 2/3 is given twice"),
+        (&["shard-1", "shard-2", "other-seed"], "has seed 8 but shard 1/3 has 7"),
+        (&["shard-1", "shard-2", "other-runs"], "has runs 1000 but shard 1/3 has 1300"),
+        (&["shard-1", "whole"], "it is not a shard"),
+    ];
+    for (dirs, message) in cases {
+        let out = bin().arg("merge").args(dirs).args(["--out", "refused"]).current_dir(dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(message), "{}", show(&out));
+        assert!(!dir.join("refused").exists());
+    }
+    let out = bin()
+        .args(["run", baseline, "--runs", "300", "--shard", "3/3", "--out", "refused"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give at most 2 shards"), "{}", show(&out));
+    assert!(!dir.join("refused").exists());
 }

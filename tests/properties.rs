@@ -176,6 +176,29 @@ proptest! {
         prop_assert_eq!(fundscape_output::survival_csv(&one), fundscape_output::survival_csv(&two));
     }
 
+    /// Shards merged, in any order and whatever their number, are the whole
+    /// run, and each shard survives its byte encoding.
+    #[test]
+    fn shards_merged_are_the_whole_run(g in gen(), seed in 0u64..1000, runs in 1u64..1400, count in 1u64..6, rotate in 0usize..6) {
+        let s = scenario(&toml(&g));
+        let count = count.min(fundscape_sim::driver::n_blocks(runs));
+        let config = RunConfig { runs, seed, threads: 2 };
+        let whole = run(&s, &config, &|_| {});
+        let mut slices: Vec<fundscape_sim::Slice> = (1..=count)
+            .map(|index| {
+                let slice = fundscape_sim::run_shard(&s, &config, fundscape_sim::ShardSpec { index, count }, &|_| {});
+                fundscape_sim::Slice::from_bytes(&slice.to_bytes()).unwrap()
+            })
+            .collect();
+        let len = slices.len();
+        slices.rotate_left(rotate % len);
+        let merged = fundscape_sim::merge_slices(&s, &slices, whole.threads).unwrap();
+        prop_assert_eq!(fundscape_output::summary_csv(&merged), fundscape_output::summary_csv(&whole));
+        prop_assert_eq!(fundscape_output::survival_csv(&merged), fundscape_output::survival_csv(&whole));
+        prop_assert_eq!(fundscape_output::posts_by_source_csv(&merged), fundscape_output::posts_by_source_csv(&whole));
+        prop_assert_eq!(merged, whole);
+    }
+
     #[test]
     fn an_overlay_that_changes_nothing_changes_no_byte(g in gen(), seed in 0u64..1000, restate in any::<bool>()) {
         let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -238,6 +261,113 @@ mod no_panic {
                 // A scenario that loads must also run.
                 let summary = run(&s, &RunConfig { runs: 4, seed: 1, threads: 1 }, &|_| {});
                 prop_assert!(!summary.rows.is_empty());
+            }
+        }
+    }
+}
+
+/// Values at every scale, up to 1e308: a scenario either is refused at load
+/// (with its key), or every number in every output CSV is finite. Before
+/// the limits, a shock of 1e300 cases or a cost of 1.7e308 wrote `inf` and
+/// `NaN` into summary.csv with exit 0.
+mod extreme_values {
+    use super::*;
+    use std::path::Path;
+
+    /// 10^e with e drawn across the whole f64 range, sometimes negative.
+    fn magnitude() -> impl Strategy<Value = f64> {
+        (-3.0f64..308.0, any::<bool>()).prop_map(|(e, neg)| if neg { -(10f64.powf(e)) } else { 10f64.powf(e) })
+    }
+
+    fn scenario_text(v: &[f64], years: u32, runs: u64) -> String {
+        format!(
+            r#"[scenario]
+start = "2025-04"
+years = {years}
+runs = {runs}
+[economy]
+wage_growth = {wage}
+[posts]
+annual_cost = {cost}
+cases_per_year = {cpy}
+vacancy_months = {vac}
+[sustainability]
+successors = [{{ source = "local_authority", probability = 0.5, term_months = 12 }}]
+[[regions]]
+id = "a"
+demand = {demand}
+demand_growth = {growth}
+demand_volatility = {vol}
+backlog = 100
+abandon_rate = 0.1
+other_capacity = {other}
+legal_aid = {{ providers = 5, cases_per_provider = {cpp}, exit_rate = 0.1, entry_rate = {entry} }}
+local_authority = {{ budget = {la} }}
+[[grants]]
+id = "g"
+funder = "F"
+region = "a"
+start = "2025-01"
+months = 12
+posts = 3
+[[rounds]]
+id = "r"
+funder = "F"
+start = "2026-04"
+budget = {budget}
+term_months = 12
+allocation = "unmet"
+[[shocks]]
+id = "s"
+kind = "demand"
+start = "2025-06"
+cases = {cases}
+"#,
+            wage = v[0] / 1e3,
+            cost = v[1],
+            cpy = v[2],
+            vac = v[3],
+            demand = v[4],
+            growth = v[5] / 1e3,
+            vol = v[6] / 1e3,
+            other = v[7],
+            cpp = v[8],
+            entry = v[9],
+            la = v[10],
+            budget = v[11],
+            cases = v[12],
+        )
+    }
+
+    fn finite_csv(name: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
+        let text = String::from_utf8_lossy(bytes);
+        for (i, line) in text.lines().enumerate().skip(1) {
+            for field in line.split(',') {
+                if let Ok(x) = field.parse::<f64>() {
+                    prop_assert!(x.is_finite(), "{name} line {}: {line}", i + 1);
+                }
+                let lower = field.to_ascii_lowercase();
+                prop_assert!(!lower.contains("inf") && !lower.contains("nan"), "{name} line {}: {line}", i + 1);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn no_output_ever_holds_inf_or_nan(
+            v in prop::collection::vec(magnitude(), 13),
+            years in prop::sample::select(vec![1u32, 10, 100]),
+            runs in 1u64..4,
+        ) {
+            let text = scenario_text(&v, years, runs);
+            if let Ok(s) = fundscape_sim::load_str(Path::new("extreme.toml"), &text) {
+                let summary = run(&s, &RunConfig { runs: s.runs, seed: 3, threads: 1 }, &|_| {});
+                finite_csv("summary.csv", &fundscape_output::summary_csv(&summary))?;
+                finite_csv("survival.csv", &fundscape_output::survival_csv(&summary))?;
+                finite_csv("posts_by_source.csv", &fundscape_output::posts_by_source_csv(&summary))?;
             }
         }
     }

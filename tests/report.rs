@@ -59,7 +59,12 @@ fn svg_structure(svg: &str) -> String {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// The report's visible text, one block per line, charts shown as `[chart …]`.
@@ -134,7 +139,7 @@ fn png_size_and_ink(bytes: &[u8]) -> ((u32, u32), f64, Vec<[u8; 3]>) {
 /// seed are pinned in `tests/data/tiny-pinned-charts.txt` and
 /// `tests/data/tiny-pinned-report.txt`. After a deliberate change to the
 /// charts, the report or the model, regenerate them with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --release --test report`, read the
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test report`, read the
 /// diff, and say why in the commit.
 #[test]
 fn charts_and_report_are_pinned() {
@@ -254,7 +259,7 @@ fn report_refuses_what_is_not_a_results_directory() {
         ("missing", "error: missing: no such directory\n"),
         (
             "empty",
-            "error: empty: not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`\n",
+            "error: empty: not a results directory (fundscape marks each one with a .fundscape-results file); write one with `fundscape run SCENARIO --out DIR`\n",
         ),
     ];
     for (dir, message) in cases {
@@ -296,6 +301,20 @@ fn a_report_that_cannot_be_written_exits_1() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot write r/report.html"), "{}", show(&out));
 }
 
+/// Headless Chromium with every host name unresolvable and its own
+/// background traffic off, so nothing can leave the machine.
+const CHROMIUM_OFFLINE: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+];
+
 /// The `chromium` binary, if installed.
 fn chromium() -> Option<PathBuf> {
     let fixed = PathBuf::from("/usr/bin/chromium");
@@ -313,17 +332,7 @@ fn render_in_chromium(chromium: &Path, page: &Path, work: &Path, size: &str) -> 
     let netlog = work.join("net.json");
     let _ = std::fs::remove_file(&shot);
     let out = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
+        .args(CHROMIUM_OFFLINE)
         .arg(format!("--user-data-dir={}", work.join("profile").display()))
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("--log-net-log={}", netlog.display()))
@@ -391,4 +400,314 @@ fn chromium_renders_the_report_offline() {
         let n = pixels.iter().filter(|p| **p == colour).count();
         assert!(n > 2000, "the {what} of the first chart is not on screen ({n} pixels)");
     }
+}
+
+const COMPARE_CHARTS: [&str; 2] = ["asks-ranked", "averted-by-year"];
+
+/// tiny.toml with an ask (an extra grant) and a no-op overlay, compared in `dir`.
+fn compare_tiny(tmp: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    std::fs::write(
+        tmp.join("extra-grant.toml"),
+        "[scenario]\nextends = \"tiny.toml\"\n[[grants]]\nid = \"wales-extra\"\nfunder = \"Baring Foundation\"\nregion = \"wales\"\nstart = \"2025-10\"\nmonths = 36\nposts = 3\n",
+    )
+    .unwrap();
+    std::fs::write(tmp.join("noop.toml"), "[scenario]\nextends = \"tiny.toml\"\n").unwrap();
+    let mut args = vec!["compare", "tiny.toml", "extra-grant.toml", "noop.toml", "--out", out, "--threads", "1"];
+    args.extend(extra);
+    run_ok(&args, tmp)
+}
+
+/// A comparison draws its charts and report (SVG structure and report text
+/// pinned in tests/data/tiny-pinned-compare-{charts,report}.txt, regenerated
+/// like the run's), and `report DIR` redraws them byte for byte from the
+/// directory alone.
+#[test]
+fn compare_draws_charts_and_a_report_that_report_redraws() {
+    let tmp = tiny_in_tmp(str::to_string);
+    let out = compare_tiny(tmp.path(), "cmp", &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("wrote cmp/ (compare.csv, manifest.json, charts/, report.html)"),
+        "{}",
+        show(&out)
+    );
+    let dir = tmp.path().join("cmp");
+    let mut structure = String::new();
+    for name in COMPARE_CHARTS {
+        let svg = read_text(&dir.join(format!("charts/{name}.svg")));
+        structure.push_str(&format!("== {name}.svg\n{}", svg_structure(&svg)));
+        assert!(svg.contains("Base: tiny test · 2 asks · 300 paired runs · seed 7 · fundscape"), "{name}: no caption");
+        let (size, ink, _) = png_size_and_ink(&read(&dir.join(format!("charts/{name}.png"))));
+        let width: u32 = svg_structure(&svg).split(['x', ' ']).nth(1).unwrap().parse().unwrap();
+        assert_eq!(size.0, width, "{name}: PNG and SVG sizes differ");
+        assert!(ink > 0.02, "{name}.png looks blank ({ink:.3} of pixels inked)");
+    }
+    // The ranking: the extra grant first, each ask labelled once, with its mean and interval.
+    let ranked = read_text(&dir.join("charts/asks-ranked.svg"));
+    let texts = svg_structure(&ranked);
+    let ask_lines: Vec<&str> = texts.lines().filter(|l| *l == "text extra-grant" || *l == "text noop").collect();
+    assert_eq!(ask_lines, ["text extra-grant", "text noop"], "{texts}");
+    assert!(texts.contains("text 0 (0 to 0)"), "the no-op ask averts exactly nothing: {texts}");
+    for label in ["5–95% of runs", "90% confidence interval of the mean", "mean (90% CI)"] {
+        assert!(texts.contains(&format!("text {label}\n")), "asks-ranked.svg lacks `{label}`");
+    }
+    let by_year = svg_structure(&read_text(&dir.join("charts/averted-by-year.svg")));
+    assert!(by_year.contains("text extra-grant\n") && by_year.contains("text noop\n"), "{by_year}");
+    assert_pinned("tiny-pinned-compare-charts.txt", &structure);
+    let html = read_text(&dir.join("report.html"));
+    let text = visible_text(&html);
+    for expected in ["Asks against tiny test", "In brief", "The asks, ranked", "Charts", "Method", "extra-grant"] {
+        assert!(text.contains(expected), "the comparison's report lacks `{expected}`:\n{text}");
+    }
+    assert_eq!(html.matches("<svg ").count(), COMPARE_CHARTS.len(), "every chart inline in the report");
+    assert_pinned("tiny-pinned-compare-report.txt", &text);
+
+    let files: Vec<String> = COMPARE_CHARTS
+        .iter()
+        .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
+        .chain(std::iter::once("report.html".to_string()))
+        .collect();
+    let before: Vec<Vec<u8>> = files.iter().map(|f| read(&dir.join(f))).collect();
+    std::fs::remove_dir_all(dir.join("charts")).unwrap();
+    std::fs::remove_file(dir.join("report.html")).unwrap();
+    for f in ["tiny.toml", "extra-grant.toml", "noop.toml"] {
+        std::fs::remove_file(tmp.path().join(f)).unwrap();
+    }
+    let out = run_ok(&["report", "cmp"], tmp.path());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote cmp/report.html and 2 charts"), "{}", show(&out));
+    for (f, bytes) in files.iter().zip(&before) {
+        assert!(read(&dir.join(f)) == *bytes, "{f} differs after `fundscape report`");
+    }
+}
+
+/// `--png-scale 2` draws the PNGs twice as large with the same layout; the
+/// SVGs and the report do not change.
+#[test]
+fn png_scale_draws_larger_pngs_with_the_same_layout() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "one", "--runs", "50", "--threads", "1"], tmp.path());
+    run_ok(&["run", "tiny.toml", "--out", "two", "--runs", "50", "--threads", "1", "--png-scale", "2"], tmp.path());
+    for name in CHARTS {
+        let (one, two) = (tmp.path().join("one/charts"), tmp.path().join("two/charts"));
+        assert!(read(&one.join(format!("{name}.svg"))) == read(&two.join(format!("{name}.svg"))), "{name}.svg differs");
+        let ((w1, h1), ink1, _) = png_size_and_ink(&read(&one.join(format!("{name}.png"))));
+        let ((w2, h2), ink2, _) = png_size_and_ink(&read(&two.join(format!("{name}.png"))));
+        assert_eq!((w2, h2), (2 * w1, 2 * h1), "{name}.png");
+        // The same picture: the share of inked pixels barely moves.
+        assert!((ink1 - ink2).abs() < 0.2 * ink1, "{name}.png: ink {ink1:.3} at scale 1, {ink2:.3} at scale 2");
+    }
+    assert!(read(&tmp.path().join("one/report.html")) == read(&tmp.path().join("two/report.html")));
+    compare_tiny(tmp.path(), "cmp", &["--runs", "50", "--png-scale", "2"]);
+    let ((w, _), _, _) = png_size_and_ink(&read(&tmp.path().join("cmp/charts/asks-ranked.png")));
+    assert_eq!(w, 2200);
+    run_ok(&["report", "one", "--png-scale", "3"], tmp.path());
+    let ((w, _), _, _) = png_size_and_ink(&read(&tmp.path().join("one/charts/unmet-demand.png")));
+    assert_eq!(w, 3300);
+    let out = bin().args(["report", "one", "--png-scale", "5"]).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--png-scale takes how many times larger the PNG charts are drawn, a whole number from 1 to 4"),
+        "{}",
+        show(&out)
+    );
+}
+
+/// Each chart's note is printed once in the report, as text under the chart
+/// (the inline SVG leaves it out; the files in charts/ keep it).
+#[test]
+fn the_report_prints_each_chart_note_once() {
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "50"], tmp.path());
+    compare_tiny(tmp.path(), "c", &["--runs", "50"]);
+    for (dir, charts) in [("r", &CHARTS[..]), ("c", &COMPARE_CHARTS[..])] {
+        let html = read_text(&tmp.path().join(dir).join("report.html"));
+        for name in charts {
+            let svg = read_text(&tmp.path().join(dir).join(format!("charts/{name}.svg")));
+            // The note as the chart file draws it: the lines between the title and the caption.
+            let texts: Vec<String> =
+                svg_structure(&svg).lines().filter_map(|l| l.strip_prefix("text ")).map(unescape).collect();
+            let end = texts.iter().position(|t| t.starts_with("Scenario: ") || t.starts_with("Base: ")).unwrap();
+            let note = texts[1..end].join(" ");
+            let figure = html.split(&format!("<figure id=\"chart-{name}\">")).nth(1).unwrap();
+            let figure = figure.split("</figure>").next().unwrap();
+            let (inline, caption) = figure.split_once("</svg>").unwrap();
+            for line in &texts[1..=end] {
+                assert!(!unescape(inline).contains(line.as_str()), "{dir}: the inline {name} chart prints `{line}`");
+            }
+            assert!(visible_text(caption).contains(&note), "{dir}: the caption of {name} lacks its note `{note}`");
+            let printed = format!("{note} Also as charts/{name}.svg");
+            assert_eq!(
+                visible_text(&html).matches(&printed).count(),
+                1,
+                "{dir}: the note of {name} is not printed once"
+            );
+        }
+    }
+}
+
+/// At 600 px (a phone, a narrow window) neither report scrolls sideways:
+/// the page is no wider than the window.
+#[test]
+fn reports_do_not_scroll_sideways_at_600_px() {
+    let Some(chromium) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium is not installed; .ci/run must install it (apt-get install -y chromium)");
+        }
+        eprintln!("\n!!! SKIPPED reports_do_not_scroll_sideways_at_600_px: no chromium on this machine.\n");
+        return;
+    };
+    let tmp = tiny_in_tmp(str::to_string);
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "50"], tmp.path());
+    compare_tiny(tmp.path(), "c", &["--runs", "50"]);
+    for dir in ["r", "c"] {
+        // A copy of the report with a script that measures the page's width.
+        let probe = tmp.path().join(format!("{dir}-probe.html"));
+        let html = read_text(&tmp.path().join(dir).join("report.html"));
+        let script = "<script>document.title = 'width ' + document.documentElement.scrollWidth + ' of ' + window.innerWidth;</script>";
+        std::fs::write(&probe, html.replace("</body>", &format!("{script}</body>"))).unwrap();
+        let out = Command::new(&chromium)
+            .args(CHROMIUM_OFFLINE)
+            .arg(format!("--user-data-dir={}", tmp.path().join(format!("profile-{dir}")).display()))
+            .args(["--window-size=600,1000", "--dump-dom"])
+            .arg(format!("file://{}", probe.display()))
+            .output()
+            .unwrap();
+        let dom = String::from_utf8_lossy(&out.stdout);
+        let title = dom.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or_default();
+        let widths: Vec<u32> = title.split(' ').filter_map(|w| w.parse().ok()).collect();
+        assert_eq!(widths.len(), 2, "{dir}: no width measured: {title:?}\n{}", show(&out));
+        assert!(widths[0] <= widths[1], "{dir}/report.html is {} px wide in a {} px window", widths[0], widths[1]);
+    }
+}
+
+// ---- fundscape brief: one page for a council.
+
+/// tiny.toml with a council table in the North West, run, and compared with
+/// an ask that matches half of new posts' costs there.
+fn tiny_with_ask(tmp: &Path) {
+    std::fs::write(
+        tmp.join("ask.toml"),
+        "[scenario]\nextends = \"tiny.toml\"\nname = \"match <&> ask\"\n[[changes]]\nid = \"m\"\nstart = \"2026-04\"\nregions = [\"north-west\"]\nlocal_authority_budget = 300000\nlocal_authority_match = 0.5\nsuccessors = [{ source = \"local_authority\", probability = 0.9 }]\n",
+    )
+    .unwrap();
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "300", "--no-charts"], tmp);
+    run_ok(&["compare", "tiny.toml", "ask.toml", "--out", "c", "--runs", "300"], tmp);
+}
+
+fn council_tiny() -> tempfile::TempDir {
+    tiny_in_tmp(|t| {
+        t.replace(
+            "local_authority = { budget = 100000 }",
+            "local_authority = { budget = 100000 }\ncouncil = { nrpf_household_cost = { dist = \"uniform\", min = 17151, max = 21541 }, nrpf_resolved_share = 0.05 }",
+        )
+        .replace("name = \"North West\"", "name = \"North <West> & Co\"")
+    })
+}
+
+/// The page's visible text at a fixed seed is pinned
+/// (`tests/data/tiny-pinned-brief.txt`, regenerated like the other pinned
+/// files); region names from the file are escaped; nothing points at the
+/// network and there is no script.
+#[test]
+fn the_council_brief_is_pinned_escaped_and_self_contained() {
+    let tmp = council_tiny();
+    tiny_with_ask(tmp.path());
+    let out = run_ok(&["brief", "r", "--region", "north-west", "--compare", "c", "--ask", "ask"], tmp.path());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "wrote r/brief-north-west/brief.html (one A4 page) and its picture as .svg and .png\n"
+    );
+    let dir = tmp.path().join("r/brief-north-west");
+    let html = read_text(&dir.join("brief.html"));
+    assert!(html.contains("<h1>North &lt;West&gt; &amp; Co: the gap"), "region name not escaped");
+    assert!(html.contains("With <strong>match &lt;&amp;&gt; ask</strong>"), "ask name not escaped");
+    for bad in ["src=", "href=", "url(", "@import", "<link", "<script", "<iframe"] {
+        assert!(!html.to_lowercase().contains(bad), "brief.html contains `{bad}`");
+    }
+    assert_pinned("tiny-pinned-brief.txt", &visible_text(&html));
+    let svg = read_text(&dir.join("brief.svg"));
+    assert!(svg.contains("need: new cases a year") && svg.contains("funding ends (number of posts)"), "{svg:.200}");
+    let ((w, h), ink, _) = png_size_and_ink(&read(&dir.join("brief.png")));
+    assert_eq!((w, h), (1000, 420));
+    assert!(ink > 0.05, "the picture looks blank");
+    // A second brief replaces the first; a file fundscape did not write is refused.
+    run_ok(&["brief", "r", "--region", "north-west"], tmp.path());
+    std::fs::write(tmp.path().join("notes.html"), "my notes").unwrap();
+    let out = bin()
+        .args(["brief", "r", "--region", "wales", "--out", "notes.html"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(read_text(&tmp.path().join("notes.html")), "my notes");
+}
+
+/// An unknown region, a comparison of another scenario and an ask the
+/// comparison does not hold exit 2, say what to do, and write nothing.
+#[test]
+fn the_brief_refuses_what_it_cannot_answer() {
+    let tmp = council_tiny();
+    tiny_with_ask(tmp.path());
+    // A comparison whose base is another scenario.
+    std::fs::write(
+        tmp.path().join("other.toml"),
+        read_text(&tmp.path().join("tiny.toml")).replace("years = 3", "years = 2"),
+    )
+    .unwrap();
+    std::fs::write(tmp.path().join("other-ask.toml"), "[scenario]\nextends = \"other.toml\"\nname = \"x\"\n").unwrap();
+    run_ok(&["compare", "other.toml", "other-ask.toml", "--out", "c2", "--runs", "50"], tmp.path());
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["brief", "r", "--region", "north-wets"],
+            "error: r: --region: unknown region `north-wets`; did you mean `north-west`?\n",
+        ),
+        (
+            &["brief", "r", "--region", "wales", "--compare", "c", "--ask", "asx"],
+            "error: c/manifest.json: the comparison has no ask `asx`; did you mean `ask`?\n",
+        ),
+        (&["brief", "r", "--region", "wales", "--compare", "c2", "--ask", "other-ask"], ""),
+    ];
+    for (args, message) in cases {
+        let out = bin().args(args).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if message.is_empty() {
+            assert!(stderr.starts_with("error: c2/manifest.json: this comparison's base is `tiny test`"), "{stderr}");
+            assert!(stderr.contains("compare against the same scenario file"), "{stderr}");
+        } else {
+            assert_eq!(stderr, message);
+        }
+        assert!(!tmp.path().join("r/brief-wales").exists() && !tmp.path().join("r/brief-north-wets").exists());
+    }
+}
+
+/// In a real browser the brief prints on exactly one A4 page.
+#[test]
+fn the_brief_prints_on_one_page() {
+    let Some(chromium) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium is not installed; .ci/run must install it (apt-get install -y chromium)");
+        }
+        eprintln!("\n!!! SKIPPED the_brief_prints_on_one_page: no chromium on this machine.\n");
+        return;
+    };
+    let tmp = council_tiny();
+    tiny_with_ask(tmp.path());
+    run_ok(&["brief", "r", "--region", "north-west", "--compare", "c", "--ask", "ask"], tmp.path());
+    let page = tmp.path().join("r/brief-north-west/brief.html");
+    let pdf = tmp.path().join("brief.pdf");
+    let out = Command::new(&chromium)
+        .args(CHROMIUM_OFFLINE)
+        .arg("--no-pdf-header-footer")
+        .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(pdf.exists(), "chromium wrote no PDF\n{}", show(&out));
+    let bytes = read(&pdf);
+    // Page objects are `/Type /Page` (the page tree is `/Type /Pages`).
+    let text = String::from_utf8_lossy(&bytes);
+    let pages = text.match_indices("/Type /Page").filter(|(i, _)| !text[i + 11..].starts_with('s')).count();
+    assert_eq!(pages, 1, "the brief prints on {pages} pages");
 }

@@ -11,8 +11,11 @@
 //! caller's.
 //!
 //! The rules (also in the README and in every table written):
-//! - `id` is the 360Giving Identifier, whitespace replaced by `-`;
-//! - `funder` is the Funding Org name (else its identifier);
+//! - `id` is the 360Giving Identifier, each run of whitespace and control
+//!   characters replaced by `-`;
+//! - `funder` is the Funding Org name (else its identifier), with
+//!   [`RENAMED`] after it if a scenario reserves the name
+//!   ([`RESERVED_FUNDERS`]);
 //! - `start` is the Planned Dates start date, else the Award Date;
 //! - `months` is the planned duration when it is more than 0, else the
 //!   months from the start to the Planned Dates end date, else
@@ -21,11 +24,13 @@
 //! - `posts` = annual amount (amount × 12 / months) over the full cost of a
 //!   post, rounded to the nearest whole post, never below 0.
 
+pub mod postcodes;
 pub mod record;
 pub mod regions;
 pub mod text;
 
 use std::fmt::Write as _;
+use std::io::Read as _;
 use std::path::Path;
 
 pub use record::{decode, parse, Form, GrantRecord, ImportError, Location};
@@ -39,6 +44,17 @@ pub const DEFAULT_MONTHS: u32 = 36;
 /// Full annual cost of a post when neither `--post-cost` nor a scenario
 /// gives one: £50,000, within data.md's £45k–£65k.
 pub const DEFAULT_POST_COST: f64 = 50_000.0;
+
+/// Funder names a scenario reserves, which it refuses for a grant: the
+/// successor sources (`same_funder`, `other_funder`, `legal_aid`,
+/// `local_authority`) and the sums of spend that comparisons report
+/// (`funders`, `all`). A grant whose funder is named so is written with
+/// [`RENAMED`] after the name, and the summary says so.
+pub const RESERVED_FUNDERS: [&str; 6] =
+    ["same_funder", "other_funder", "legal_aid", "local_authority", "funders", "all"];
+
+/// What follows a reserved funder name when it is written: `all (funder)`.
+pub const RENAMED: &str = " (funder)";
 
 /// Which grants to keep, and how to turn them into posts.
 #[derive(Debug, Clone)]
@@ -69,8 +85,14 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
     pub record: GrantRecord,
-    /// The scenario id: the Identifier with whitespace replaced by `-`.
+    /// The scenario id: the Identifier with each run of whitespace and
+    /// control characters replaced by `-` ([`text::scenario_id`]).
     pub id: String,
+    /// The funder written: the record's, with [`RENAMED`] after it when a
+    /// scenario reserves the name ([`RESERVED_FUNDERS`]).
+    pub funder: String,
+    /// The funder's name in the file, when it was renamed.
+    pub renamed_from: Option<String>,
     /// `YYYY-MM`.
     pub start: String,
     pub start_rule: String,
@@ -99,7 +121,14 @@ pub struct Report {
     pub kept: Vec<Imported>,
     /// Grants read but not in pounds sterling (left out, listed).
     pub other_currency: Vec<(String, String)>,
+    /// Grants whose amount is more than a scenario allows (left out, listed
+    /// with the amount).
+    pub too_large: Vec<(String, f64)>,
 }
+
+/// The largest amount a scenario accepts (£; the loader's limit on money):
+/// a grant above it is left out and listed, so the tables written always load.
+pub const MAX_AMOUNT: f64 = 1e12;
 
 impl Report {
     pub fn placed(&self) -> usize {
@@ -118,8 +147,10 @@ impl Report {
         self.kept.iter().map(|g| g.record.amount).sum()
     }
 
-    /// The summary for stderr: one line of counts, then one line per grant
-    /// that could not be placed, then the grants left out for their currency.
+    /// The summary for stderr: one line of counts, then one line per
+    /// reserved funder name renamed in the grants written, then one line per
+    /// grant that could not be placed, then the grants left out for their
+    /// currency.
     pub fn summary(&self, options: &Options) -> String {
         let unplaced: Vec<_> = self.unplaced().collect();
         let mut out = format!(
@@ -131,6 +162,24 @@ impl Report {
             unplaced.len(),
             text::pounds(self.total_kept())
         );
+        // (name in the file, name written, grants): at most one entry per
+        // reserved name.
+        let mut renamed: Vec<(&str, &str, usize)> = Vec::new();
+        for g in self.kept.iter().filter(|g| g.region(options).is_some()) {
+            if let Some(from) = g.renamed_from.as_deref() {
+                match renamed.iter_mut().find(|r| r.0 == from) {
+                    Some(r) => r.2 += 1,
+                    None => renamed.push((from, &g.funder, 1)),
+                }
+            }
+        }
+        for (from, to, n) in renamed {
+            out.push_str(&format!(
+                "funder `{from}` written as `{to}` in {n} grant{}: {}\n",
+                if n == 1 { "" } else { "s" },
+                reserved_reason(from)
+            ));
+        }
         if !unplaced.is_empty() {
             match options.fallback_region {
                 Some(r) => out.push_str(&format!("unplaced, written to `{r}` (--region):\n")),
@@ -143,21 +192,94 @@ impl Report {
         for (id, currency) in &self.other_currency {
             out.push_str(&format!("  {id}: left out: amount in {currency}, not GBP\n"));
         }
+        for (id, amount) in &self.too_large {
+            out.push_str(&format!(
+                "  {id}: left out: amount {} is more than {}, the most a scenario allows; check the file\n",
+                text::pounds(*amount),
+                text::pounds(MAX_AMOUNT)
+            ));
+        }
         out
     }
 }
 
+/// The largest 360Giving file read: 64 MB, several times the largest
+/// funder's published file.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads a 360Giving file (JSON or CSV, by its extension or first
-/// character).
+/// character): a regular file of at most [`MAX_FILE_BYTES`].
 ///
 /// # Errors
 /// [`ImportError::Read`] if the file cannot be read; any other variant if it
-/// is not a readable 360Giving file.
+/// is not a readable 360Giving file (including a FIFO, a device, a directory
+/// or a file over the limit).
 pub fn read_grants(path: &Path) -> Result<Vec<GrantRecord>, ImportError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read { file: file.clone(), source })?;
+    let bytes = read_file(path, &file, MAX_FILE_BYTES)?;
     let text = decode(&bytes);
     parse(&file, &text, Form::guess(&file, &text))
+}
+
+/// The bytes of the regular file at `path`, at most `limit` of them.
+///
+/// The file is opened without blocking (a FIFO with no writer would hang the
+/// open), checked through the opened handle (so it cannot be swapped after
+/// the check) and read through `take(limit + 1)` (so a file that grows, or a
+/// size that lies, is still refused rather than read without end).
+fn read_file(path: &Path, file: &str, limit: u64) -> Result<Vec<u8>, ImportError> {
+    let failed = |source| ImportError::Read { file: file.to_string(), source };
+    let too_large = || ImportError::TooLarge { file: file.to_string(), limit };
+    let handle = open_without_blocking(path).map_err(failed)?;
+    let meta = handle.metadata().map_err(failed)?;
+    if !meta.is_file() {
+        return Err(ImportError::NotRegular { file: file.to_string() });
+    }
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    handle.take(limit + 1).read_to_end(&mut bytes).map_err(failed)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: 0x4 on macOS and the BSDs, 0o4000 on Linux and the rest.
+    let bsd = cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    ));
+    std::fs::OpenOptions::new().read(true).custom_flags(if bsd { 0x0004 } else { 0o4000 }).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+/// Why a funder name was renamed.
+fn reserved_reason(name: &str) -> String {
+    format!("a scenario reserves `{name}` (a successor source, or a sum of spend in comparisons)")
+}
+
+/// The funder a scenario can take for `g`, and its name in the file if that
+/// had to change.
+fn funder_written(g: &GrantRecord) -> (String, Option<String>) {
+    let name = g.funder().trim();
+    if RESERVED_FUNDERS.contains(&name) {
+        (format!("{name}{RENAMED}"), Some(name.to_string()))
+    } else {
+        (name.to_string(), None)
+    }
 }
 
 /// Whether `g` passes the filters of `options`.
@@ -213,17 +335,20 @@ pub fn convert(g: &GrantRecord, lookup: &RegionLookup, options: &Options) -> Imp
         text::pounds(g.amount),
         text::pounds(options.post_cost)
     );
-    let id: String = g.identifier.split_whitespace().collect::<Vec<_>>().join("-");
+    let id = text::scenario_id(&g.identifier);
+    let (funder, renamed_from) = funder_written(g);
     Imported {
         record: g.clone(),
         id,
+        funder,
+        renamed_from,
         start: start.year_month(),
         start_rule,
         months,
         months_rule,
         posts,
         posts_rule,
-        placement: lookup.place_all(&g.locations),
+        placement: lookup.place_grant(&g.locations, g.recipient_postcode.as_deref(), g.recipient_locality.as_deref()),
     }
 }
 
@@ -231,13 +356,15 @@ pub fn convert(g: &GrantRecord, lookup: &RegionLookup, options: &Options) -> Imp
 pub fn import(file: &str, grants: &[GrantRecord], lookup: &RegionLookup, options: &Options) -> Report {
     let mut kept = Vec::new();
     let mut other_currency = Vec::new();
+    let mut too_large = Vec::new();
     for g in grants.iter().filter(|g| keep(g, options)) {
         match g.currency.as_deref() {
             Some(c) if !c.eq_ignore_ascii_case("GBP") => other_currency.push((g.identifier.clone(), c.to_string())),
+            _ if !(g.amount <= MAX_AMOUNT) => too_large.push((g.identifier.clone(), g.amount)),
             _ => kept.push(convert(g, lookup, options)),
         }
     }
-    Report { file: file.to_string(), read: grants.len(), kept, other_currency }
+    Report { file: file.to_string(), read: grants.len(), kept, other_currency, too_large }
 }
 
 /// A TOML basic string.
@@ -245,16 +372,31 @@ fn quoted(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// Text for a one-line comment.
+/// Text for a one-line comment: its words (no line end, nor any control
+/// character, which TOML forbids in a comment).
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    text::words(s).collect::<Vec<_>>().join(" ")
+}
+
+/// An amount as a TOML number: whole pounds as an integer while f64 holds
+/// them exactly (TOML integers end at 2^63, so `10000000000000000000` would
+/// not load), else a float.
+fn toml_amount(x: f64) -> String {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if x.fract() != 0.0 {
+        x.to_string()
+    } else if x.abs() < EXACT {
+        format!("{x:.0}")
+    } else {
+        format!("{x:e}")
+    }
 }
 
 /// The `[[grants]]` tables of the kept grants that have a region (placed, or
 /// the fallback), each with comments giving the rules that made its keys.
 pub fn render(report: &Report, options: &Options, command: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Grants imported from {} by fundscape ({command}).", report.file);
+    let _ = writeln!(out, "# Grants imported from {} by fundscape ({}).", one_line(&report.file), one_line(command));
     let _ = writeln!(
         out,
         "# {} grants read, {} kept, {} placed, {} unplaced; total {} in the kept grants.",
@@ -298,25 +440,25 @@ pub fn render(report: &Report, options: &Options, command: &str) -> String {
         let _ = writeln!(out, "# region: {}", one_line(&region_rule));
         let _ = writeln!(out, "# start: {}; months: {}", g.start_rule, g.months_rule);
         let _ = writeln!(out, "# posts: {}", g.posts_rule);
+        if let Some(from) = &g.renamed_from {
+            let _ = writeln!(out, "# funder: RENAMED from `{from}`: {}", reserved_reason(from));
+        }
         let _ = writeln!(out, "[[grants]]");
         let _ = writeln!(out, "id = {}", quoted(&g.id));
-        let _ = writeln!(out, "funder = {}", quoted(r.funder().trim()));
+        let _ = writeln!(out, "funder = {}", quoted(&g.funder));
         let _ = writeln!(out, "region = {}", quoted(region));
         let _ = writeln!(out, "start = {}", quoted(&g.start));
         let _ = writeln!(out, "months = {}", g.months);
         let _ = writeln!(out, "posts = {}", g.posts);
-        let amount = r.amount.max(0.0);
-        let _ = writeln!(
-            out,
-            "amount = {}",
-            if amount.fract() == 0.0 { format!("{amount:.0}") } else { amount.to_string() }
-        );
+        let _ = writeln!(out, "amount = {}", toml_amount(r.amount.max(0.0)));
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
 
     fn record(json: &str) -> GrantRecord {
@@ -326,11 +468,92 @@ mod tests {
         }
     }
 
-    fn lookup() -> RegionLookup {
-        match RegionLookup::home_office() {
+    /// The Home Office lookup, built once for all the tests.
+    fn lookup() -> &'static RegionLookup {
+        static LOOKUP: std::sync::OnceLock<RegionLookup> = std::sync::OnceLock::new();
+        LOOKUP.get_or_init(|| match RegionLookup::home_office() {
             Ok(l) => l,
             Err(e) => panic!("{e}"),
+        })
+    }
+
+    /// Text with the characters that could break TOML: line ends, NUL, DEL,
+    /// escapes, C1 controls, separators, quotes, `#`, and any other.
+    fn awkward() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::prop_oneof![
+            "[\\x00-\\x20\\x7f-\\x9f\"'\\\\#=\\[\\]a\u{a0}\u{2028}\u{feff}é£Â]{0,16}",
+            proptest::arbitrary::any::<String>(),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Whatever text a grant's fields, the file name or the command
+        /// hold, and whatever its amount up to the most a scenario allows
+        /// (larger ones are left out: `tests/import.rs`), the tables written parse as
+        /// TOML, with the amount, id and funder meant, an id a scenario
+        /// accepts and a funder it does not reserve.
+        #[test]
+        fn any_text_gives_tables_that_parse(
+            title in awkward(), description in awkward(), recipient in awkward(), place in awkward(),
+            identifier in awkward(), file in awkward(), command in awkward(),
+            amount in proptest::prop_oneof![0.0..=MAX_AMOUNT, (0u64..=MAX_AMOUNT as u64).prop_map(|n| n as f64)],
+            funder in proptest::prop_oneof![
+                proptest::sample::select(RESERVED_FUNDERS.to_vec()).prop_map(String::from),
+                awkward().prop_map(|t| format!("F{t}")),
+            ],
+        ) {
+            let grant = serde_json::json!({
+                "id": format!("360G{identifier}"), "title": title, "description": description,
+                "amountAwarded": format!("{amount}"), "awardDate": "2020-01-01",
+                "fundingOrganization": [{"name": funder}],
+                "recipientOrganization": [{"name": recipient}],
+                "beneficiaryLocation": [{"name": place}],
+            });
+            let grants = parse(&file, &serde_json::json!({"grants": [grant]}).to_string(), Form::Json);
+            let grants = grants.map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            let o = Options { fallback_region: Some("london"), ..Options::default() };
+            let report = import(&file, &grants, lookup(), &o);
+            let text = render(&report, &o, &command);
+            let parsed: toml::Table = text.parse().map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}\n{text}")))?;
+            let tables = parsed["grants"].as_array().cloned().unwrap_or_default();
+            proptest::prop_assert_eq!(tables.len(), 1);
+            let id = tables[0]["id"].as_str().unwrap_or_default();
+            proptest::prop_assert_eq!(id, report.kept[0].id.as_str());
+            proptest::prop_assert!(!id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()), "{id:?}");
+            let written = match &tables[0]["amount"] {
+                toml::Value::Integer(n) => *n as f64,
+                toml::Value::Float(x) => *x,
+                other => return Err(proptest::test_runner::TestCaseError::fail(format!("amount {other}"))),
+            };
+            proptest::prop_assert_eq!(written, amount);
+            let written = tables[0]["funder"].as_str().unwrap_or_default();
+            proptest::prop_assert_eq!(written, report.kept[0].funder.as_str());
+            proptest::prop_assert!(!RESERVED_FUNDERS.contains(&written), "{written}");
+            let renamed = RESERVED_FUNDERS.contains(&funder.as_str());
+            proptest::prop_assert_eq!(written == grants[0].funder(), !renamed);
         }
+    }
+
+    #[test]
+    fn only_regular_files_within_the_limit_are_read() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let path = dir.join("g.json");
+        std::fs::write(&path, "{\"grants\": []}").unwrap();
+        assert_eq!(read_file(&path, "g.json", 14).unwrap(), b"{\"grants\": []}");
+        let e = read_file(&path, "g.json", 13).unwrap_err();
+        assert!(matches!(e, ImportError::TooLarge { limit: 13, .. }), "{e}");
+        assert!(e.is_bad_input());
+        let e = read_file(dir, "dir", 100).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir: not a regular file (a directory, device or pipe); give the path of a 360Giving file"
+        );
+        assert!(e.is_bad_input());
+        #[cfg(unix)]
+        assert!(matches!(read_file(Path::new("/dev/zero"), "z", 100), Err(ImportError::NotRegular { .. })));
+        let e = read_file(&dir.join("none.json"), "none.json", 100).unwrap_err();
+        assert!(matches!(e, ImportError::Read { .. }) && !e.is_bad_input(), "{e}");
     }
 
     #[test]
@@ -386,6 +609,45 @@ mod tests {
             &o,
         );
         assert_eq!(g.posts, 0);
+    }
+
+    #[test]
+    fn reserved_funder_names_are_renamed_and_said_so() {
+        let grant = |id: &str, funder: &str| {
+            record(&format!(
+                r#"{{"id": "{id}", "amountAwarded": 1, "awardDate": "2020-01-01", "fundingOrganization": [{{"name": "{funder}"}}],
+                    "beneficiaryLocation": [{{"name": "Wales"}}]}}"#
+            ))
+        };
+        let grants = [grant("A", "all"), grant("B", "legal_aid"), grant("C", " all "), grant("D", "All")];
+        let o = Options::default();
+        let report = import("t.json", &grants, lookup(), &o);
+        let funders: Vec<(&str, Option<&str>)> =
+            report.kept.iter().map(|g| (g.funder.as_str(), g.renamed_from.as_deref())).collect();
+        assert_eq!(
+            funders,
+            [
+                ("all (funder)", Some("all")),
+                ("legal_aid (funder)", Some("legal_aid")),
+                ("all (funder)", Some("all")),
+                ("All", None)
+            ]
+        );
+        assert_eq!(
+            report.summary(&o),
+            "t.json: 4 grants read, 4 kept, 4 placed, 0 unplaced, total £4 (kept grants)\n\
+             funder `all` written as `all (funder)` in 2 grants: a scenario reserves `all` (a successor source, or a sum of spend in comparisons)\n\
+             funder `legal_aid` written as `legal_aid (funder)` in 1 grant: a scenario reserves `legal_aid` (a successor source, or a sum of spend in comparisons)\n"
+        );
+        let text = render(&report, &o, "test");
+        assert!(
+            text.contains(
+                "# funder: RENAMED from `legal_aid`: a scenario reserves `legal_aid` (a successor source, or a sum of spend in comparisons)\n\
+                 [[grants]]\nid = \"B\"\nfunder = \"legal_aid (funder)\"\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("RENAMED").count(), 3);
     }
 
     #[test]

@@ -263,6 +263,20 @@ impl RegionLookup {
         if locations.is_empty() {
             return Placement::Unplaced { reason: "no beneficiary location".into() };
         }
+        let (mut found, first_reason) = self.place_each(locations);
+        match found.len() {
+            0 => Placement::Unplaced { reason: first_reason.unwrap_or_default() },
+            1 => {
+                let (region, how) = found.remove(0);
+                Placement::Placed { region, how }
+            }
+            _ => Placement::Unplaced { reason: several(&found) },
+        }
+    }
+
+    /// The regions the locations fall in (each once), and the first reason
+    /// one could not be placed.
+    fn place_each(&self, locations: &[Location]) -> (Vec<(&'static str, String)>, Option<String>) {
         let mut found: Vec<(&'static str, String)> = Vec::new();
         let mut first_reason = None;
         for loc in locations {
@@ -277,20 +291,80 @@ impl RegionLookup {
                 }
             }
         }
+        (found, first_reason)
+    }
+
+    /// Places a grant: by its beneficiary locations; when it has none (no
+    /// name, code or country: a national, foreign or unknown location still
+    /// says where the grant works, and leaves it unplaced), by the recipient
+    /// organisation's postcode area
+    /// ([`crate::postcodes`]), then by its locality's name through the
+    /// local-authority lookup. Locations in several regions stay unplaced
+    /// (the grant works across them, whatever the recipient's address).
+    pub fn place_grant(&self, locations: &[Location], postcode: Option<&str>, locality: Option<&str>) -> Placement {
+        let (mut found, first_reason) = self.place_each(locations);
         match found.len() {
-            0 => Placement::Unplaced { reason: first_reason.unwrap_or_default() },
             1 => {
                 let (region, how) = found.remove(0);
-                Placement::Placed { region, how }
+                return Placement::Placed { region, how };
             }
-            _ => Placement::Unplaced {
-                reason: format!(
-                    "beneficiary locations in more than one region ({})",
-                    found.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
-                ),
-            },
+            n if n > 1 => return Placement::Unplaced { reason: several(&found) },
+            _ => {}
         }
+        // Any location the file gives (a name, a code, a country) says where
+        // the grant works, even when the lookup cannot place it (`England`,
+        // `Global`, `Ethiopia`): the recipient's address would put a national
+        // or overseas grant in the region of its office. Only a grant with no
+        // beneficiary location at all falls back to the address.
+        let says_where = locations.iter().any(|loc| loc.name.is_some() || loc.code.is_some() || loc.country.is_some());
+        let why = if locations.is_empty() {
+            "no beneficiary location".to_string()
+        } else {
+            first_reason.unwrap_or_else(|| "no usable beneficiary location".into())
+        };
+        if says_where {
+            return Placement::Unplaced { reason: why };
+        }
+        let mut tried = Vec::new();
+        if let Some(pc) = postcode.map(str::trim).filter(|p| !p.is_empty()) {
+            match crate::postcodes::area_of(pc) {
+                Some(crate::postcodes::Area::In(area, region)) => {
+                    return Placement::Placed {
+                        region,
+                        how: format!("{why}; placed by the recipient's postcode `{pc}`, postcode area {area}"),
+                    }
+                }
+                Some(crate::postcodes::Area::Outside(area)) => {
+                    tried.push(format!("recipient's postcode `{pc}` is in {area}, outside the UK's regions"))
+                }
+                None => tried.push(format!("recipient's postcode `{pc}` is not a UK postcode")),
+            }
+        }
+        if let Some(town) = locality.map(str::trim).filter(|t| !t.is_empty()) {
+            match self.region_of_name(town) {
+                Some((region, how)) => {
+                    return Placement::Placed {
+                        region,
+                        how: format!("{why}; placed by the recipient's locality: {how}"),
+                    }
+                }
+                None => tried.push(format!("recipient's locality `{town}` is not a known place")),
+            }
+        }
+        let mut reason = why;
+        for t in tried {
+            reason.push_str("; ");
+            reason.push_str(&t);
+        }
+        Placement::Unplaced { reason }
     }
+}
+
+fn several(found: &[(&'static str, String)]) -> String {
+    format!(
+        "beneficiary locations in more than one region ({})",
+        found.iter().map(|f| f.0).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// A GSS code: a capital letter and eight digits.

@@ -186,6 +186,18 @@ pub fn pounds(x: f64) -> String {
     }
 }
 
+/// The words of `text`: the pieces between runs of whitespace and control
+/// characters (which a scenario id may not hold, nor a TOML comment).
+pub fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty())
+}
+
+/// The scenario id of a 360Giving Identifier: its words joined by `-`
+/// (`360G-baringfoundation 20140008` → `360G-baringfoundation-20140008`).
+pub fn scenario_id(identifier: &str) -> String {
+    words(identifier).collect::<Vec<_>>().join("-")
+}
+
 /// A key or column title reduced for comparison: lower case, letters and
 /// digits only, so `Planned Dates`, `plannedDates` and `planned_dates` are
 /// the same key, as are `Duration (months)` and `Duration months`.
@@ -283,6 +295,14 @@ mod tests {
         assert_eq!(pounds(999.0), "£999");
         assert_eq!(pounds(0.5), "£0.50");
         assert_eq!(pounds(-1200.0), "-£1,200");
+    }
+
+    #[test]
+    fn scenario_ids_have_no_whitespace_or_control_characters() {
+        assert_eq!(scenario_id("360G-baringfoundation 20140008"), "360G-baringfoundation-20140008");
+        assert_eq!(scenario_id(" A\t\r\nB\u{0}C\u{7f}\u{1b}D\u{85}E\u{2028} "), "A-B-C-D-E");
+        assert_eq!(scenario_id("\u{0}\u{1}"), "");
+        assert_eq!(words("Two\nlines\u{0}and\u{9f}more").collect::<Vec<_>>(), ["Two", "lines", "and", "more"]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::read::Results;
+use crate::scaled::Scaled;
 use crate::words::{percent, thousands};
 
 /// The font family charts name. In PNGs it is the embedded DejaVu Sans; in
@@ -41,18 +42,21 @@ pub struct Chart {
     /// What the marks mean, printed under the chart.
     pub note: String,
     pub svg: String,
+    /// The SVG as the report shows it: without the note and caption, which
+    /// the report prints as text beside it (once, legible at any width).
+    pub inline_svg: String,
     pub png: Vec<u8>,
 }
 
 // Bands of a fan: light to dark (greyscale lightness about 86%, 68%, 20%).
-const OUTER: RGBColor = RGBColor(198, 219, 239);
-const INNER: RGBColor = RGBColor(107, 174, 214);
-const MEDIAN: RGBColor = RGBColor(8, 48, 107);
-const GRID: RGBColor = RGBColor(225, 225, 225);
-const INK: RGBColor = RGBColor(34, 34, 34);
-const MUTED: RGBColor = RGBColor(90, 90, 90);
+pub(crate) const OUTER: RGBColor = RGBColor(198, 219, 239);
+pub(crate) const INNER: RGBColor = RGBColor(107, 174, 214);
+pub(crate) const MEDIAN: RGBColor = RGBColor(8, 48, 107);
+pub(crate) const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(crate) const INK: RGBColor = RGBColor(34, 34, 34);
+pub(crate) const MUTED: RGBColor = RGBColor(90, 90, 90);
 /// Viridis from dark to light (lightness rises monotonically).
-const VIRIDIS: [RGBColor; 9] = [
+pub(crate) const VIRIDIS: [RGBColor; 9] = [
     RGBColor(68, 1, 84),
     RGBColor(72, 40, 120),
     RGBColor(62, 74, 137),
@@ -66,7 +70,7 @@ const VIRIDIS: [RGBColor; 9] = [
 
 const FAN_NOTE: &str = "Line: median across runs; dark band: 25–75% of runs; light band: 5–95% of runs.";
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -105,14 +109,14 @@ fn specs(r: &Results) -> Vec<Spec> {
             Kind::Survival,
             "post-survival",
             "Post survival: share of grant-funded posts still funded after their grant ends",
-            &format!("{FAN_NOTE} Posts whose first grant term ends inside the horizon."),
+            &format!("{FAN_NOTE} Posts whose first grant term ends inside the horizon.{}", thin_note(r)),
             (1100, 650),
         ),
         spec(
             Kind::PostsBySource,
             "posts-by-source",
             "Funded posts by who pays for them, all regions",
-            "Stacked means across runs at each year's end; layers from the bottom: grant funders, then the sources that took posts on after their grants.",
+            "Stacked means across runs at each year's end; layers from the bottom: each grant funder by name, then the sources that took posts on after their grants. Dashed: the 5–95% range across runs of all funded posts.",
             (1100, 650),
         ),
         spec(
@@ -132,36 +136,96 @@ fn specs(r: &Results) -> Vec<Spec> {
     ]
 }
 
-/// Draws every chart of `r`.
+/// Draws every chart of `r`, its PNGs `png_scale` times the SVG's size.
 ///
 /// # Errors
 /// A drawing failure inside plotters (not expected for any input).
-pub fn render_charts(r: &Results) -> Result<Vec<Chart>, RenderError> {
-    register_fonts()?;
+pub fn render_charts(r: &Results, png_scale: u32) -> Result<Vec<Chart>, RenderError> {
+    let caption = caption(r);
     specs(r)
         .into_iter()
         .map(|spec| {
-            let fail = |message: String| RenderError { name: spec.name.to_string(), message };
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, spec.size).into_drawing_area();
-                draw(&spec, r, &root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
-            let (w, h) = spec.size;
-            let mut pixels = vec![255u8; (w * h * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut pixels, spec.size).into_drawing_area();
-                draw(&spec, r, &root).map_err(|e| fail(e.to_string()))?;
-                root.present().map_err(|e| fail(e.to_string()))?;
-            }
-            let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
-            Ok(Chart { name: spec.name, title: spec.title, note: spec.note, svg, png })
+            let frame = Frame {
+                name: spec.name,
+                title: spec.title,
+                note: spec.note,
+                caption: caption.clone(),
+                size: spec.size,
+            };
+            render_one(frame, &RunChart { kind: spec.kind, r }, png_scale)
         })
         .collect()
 }
 
-fn register_fonts() -> Result<(), RenderError> {
+/// What every chart has around its body: a name, a title at the top, a
+/// note and the caption at the bottom, and a size in (logical) pixels.
+pub(crate) struct Frame {
+    pub name: &'static str,
+    pub title: String,
+    pub note: String,
+    pub caption: String,
+    pub size: (u32, u32),
+}
+
+/// The body of a chart, drawn on any backend.
+pub(crate) trait Body {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB>;
+}
+
+/// Draws one chart as SVG and as PNG (`png_scale` times larger, with the same layout).
+pub(crate) fn render_one(frame: Frame, body: &impl Body, png_scale: u32) -> Result<Chart, RenderError> {
+    register_fonts()?;
+    let fail = |message: String| RenderError { name: frame.name.to_string(), message };
+    let svg_of = |with_note: bool| -> Result<String, RenderError> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, frame.size).into_drawing_area();
+            framed(&frame, body, &root, with_note).map_err(|e| fail(e.to_string()))?;
+            root.present().map_err(|e| fail(e.to_string()))?;
+        }
+        Ok(svg)
+    };
+    let (svg, inline_svg) = (svg_of(true)?, svg_of(false)?);
+    let k = png_scale.max(1);
+    let (w, h) = (frame.size.0 * k, frame.size.1 * k);
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let bitmap = BitMapBackend::with_buffer(&mut pixels, (w, h));
+        let root = Scaled::new(bitmap, k).into_drawing_area();
+        framed(&frame, body, &root, true).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
+    Ok(Chart { name: frame.name, title: frame.title, note: frame.note, svg, inline_svg, png })
+}
+
+/// Draws a chart once as SVG and once as PNG (the same drawing code, given
+/// once for each backend).
+pub(crate) fn draw_twice(
+    name: &str,
+    size: (u32, u32),
+    svg_draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<SVGBackend<'static>>,
+    png_draw: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> DrawResult<BitMapBackend<'static>>,
+) -> Result<(String, Vec<u8>), RenderError> {
+    let fail = |message: String| RenderError { name: name.to_string(), message };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        svg_draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let (w, h) = size;
+    let mut pixels = vec![255u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        png_draw(&root).map_err(|e| fail(e.to_string()))?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    let png = encode_png(&pixels, w, h).map_err(|e| fail(e.to_string()))?;
+    Ok((svg, png))
+}
+
+pub(crate) fn register_fonts() -> Result<(), RenderError> {
     static LOADED: OnceLock<bool> = OnceLock::new();
     let ok = *LOADED.get_or_init(|| {
         plotters::style::register_font(FAMILY, FontStyle::Normal, dejavu::sans::regular()).is_ok()
@@ -174,7 +238,7 @@ fn register_fonts() -> Result<(), RenderError> {
     }
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+pub(crate) fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, w, h);
@@ -186,16 +250,34 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError>
     Ok(out)
 }
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(crate) fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size).into_font()).color(&INK)
 }
 
-fn bold(size: u32) -> TextStyle<'static> {
+pub(crate) fn bold(size: u32) -> TextStyle<'static> {
     TextStyle::from((FAMILY, size, FontStyle::Bold).into_font()).color(&INK)
 }
 
+/// Words of `text` in lines no wider than `width` pixels, as `measure` finds them.
+pub(crate) fn wrap(text: &str, width: u32, measure: impl Fn(&str) -> u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+        if !line.is_empty() && measure(&candidate) > width {
+            lines.push(std::mem::replace(&mut line, word.to_string()));
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// The caption every chart carries: scenario, runs, seed, program.
-fn caption(r: &Results) -> String {
+pub(crate) fn caption(r: &Results) -> String {
     let m = &r.manifest;
     format!(
         "Scenario: {} · {} runs · seed {} · fundscape {}",
@@ -206,17 +288,51 @@ fn caption(r: &Results) -> String {
     )
 }
 
-/// Title at the top, note and caption at the bottom; the chart goes between.
-fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+/// Title at the top, note and caption at the bottom (unless `with_note` is
+/// false, for the report, which prints them as text); the chart goes between.
+fn framed<DB: DrawingBackend>(
+    frame: &Frame,
+    body: &impl Body,
+    root: &DrawingArea<DB, Shift>,
+    with_note: bool,
+) -> DrawResult<DB> {
     root.fill(&WHITE)?;
-    let (_, h) = root.dim_in_pixel();
+    let (w, h) = root.dim_in_pixel();
+    let note_font = font(14).color(&MUTED);
+    // The note wraps to the chart's width, so nothing is cut off at the edge.
+    let lines = if with_note {
+        wrap(&frame.note, w.saturating_sub(48), |t| root.estimate_text_size(t, &note_font).map_or(0, |s| s.0))
+    } else {
+        Vec::new()
+    };
+    let bottom_h = if with_note { 36 + 22 * lines.len() as i32 } else { 36 };
     let (top, rest) = root.split_vertically(58);
-    let (body, bottom) = rest.split_vertically(h as i32 - 58 - 58);
-    top.draw_text(&spec.title, &bold(24), (24, 18))?;
-    bottom.draw_text(&spec.note, &font(14).color(&MUTED), (24, 8))?;
-    bottom.draw_text(&caption(r), &font(14).color(&MUTED), (24, 30))?;
-    let body = body.margin(0, 0, 8, 20);
-    match spec.kind {
+    let (area, bottom) = rest.split_vertically(h as i32 - 58 - bottom_h);
+    top.draw_text(&frame.title, &bold(24), (24, 18))?;
+    for (i, line) in lines.iter().enumerate() {
+        bottom.draw_text(line, &note_font, (24, 8 + 22 * i as i32))?;
+    }
+    if with_note {
+        bottom.draw_text(&frame.caption, &note_font, (24, 8 + 22 * lines.len() as i32))?;
+    }
+    body.draw(&area.margin(0, 0, 8, 20))
+}
+
+/// One of the charts of a run.
+struct RunChart<'a> {
+    kind: Kind,
+    r: &'a Results,
+}
+
+impl Body for RunChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let r = self.r;
+        draw_run_chart(self.kind, r, body)
+    }
+}
+
+fn draw_run_chart<DB: DrawingBackend>(kind: Kind, r: &Results, body: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    match kind {
         Kind::UnmetDemand => {
             let pts = year_series(r, "all", "abandoned");
             let axes = Axes {
@@ -225,26 +341,58 @@ fn draw<DB: DrawingBackend>(spec: &Spec, r: &Results, root: &DrawingArea<DB, Shi
                 x_labels: year_labels(r, true),
                 y_fmt: &|y| thousands(*y),
                 compact: false,
+                reference: None,
             };
-            fan(&body, &pts, max_p95(&pts) * 1.08, &axes, Some(SeriesLabelPosition::UpperLeft), None)
+            fan(body, &pts, 0.0..max_p95(&pts) * 1.08, &axes, Some(SeriesLabelPosition::UpperLeft), None)
         }
-        Kind::UnmetByRegion => panels(&body, r, "abandoned", true),
-        Kind::Providers => panels(&body, r, "legal_aid_providers", false),
+        Kind::UnmetByRegion => panels(body, r, "abandoned", true),
+        Kind::Providers => panels(body, r, "legal_aid_providers", false),
         Kind::Survival => {
+            let shown = &r.summary.survival[..followed_enough(&r.summary.survival)];
             let pts: Vec<(f64, Stat)> =
-                r.summary.survival.iter().enumerate().map(|(i, s)| (i as f64, s.stat.scaled(100.0))).collect();
-            let labels = r.summary.survival.iter().map(|s| s.months_after_first_end.to_string()).collect();
+                shown.iter().enumerate().map(|(i, s)| (i as f64, s.stat.scaled(100.0))).collect();
+            let labels = shown.iter().map(|s| s.months_after_first_end.to_string()).collect();
             let axes = Axes {
                 x_desc: "months after the grant's first term ends",
                 y_desc: "posts still funded (%)",
                 x_labels: labels,
                 y_fmt: &|y| format!("{y:.0}%"),
                 compact: false,
+                reference: None,
             };
-            fan(&body, &pts, 100.0, &axes, Some(SeriesLabelPosition::UpperRight), None)
+            fan(body, &pts, 0.0..100.0, &axes, Some(SeriesLabelPosition::UpperRight), None)
         }
-        Kind::PostsBySource => stacked_sources(&body, r),
-        Kind::UnmetShare => heat_table(&body, r),
+        Kind::PostsBySource => stacked_sources(body, r),
+        Kind::UnmetShare => heat_table(body, r),
+    }
+}
+
+/// The survival points worth drawing: the curve stops before the first
+/// later point that follows fewer than 20% of the posts followed at the
+/// grant's end, or fewer than 10 posts (later points rest on the few posts whose
+/// grants ended early, and which posts those are, not survival, moves them).
+pub fn followed_enough(rows: &[fundscape_sim::summary::SurvivalRow]) -> usize {
+    let first = rows.first().map_or(0, |r| r.posts_followed);
+    // The first point follows the whole cohort and is always drawn.
+    rows.iter()
+        .skip(1)
+        .position(|r| r.posts_followed < 10 || 5 * r.posts_followed < first)
+        .map_or(rows.len(), |i| i + 1)
+}
+
+/// The caption's word on points left out of the survival chart.
+fn thin_note(r: &Results) -> String {
+    let rows = &r.summary.survival;
+    let n = followed_enough(rows);
+    match rows.get(n) {
+        None => String::new(),
+        Some(thin) => format!(
+            " The curve stops at {} months: from {} months on it would follow {} of {} posts (fewer than 20%, or fewer than 10), too few to read.",
+            rows[n.saturating_sub(1)].months_after_first_end,
+            thin.months_after_first_end,
+            thin.posts_followed,
+            rows.first().map_or(0, |f| f.posts_followed)
+        ),
     }
 }
 
@@ -258,7 +406,7 @@ fn year_labels(r: &Results, named: bool) -> Vec<String> {
 }
 
 /// The label of integer position `x`, or nothing between positions.
-fn label_at(labels: &[String], x: f64) -> String {
+pub(crate) fn label_at(labels: &[String], x: f64) -> String {
     let i = x.round();
     if (x - i).abs() < 1e-6 && i >= 0.0 {
         labels.get(i as usize).cloned().unwrap_or_default()
@@ -271,22 +419,24 @@ fn max_p95(pts: &[(f64, Stat)]) -> f64 {
     pts.iter().map(|(_, s)| s.p95).fold(0.0, f64::max).max(1.0)
 }
 
-struct Axes<'a> {
-    x_desc: &'a str,
-    y_desc: &'a str,
+pub(crate) struct Axes<'a> {
+    pub x_desc: &'a str,
+    pub y_desc: &'a str,
     /// The label of each integer x position.
-    x_labels: Vec<String>,
-    y_fmt: &'a dyn Fn(&f64) -> String,
+    pub x_labels: Vec<String>,
+    pub y_fmt: &'a dyn Fn(&f64) -> String,
     /// A small panel: smaller type, no axis descriptions, no legend.
-    compact: bool,
+    pub compact: bool,
+    /// A level drawn as a dark horizontal line (zero, for differences).
+    pub reference: Option<f64>,
 }
 
 /// A fan chart: 5–95% and 25–75% bands and the median, over integer x
 /// positions labelled by `axes.x_labels`.
-fn fan<DB: DrawingBackend>(
+pub(crate) fn fan<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     pts: &[(f64, Stat)],
-    y_max: f64,
+    y: Range<f64>,
     axes: &Axes,
     legend: Option<SeriesLabelPosition>,
     panel_title: Option<&str>,
@@ -302,7 +452,7 @@ fn fan<DB: DrawingBackend>(
     if let Some(t) = panel_title {
         builder.caption(t, bold(16));
     }
-    let mut chart = builder.build_cartesian_2d(x_range, 0.0..y_max)?;
+    let mut chart = builder.build_cartesian_2d(x_range.clone(), y)?;
     let labels = &axes.x_labels;
     let x_fmt = |x: &f64| label_at(labels, *x);
     let mut mesh = chart.configure_mesh();
@@ -319,6 +469,12 @@ fn fan<DB: DrawingBackend>(
         mesh.x_desc(axes.x_desc).y_desc(axes.y_desc);
     }
     mesh.draw()?;
+    if let Some(level) = axes.reference {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x_range.start, level), (x_range.end, level)],
+            INK.stroke_width(1),
+        )))?;
+    }
     let band = |lo: fn(&Stat) -> f64, hi: fn(&Stat) -> f64| -> Vec<(f64, f64)> {
         pts.iter().map(|(x, s)| (*x, hi(s))).chain(pts.iter().rev().map(|(x, s)| (*x, lo(s)))).collect()
     };
@@ -350,7 +506,7 @@ fn fan<DB: DrawingBackend>(
 }
 
 /// Columns and rows of a small-multiples grid for `n` panels.
-fn grid(n: usize) -> (usize, usize) {
+pub(crate) fn grid(n: usize) -> (usize, usize) {
     let cols = match n {
         0..=4 => n.max(1),
         5..=9 => 3,
@@ -372,10 +528,16 @@ fn panels<DB: DrawingBackend>(
     let shared_max = series.iter().map(|s| max_p95(s)).fold(1.0, f64::max) * 1.08;
     let cells = area.split_evenly((rows, cols));
     for ((cell, id), pts) in cells.iter().zip(regions).zip(&series) {
-        let axes =
-            Axes { x_desc: "", y_desc: "", x_labels: year_labels(r, false), y_fmt: &|y| thousands(*y), compact: true };
+        let axes = Axes {
+            x_desc: "",
+            y_desc: "",
+            x_labels: year_labels(r, false),
+            y_fmt: &|y| thousands(*y),
+            compact: true,
+            reference: None,
+        };
         let y_max = if shared { shared_max } else { max_p95(pts) * 1.15 };
-        fan(&cell.margin(4, 10, 4, 4), pts, y_max, &axes, None, Some(&r.region_name(id)))?;
+        fan(&cell.margin(4, 10, 4, 4), pts, 0.0..y_max, &axes, None, Some(&r.region_name(id)))?;
     }
     Ok(())
 }
@@ -395,7 +557,7 @@ fn successor_sources() -> [(&'static str, &'static str); 4] {
 
 /// Mean funded posts at each year's end, all regions, by layer: grant
 /// funders together, then each successor source.
-pub(crate) fn source_layers(r: &Results) -> Vec<(&'static str, Vec<f64>)> {
+pub(crate) fn source_layers(r: &Results) -> Vec<(String, Vec<f64>)> {
     let successors = successor_sources();
     let mean = |year: i32, pick: &dyn Fn(&str) -> bool| -> f64 {
         r.summary
@@ -406,12 +568,22 @@ pub(crate) fn source_layers(r: &Results) -> Vec<(&'static str, Vec<f64>)> {
             .sum()
     };
     let years = &r.summary.years;
-    let mut layers = vec![(
-        "grant funders",
-        years.iter().map(|&y| mean(y, &|m| !successors.iter().any(|(id, _)| *id == m))).collect(),
-    )];
+    // Each grant (and round) funder by name, in the order of posts_by_source.csv.
+    let mut funders: Vec<String> = Vec::new();
+    for row in r.summary.posts_by_source.iter().filter(|row| row.region == "all") {
+        if !successors.iter().any(|(id, _)| *id == row.metric) && !funders.contains(&row.metric) {
+            funders.push(row.metric.clone());
+        }
+    }
+    let mut layers: Vec<(String, Vec<f64>)> = funders
+        .into_iter()
+        .map(|f| {
+            let means = years.iter().map(|&y| mean(y, &|m| m == f)).collect();
+            (f, means)
+        })
+        .collect();
     for (id, label) in successors {
-        layers.push((label, years.iter().map(|&y| mean(y, &|m| m == id)).collect()));
+        layers.push((label.to_string(), years.iter().map(|&y| mean(y, &|m| m == id)).collect()));
     }
     layers
 }
@@ -425,7 +597,13 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         let below = bottoms.last().cloned().unwrap_or_default();
         bottoms.push(below.iter().zip(means).map(|(b, m)| b + m).collect());
     }
-    let total_max = bottoms.last().map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max)).max(1.0);
+    // The 5–95% range across runs of all funded posts, drawn over the stack.
+    let band: Vec<Stat> = r.summary.years.iter().filter_map(|&y| r.get("all", y, "posts_funded").copied()).collect();
+    let total_max = bottoms
+        .last()
+        .map_or(0.0, |t| t.iter().copied().fold(0.0, f64::max))
+        .max(band.iter().map(|s| s.p95).fold(0.0, f64::max))
+        .max(1.0);
     let y_max = total_max * 1.1;
     let last = n.saturating_sub(1) as f64;
     let labels = &year_labels(r, true);
@@ -449,8 +627,10 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         .x_desc("end of model year")
         .y_desc("funded posts (mean across runs)")
         .draw()?;
-    // Colours from dark (bottom) to light (top): every other viridis step.
-    let colour = |i: usize| VIRIDIS[(2 * i).min(VIRIDIS.len() - 1)];
+    // Colours from dark (bottom) to light (top), spread over viridis so every
+    // layer has its own (grant funders by name make the number of layers vary).
+    let steps = layers.len().saturating_sub(1).max(1);
+    let colour = |i: usize| VIRIDIS[(i * (VIRIDIS.len() - 1) / steps).min(VIRIDIS.len() - 1)];
     for i in 0..layers.len() {
         let (lo, hi) = (&bottoms[i], &bottoms[i + 1]);
         let pts: Vec<(f64, f64)> =
@@ -459,6 +639,17 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         chart.draw_series(std::iter::once(PathElement::new(
             (0..n).map(|k| (k as f64, hi[k])).collect::<Vec<_>>(),
             WHITE.stroke_width(1),
+        )))?;
+    }
+    if band.len() == n && n > 0 {
+        for edge in [|s: &Stat| s.p05, |s: &Stat| s.p95] {
+            let pts: Vec<(f64, f64)> = band.iter().enumerate().map(|(k, s)| (k as f64, edge(s))).collect();
+            chart.draw_series(DashedLineSeries::new(pts, 6, 4, INK.stroke_width(2)))?;
+        }
+        chart.draw_series(std::iter::once(Text::new(
+            "all posts: 5–95% of runs".to_string(),
+            (0.1, band[0].p95 + y_max * 0.03),
+            font(14).pos(Pos::new(HPos::Left, VPos::Bottom)),
         )))?;
     }
     // Direct labels at the right, in stacking order, pushed apart so they

@@ -2,15 +2,31 @@
 
 use std::fmt::Write;
 
-use fundscape_sim::Comparison;
+use fundscape_sim::{Comparison, Scenario};
 
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
-}
+use crate::files::RegionName;
+
+use crate::cell::csv_number as num;
+
+/// The columns of `compare.csv`.
+pub(crate) const COMPARE_HEADER: [&str; 16] = [
+    "alt",
+    "region",
+    "year",
+    "metric",
+    "base_mean",
+    "alt_mean",
+    "diff_mean",
+    "diff_ci90_low",
+    "diff_ci90_high",
+    "diff_sd",
+    "diff_p05",
+    "diff_p50",
+    "diff_p95",
+    "diff_mcse",
+    "prob_better",
+    "prob_worse",
+];
 
 /// `compare.csv`: one row per alternative, region, year (or `horizon`) and
 /// metric, with the paired difference ALT − BASE (its quantiles on
@@ -20,25 +36,7 @@ fn num(x: f64) -> String {
 /// where nothing is gained.
 pub fn compare_csv(c: &Comparison) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let header = [
-        "alt",
-        "region",
-        "year",
-        "metric",
-        "base_mean",
-        "alt_mean",
-        "diff_mean",
-        "diff_ci90_low",
-        "diff_ci90_high",
-        "diff_sd",
-        "diff_p05",
-        "diff_p50",
-        "diff_p95",
-        "diff_mcse",
-        "prob_better",
-        "prob_worse",
-    ];
-    let _ = w.write_record(header);
+    let _ = w.write_record(COMPARE_HEADER);
     for r in &c.rows {
         let d = &r.diff;
         let year = r.year.map_or_else(|| "horizon".to_string(), |y| y.to_string());
@@ -77,7 +75,7 @@ pub fn compare_csv(c: &Comparison) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-fn money(x: f64) -> String {
+pub(crate) fn money(x: f64) -> String {
     let a = x.abs();
     let sign = if x < 0.0 { "-" } else { "" };
     if a >= 1e6 {
@@ -165,7 +163,7 @@ pub fn compare_table(c: &Comparison) -> String {
 }
 
 /// One scenario of a comparison, for the manifest.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ComparedScenario {
     /// The name used in `compare.csv` (`base` for the base, else the file stem).
     pub label: String,
@@ -175,11 +173,14 @@ pub struct ComparedScenario {
     pub warnings: Vec<String>,
 }
 
-/// The contents of a comparison's `manifest.json`.
-#[derive(Debug, Clone, serde::Serialize)]
+/// The contents of a comparison's `manifest.json`. The fields after
+/// `quantile_relative_error` are what the charts and report need beyond
+/// `compare.csv`, so that `fundscape report DIR` can redraw them from the
+/// directory alone.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompareManifest {
-    pub program: &'static str,
-    pub version: &'static str,
+    pub program: String,
+    pub version: String,
     pub base: ComparedScenario,
     pub alts: Vec<ComparedScenario>,
     pub seed: u64,
@@ -187,20 +188,35 @@ pub struct CompareManifest {
     pub threads: usize,
     pub wall_time_seconds: f64,
     pub quantile_relative_error: f64,
+    /// First month of the horizon, `YYYY-MM`.
+    pub start: String,
+    pub years: u32,
+    /// Region ids and names, in the base's order.
+    pub regions: Vec<RegionName>,
 }
 
 impl CompareManifest {
-    pub fn new(base: ComparedScenario, alts: Vec<ComparedScenario>, c: &Comparison, wall_time_seconds: f64) -> Self {
+    /// The manifest of comparison `c` of `base` (the scenario the regions
+    /// and horizon come from) with the scenarios described.
+    pub fn new(
+        base: &Scenario,
+        described: (ComparedScenario, Vec<ComparedScenario>),
+        c: &Comparison,
+        wall_time_seconds: f64,
+    ) -> Self {
         Self {
-            program: "fundscape",
-            version: env!("CARGO_PKG_VERSION"),
-            base,
-            alts,
+            program: "fundscape".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            base: described.0,
+            alts: described.1,
             seed: c.seed,
             runs: c.runs,
             threads: c.threads,
             wall_time_seconds: (wall_time_seconds * 1000.0).round() / 1000.0,
             quantile_relative_error: fundscape_sim::stats::RELATIVE_ERROR,
+            start: base.start.to_string(),
+            years: base.years,
+            regions: base.regions.iter().map(|r| RegionName { id: r.id.clone(), name: r.name.clone() }).collect(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use fundscape_sim::scenario::{ShockKind, ShockTiming};
+use fundscape_sim::scenario::{OverlayChangeKind, ShockKind, ShockTiming};
 use fundscape_sim::Scenario;
 
 /// Describes what a validated scenario contains, in about a screen.
@@ -99,6 +99,9 @@ pub fn describe(s: &Scenario) -> String {
                 r.id, r.funder, r.budget, r.term_months
             );
         }
+        for (i, r) in s.rounds.iter().enumerate() {
+            let _ = writeln!(out, "  {}", round_posts(s, i, &r.id));
+        }
     }
     if !s.changes.is_empty() {
         let _ = writeln!(out, "{} dated changes:", s.changes.len());
@@ -130,6 +133,22 @@ pub fn describe(s: &Scenario) -> String {
             );
         }
     }
+    if !s.overlay_changes.is_empty() {
+        let _ = writeln!(out, "\nwhat the overlays change in the files they extend:");
+        for c in &s.overlay_changes {
+            let what = match c.what {
+                OverlayChangeKind::Sets => "sets",
+                OverlayChangeKind::Adds => "adds",
+                OverlayChangeKind::Changes => "changes",
+                OverlayChangeKind::Removes => "removes",
+            };
+            let at = match c.line {
+                Some(line) => format!("{}:{line}", c.file.display()),
+                None => c.file.display().to_string(),
+            };
+            let _ = writeln!(out, "  {at}: {what} {}", c.key);
+        }
+    }
     if s.warnings.is_empty() {
         let _ = writeln!(out, "\nno warnings");
     } else {
@@ -139,4 +158,23 @@ pub fn describe(s: &Scenario) -> String {
         }
     }
     out
+}
+
+/// What round `i` buys at its expected price (typical budget, post cost,
+/// match and wage growth), region by region.
+fn round_posts(s: &Scenario, i: usize, id: &str) -> String {
+    let p = fundscape_sim::rounds::preview(s, i);
+    if p.posts.is_empty() {
+        return format!(
+            "{id} buys about {} posts at its expected price, split in each run by the previous 12 months' unmet demand",
+            p.total
+        );
+    }
+    let list: Vec<String> = p.posts.iter().map(|(r, n)| format!("{} {n}", s.regions[*r].id)).collect();
+    format!(
+        "{id} buys at its expected price: {} ({} posts; £{} unspent)",
+        list.join(", "),
+        p.total,
+        crate::words::thousands(p.unspent.round())
+    )
 }

@@ -3,17 +3,20 @@
 //! them from the bytes it is about to write, through the same parser, so a
 //! later `fundscape report DIR` gives the same bytes.
 //!
-//! A results directory is user input here: every fault is a
-//! [`ReadResultsError`] naming the file and line, never a panic.
+//! A results directory is user input here: it is read only when it carries
+//! fundscape's marker, its files only when they are regular files of at most
+//! [`MAX_INPUT_BYTES`], and every fault is a [`ReadResultsError`] naming the
+//! file and line, never a panic.
 
 use std::path::{Path, PathBuf};
 
+use fundscape_sim::input::{read_bytes, ReadInputError, MAX_INPUT_BYTES};
 use fundscape_sim::scenario::YearMonth;
 use fundscape_sim::stats::Stat;
 use fundscape_sim::summary::{SummaryRow, SurvivalRow};
 use fundscape_sim::Summary;
 
-use crate::files::Manifest;
+use crate::files::{has_marker, Manifest, MARKER};
 
 /// Why a results directory could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,10 @@ impl ReadResultsError {
     }
 }
 
+/// A file fetched by name: its bytes, `None` when it is missing, or why it
+/// could not be read.
+pub type Fetched = Result<Option<Vec<u8>>, ReadInputError>;
+
 /// Everything the charts and the report are drawn from.
 #[derive(Debug, Clone)]
 pub struct Results {
@@ -56,30 +63,68 @@ const SUMMARY_HEADER: [&str; 11] =
     ["region", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
 const BY_SOURCE_HEADER: [&str; 11] =
     ["region", "year", "source", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
-const SURVIVAL_HEADER: [&str; 9] = ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+const SURVIVAL_HEADER: [&str; 10] =
+    ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse", "posts_followed"];
+
+/// Fetches a file of a results directory by name: its bytes, `None` when
+/// it is missing, or why it could not be read.
+pub type Get<'a> = dyn Fn(&str) -> Fetched + 'a;
+
+/// The text of file `name` of `dir`, fetched with `get`.
+pub(crate) fn fetch_text(dir: &Path, name: &str, get: &Get<'_>) -> Result<(PathBuf, String), ReadResultsError> {
+    let path = dir.join(name);
+    let damaged = "the results directory is damaged (run the scenario again)";
+    let message = match get(name) {
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => return Ok((path, text)),
+            Err(_) => "is not UTF-8 text".to_string(),
+        },
+        Ok(None) | Err(ReadInputError::NotFound) => {
+            "is missing; the results directory is incomplete (run the scenario again)".to_string()
+        }
+        Err(ReadInputError::NotUtf8) => "is not UTF-8 text".to_string(),
+        Err(ReadInputError::NotRegular) => format!("is not a regular file (a directory, device or pipe); {damaged}"),
+        Err(e @ ReadInputError::TooLarge { .. }) => format!("is {e}; {damaged}"),
+        Err(ReadInputError::PermissionDenied) => {
+            "cannot be read (permission denied); make it readable or run the scenario again".to_string()
+        }
+        Err(ReadInputError::Other(message)) => {
+            return Err(ReadResultsError::Io { path, source: std::io::Error::other(message) })
+        }
+    };
+    Err(ReadResultsError::Malformed { path, message })
+}
+
+/// Reads file `name` of `dir` from disk: only a regular file of at most
+/// [`MAX_INPUT_BYTES`] (`None` when it is missing).
+pub(crate) fn from_disk(dir: &Path) -> impl Fn(&str) -> Fetched + '_ {
+    move |name| match read_bytes(&dir.join(name), MAX_INPUT_BYTES) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(ReadInputError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
 
 impl Results {
     /// Reads the results directory `dir` written by `fundscape run`.
     ///
     /// # Errors
-    /// A missing directory or manifest, a malformed file, or an I/O failure.
+    /// A missing directory, one without fundscape's marker, a comparison, a
+    /// missing or malformed file, or an I/O failure.
     pub fn read_dir(dir: &Path) -> Result<Self, ReadResultsError> {
         if !dir.is_dir() {
             let message = if dir.exists() { "is not a directory" } else { "no such directory" };
             return Err(ReadResultsError::NotResults { dir: dir.to_path_buf(), message: message.into() });
         }
-        if !dir.join("manifest.json").is_file() {
+        if !has_marker(dir) {
             return Err(ReadResultsError::NotResults {
                 dir: dir.to_path_buf(),
-                message: "not a results directory (it has no manifest.json); write one with `fundscape run SCENARIO --out DIR`"
-                    .into(),
+                message: format!(
+                    "not a results directory (fundscape marks each one with a {MARKER} file); write one with `fundscape run SCENARIO --out DIR`"
+                ),
             });
         }
-        Self::parse(dir, &|name| match std::fs::read(dir.join(name)) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        })
+        Self::parse(dir, &from_disk(dir))
     }
 
     /// Builds the results from files fetched by name with `get` (`None`: the
@@ -87,21 +132,8 @@ impl Results {
     ///
     /// # Errors
     /// As [`Results::read_dir`].
-    pub fn parse(dir: &Path, get: &dyn Fn(&str) -> std::io::Result<Option<Vec<u8>>>) -> Result<Self, ReadResultsError> {
-        let fetch = |name: &str| -> Result<(PathBuf, String), ReadResultsError> {
-            let path = dir.join(name);
-            match get(name) {
-                Ok(Some(bytes)) => match String::from_utf8(bytes) {
-                    Ok(text) => Ok((path, text)),
-                    Err(_) => Err(ReadResultsError::Malformed { path, message: "is not UTF-8 text".into() }),
-                },
-                Ok(None) => Err(ReadResultsError::Malformed {
-                    path,
-                    message: "is missing; the results directory is incomplete (run the scenario again)".into(),
-                }),
-                Err(source) => Err(ReadResultsError::Io { path, source }),
-            }
-        };
+    pub fn parse(dir: &Path, get: &Get<'_>) -> Result<Self, ReadResultsError> {
+        let fetch = |name: &str| fetch_text(dir, name, get);
         let (path, text) = fetch("manifest.json")?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReadResultsError::Malformed {
             path: path.clone(),
@@ -165,10 +197,7 @@ impl Results {
 
     /// The display name of a region id (`all` is "All regions").
     pub fn region_name(&self, id: &str) -> String {
-        if id == "all" {
-            return "All regions".into();
-        }
-        self.manifest.regions.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.name.clone())
+        region_name(&self.manifest.regions, id)
     }
 
     /// How a model year is named for people (see [`year_name`]).
@@ -182,6 +211,15 @@ impl Results {
     }
 }
 
+/// The display name of region `id` among `regions` (`all` is "All regions";
+/// an id not listed is shown as it is).
+pub(crate) fn region_name(regions: &[crate::files::RegionName], id: &str) -> String {
+    if id == "all" {
+        return "All regions".into();
+    }
+    regions.iter().find(|r| r.id == id).map_or_else(|| id.to_string(), |r| r.name.clone())
+}
+
 /// How a model year is named for people: `2025-26` for a year starting in
 /// April 2025, `2025` for one starting in January.
 pub fn year_name(start_month: u32, label: i32) -> String {
@@ -192,13 +230,17 @@ pub fn year_name(start_month: u32, label: i32) -> String {
     }
 }
 
-fn malformed(path: &Path, line: u64, message: impl std::fmt::Display) -> ReadResultsError {
+pub(crate) fn malformed(path: &Path, line: u64, message: impl std::fmt::Display) -> ReadResultsError {
     ReadResultsError::Malformed { path: path.to_path_buf(), message: format!("line {line}: {message}") }
 }
 
 /// Reads the CSV `text`, checking its header, and returns its records with
 /// their line numbers.
-fn records(path: &Path, text: &str, header: &[&str]) -> Result<Vec<(u64, csv::StringRecord)>, ReadResultsError> {
+pub(crate) fn records(
+    path: &Path,
+    text: &str,
+    header: &[&str],
+) -> Result<Vec<(u64, csv::StringRecord)>, ReadResultsError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let got = reader.headers().map_err(|e| malformed(path, 1, e))?.clone();
     if got.iter().ne(header.iter().copied()) {
@@ -219,7 +261,12 @@ fn records(path: &Path, text: &str, header: &[&str]) -> Result<Vec<(u64, csv::St
     Ok(out)
 }
 
-fn number<T: std::str::FromStr>(path: &Path, line: u64, column: &str, field: &str) -> Result<T, ReadResultsError> {
+pub(crate) fn number<T: std::str::FromStr>(
+    path: &Path,
+    line: u64,
+    column: &str,
+    field: &str,
+) -> Result<T, ReadResultsError> {
     field.parse().map_err(|_| malformed(path, line, format!("`{column}` is `{field}`, not a number")))
 }
 
@@ -254,6 +301,7 @@ fn survival_rows(path: &Path, text: &str) -> Result<Vec<SurvivalRow>, ReadResult
             Ok(SurvivalRow {
                 months_after_first_end: number(path, line, "months_after_first_end", rec.get(0).unwrap_or_default())?,
                 stat: stat(path, line, &rec, 1)?,
+                posts_followed: number(path, line, "posts_followed", rec.get(9).unwrap_or_default())?,
             })
         })
         .collect()
@@ -265,7 +313,7 @@ mod tests {
 
     fn files<'a>(
         overrides: &'a [(&'static str, &'static str)],
-    ) -> impl Fn(&str) -> std::io::Result<Option<Vec<u8>>> + 'a {
+    ) -> impl Fn(&str) -> Result<Option<Vec<u8>>, ReadInputError> + 'a {
         move |name| {
             let base: &[(&str, &str)] = &[
                 (
@@ -278,7 +326,7 @@ mod tests {
                 ),
                 ("summary.csv", "region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\nall,2025,demand,1,0,1,1,1,1,1,0\nwales,2025,demand,1,0,1,1,1,1,1,0\n"),
                 ("posts_by_source.csv", "region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse\n"),
-                ("survival.csv", "months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse\n0,0.5,0,0.5,0.5,0.5,0.5,0.5,0\n"),
+                ("survival.csv", "months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed\n0,0.5,0,0.5,0.5,0.5,0.5,0.5,0,2\n"),
                 ("scenario.toml", "[scenario]\n"),
             ];
             let text = overrides.iter().chain(base).find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes().to_vec());
@@ -331,6 +379,14 @@ mod tests {
         }
         let e = Results::parse(Path::new("d"), &files(&[("manifest.json", "{}")])).unwrap_err();
         assert!(e.to_string().starts_with("d/manifest.json: not a manifest written by this version"), "{e}");
+    }
+
+    #[test]
+    fn only_a_failing_file_system_is_not_bad_input() {
+        let failing = |_: &str| Err(ReadInputError::Other("input/output error".into()));
+        let e = Results::parse(Path::new("d"), &failing).unwrap_err();
+        assert!(!e.is_bad_input());
+        assert_eq!(e.to_string(), "cannot read d/manifest.json: input/output error");
     }
 
     #[test]

@@ -18,8 +18,8 @@ use crate::words::{about, escape, percent, thousands, with_range};
 ///
 /// # Errors
 /// A drawing failure inside plotters (not expected for any input).
-pub fn render(r: &Results) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
-    let charts = render_charts(r)?;
+pub fn render(r: &Results, png_scale: u32) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
+    let charts = render_charts(r, png_scale)?;
     let mut files = Vec::new();
     for c in &charts {
         files.push((format!("charts/{}.svg", c.name), c.svg.clone().into_bytes()));
@@ -29,7 +29,27 @@ pub fn render(r: &Results) -> Result<Vec<(String, Vec<u8>)>, RenderError> {
     Ok(files)
 }
 
-const STYLE: &str = "
+/// The charts section: each chart inline, its note printed once beneath it
+/// as text (the inline SVG leaves it out; the files in `charts/` keep it).
+pub(crate) fn figures(charts: &[Chart]) -> String {
+    let mut h = String::from("<section id=\"charts\"><h2>Charts</h2>\n");
+    for c in charts {
+        let svg = c.inline_svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(&c.title)), 1);
+        let _ = write!(
+            h,
+            "<figure id=\"chart-{}\">\n{}<figcaption>{} Also as <code>charts/{}.svg</code> and <code>charts/{}.png</code>.\
+             </figcaption></figure>\n",
+            c.name,
+            svg.trim_end(),
+            escape(&c.note),
+            c.name,
+            c.name
+        );
+    }
+    h
+}
+
+pub(crate) const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, 'Segoe UI', Arial, sans-serif; color: #222; background: #fff;
   max-width: 1180px; margin: 0 auto; padding: 24px 32px 64px; line-height: 1.5; }
 h1 { font-size: 2em; margin: 0.2em 0 0.1em; }
@@ -39,6 +59,7 @@ ul.headlines { list-style: none; padding: 0; margin: 1.2em 0; }
 ul.headlines li { font-size: 1.25em; margin: 0 0 0.8em; padding: 0.6em 0.9em; border-left: 6px solid #08306b; background: #f2f6fb; }
 ul.headlines strong { font-size: 1.1em; }
 .note { color: #555; font-size: 0.95em; }
+.scenario-note { font-size: 1.1em; padding: 0.6em 0.9em; border-left: 6px solid #b35806; background: #fdf3e7; }
 figure { margin: 2em 0; }
 figure svg { width: 100%; height: auto; display: block; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.95em; margin-top: 0.4em; }
@@ -51,6 +72,17 @@ td.where code { white-space: nowrap; word-break: normal; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.3em 1.2em; }
 dt { font-weight: bold; }
 dd { margin: 0; }
+th, td, dd { overflow-wrap: anywhere; }
+td.num, th.num { overflow-wrap: normal; }
+@media (max-width: 760px) {
+  body { padding: 12px 10px 40px; }
+  h1 { font-size: 1.5em; }
+  ul.headlines li { font-size: 1.05em; padding: 0.5em 0.6em; }
+  table { font-size: 0.72em; }
+  th, td { padding: 0.25em 0.25em; }
+  td.where code { white-space: normal; word-break: break-all; }
+  dl { grid-template-columns: minmax(0, 1fr); }
+}
 ";
 
 fn range_of(s: &Stat) -> String {
@@ -99,13 +131,7 @@ fn headlines(r: &Results) -> Vec<String> {
         ));
     }
     let total: f64 = r.summary.years.iter().filter_map(|&y| r.get("all", y, "abandoned")).map(|s| s.mean).sum();
-    let worst = r.summary.regions.iter().filter_map(|id| unmet_share(r, id, last).map(|s| (id, s))).fold(
-        None,
-        |best: Option<(&String, f64)>, (id, s)| match best {
-            Some((_, b)) if b >= s => best,
-            _ => Some((id, s)),
-        },
-    );
+    let largest = largest_unmet_share(r, last);
     let mut text = format!(
         "Over the {} years to {}, about <strong>{}</strong> cases go unmet in all (a mean across runs; yearly ranges \
          do not add up).",
@@ -113,17 +139,64 @@ fn headlines(r: &Results) -> Vec<String> {
         r.year_name(last),
         about(total)
     );
-    if let Some((id, s)) = worst {
-        let _ = write!(
-            text,
-            " The largest unmet share in {} is in <strong>{}</strong>: {}.",
-            r.year_name(last),
-            escape(&r.region_name(id)),
-            percent(s)
-        );
+    match largest {
+        Some(Largest::One(id, s)) => {
+            let _ = write!(
+                text,
+                " The largest unmet share in {} is in <strong>{}</strong>: {}.",
+                r.year_name(last),
+                escape(&r.region_name(id)),
+                percent(s)
+            );
+        }
+        Some(Largest::Tied(ids, s)) => {
+            let names: Vec<String> = ids.iter().map(|id| escape(&r.region_name(id))).collect();
+            let _ = write!(
+                text,
+                " The largest unmet share in {} is about equal in {} regions ({}): about {}, closer than the runs \
+                 can tell apart.",
+                r.year_name(last),
+                ids.len(),
+                names.join(", "),
+                percent(s)
+            );
+        }
+        None => {}
     }
     out.push(text);
     out
+}
+
+/// Which region has the largest unmet share: one region when it is ahead
+/// of the next by more than the Monte Carlo error, else the regions that the
+/// runs cannot tell apart from it.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Largest<'a> {
+    One(&'a str, f64),
+    Tied(Vec<&'a str>, f64),
+}
+
+/// Two standard errors: the margin by which the top region must lead.
+const SEPARATION: f64 = 2.0;
+
+pub(crate) fn largest_unmet_share(r: &Results, year: i32) -> Option<Largest<'_>> {
+    // The share's Monte Carlo error, taking demand's mean as known: the
+    // mcse of abandoned cases over mean demand.
+    let mut shares: Vec<(&str, f64, f64)> = r
+        .summary
+        .regions
+        .iter()
+        .filter_map(|id| {
+            let share = unmet_share(r, id, year)?;
+            let se = r.get(id, year, "abandoned")?.mcse / r.get(id, year, "demand")?.mean;
+            Some((id.as_str(), share, se))
+        })
+        .collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let &(top, s, se) = shares.first()?;
+    let tied: Vec<&str> =
+        shares.iter().filter(|(_, x, e)| s - x <= SEPARATION * (se * se + e * e).sqrt()).map(|(id, ..)| *id).collect();
+    Some(if tied.len() > 1 { Largest::Tied(tied, s) } else { Largest::One(top, s) })
 }
 
 fn regional_table(r: &Results) -> String {
@@ -261,28 +334,22 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
         m.seed,
         escape(&m.version)
     );
+    if let Some(note) = &m.note {
+        let _ = write!(
+            h,
+            "<p class=\"scenario-note\" id=\"scenario-note\"><strong>What this scenario is:</strong> {}</p>\n",
+            escape(note)
+        );
+    }
     h.push_str("<section id=\"headlines\"><h2>In brief</h2><ul class=\"headlines\">");
     for line in headlines(r) {
         let _ = write!(h, "<li>{line}</li>");
     }
     h.push_str(
-        "</ul><p class=\"note\">Each figure is a mean across runs; the range in brackets holds 90% of runs (the \
-         5th to the 95th percentile).</p></section>\n",
+        "</ul><p class=\"note\">Each figure is the median across runs, as the charts draw it; the range in \
+         brackets holds 90% of runs (the 5th to the 95th percentile). Totals over years are means, and shares are ratios of means.</p></section>\n",
     );
-    h.push_str("<section id=\"charts\"><h2>Charts</h2>\n");
-    for c in charts {
-        let svg = c.svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", escape(&c.title)), 1);
-        let _ = write!(
-            h,
-            "<figure id=\"chart-{}\">\n{}<figcaption>{} Also as <code>charts/{}.svg</code> and <code>charts/{}.png</code>.\
-             </figcaption></figure>\n",
-            c.name,
-            svg.trim_end(),
-            escape(&c.note),
-            c.name,
-            c.name
-        );
-    }
+    h.push_str(&figures(charts));
     h.push_str("</section>\n<section id=\"regions\"><h2>Region by region</h2>");
     h.push_str(&regional_table(r));
     let layers = source_layers(r);
@@ -301,4 +368,53 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
     h.push_str(&method(r));
     h.push_str("</section>\n</body>\n</html>\n");
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Results for two regions with the given (abandoned mean, abandoned
+    /// mcse) and a demand of 1,000 each.
+    fn two_regions(a: (f64, f64), b: (f64, f64)) -> Results {
+        let manifest = r#"{"program":"fundscape","version":"0","scenario_name":"t","scenario_file":"t.toml",
+            "scenario_hash":"h","seed":1,"runs":100,"threads":1,"wall_time_seconds":0.1,
+            "quantile_relative_error":0.004,"warnings":[],"start":"2025-04","years":1,
+            "regions":[{"id":"a","name":"A"},{"id":"b","name":"B"}],"grant_posts":0,
+            "scenario_files":[{"file":"t.toml","copy":"scenario.toml"}]}"#;
+        let mut summary = String::from("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\n");
+        for (id, (mean, mcse)) in [("a", a), ("b", b)] {
+            summary.push_str(&format!("{id},2025,demand,1000,0,1000,1000,1000,1000,1000,0\n"));
+            summary.push_str(&format!("{id},2025,abandoned,{mean},1,{mean},{mean},{mean},{mean},{mean},{mcse}\n"));
+        }
+        let files = move |name: &str| -> Result<Option<Vec<u8>>, fundscape_sim::input::ReadInputError> {
+            Ok(match name {
+                "manifest.json" => Some(manifest.as_bytes().to_vec()),
+                "summary.csv" => Some(summary.clone().into_bytes()),
+                "posts_by_source.csv" => Some(b"region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse\n".to_vec()),
+                "survival.csv" => {
+                    Some(b"months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed\n".to_vec())
+                }
+                "scenario.toml" => Some(b"[scenario]\n".to_vec()),
+                _ => None,
+            })
+        };
+        match Results::parse(Path::new("d"), &files) {
+            Ok(r) => r,
+            Err(e) => panic!("test results must parse: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_largest_unmet_share_is_named_only_when_the_runs_tell_it_apart() {
+        // 60% against 50%, with Monte Carlo errors of 1 point: clearly A.
+        let r = two_regions((600.0, 10.0), (500.0, 10.0));
+        assert_eq!(largest_unmet_share(&r, 2025), Some(Largest::One("a", 0.6)));
+        // 51% against 50% with errors of 1 point: closer than 2 combined errors.
+        let r = two_regions((500.0, 10.0), (510.0, 10.0));
+        assert_eq!(largest_unmet_share(&r, 2025), Some(Largest::Tied(vec!["b", "a"], 0.51)));
+        let text = headlines(&r).join(" ");
+        assert!(text.contains("is about equal in 2 regions (B, A)"), "{text}");
+    }
 }

@@ -45,9 +45,11 @@ pub fn percent(x: f64) -> String {
     }
 }
 
-/// Mean with its 5–95% range, each shown by `f`: `72 (70–73)`.
+/// Median with its 5–95% range, each shown by `f`: `72 (70–73)`. The
+/// median, because the charts draw the median: a headline and its chart
+/// show the same number.
 pub fn with_range(s: &Stat, f: impl Fn(f64) -> String) -> String {
-    format!("{} ({}–{})", f(s.mean), f(s.p05), f(s.p95))
+    format!("{} ({}–{})", f(s.p50), f(s.p05), f(s.p95))
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

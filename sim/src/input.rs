@@ -86,7 +86,14 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 /// `O_NONBLOCK`: 0o4000 on Linux and most Unixes, 0x4 on the BSDs and macOS.
 #[cfg(unix)]
 const fn libc_o_nonblock() -> i32 {
-    if cfg!(any(target_os = "macos", target_os = "ios", target_os = "freebsd", target_os = "openbsd", target_os = "netbsd", target_os = "dragonfly")) {
+    if cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    )) {
         0x0004
     } else {
         0o4000

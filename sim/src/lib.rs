@@ -19,21 +19,28 @@
 // Checks are written `!(x > 0.0)` on purpose, so that NaN fails them.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod bytes;
 pub mod compare;
 pub mod correlation;
 pub mod driver;
 pub mod input;
+pub mod inputs;
 mod load;
 pub mod model;
+pub mod precision;
 pub mod rng;
+pub mod rounds;
+pub mod samples;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
-mod suggest;
+pub mod suggest;
 pub mod summary;
 pub mod value;
 
 pub use compare::{compare, CompareScenariosError, Comparison};
-pub use driver::{run, RunConfig};
-pub use load::{load, load_str, LoadScenarioError};
+pub use driver::{merge_slices, run, run_shard, MergeError, RunConfig, ShardSpec, Slice};
+pub use load::limits::{MAX_POSTS, MAX_RUNS};
+pub use load::{load, load_str, scenario_schema, LoadScenarioError};
 pub use scenario::Scenario;
 pub use summary::Summary;

@@ -118,6 +118,19 @@ pub struct Region {
     pub other_capacity: Value,
     pub legal_aid: LegalAid,
     pub local_authority: LocalAuthority,
+    /// Costs councils carry when advice is missing (`council` table), if given.
+    pub council: Option<Council>,
+}
+
+/// The cost to councils of a household with no recourse to public funds,
+/// and the share of served cases that resolve such a case (for the council
+/// brief; the engine does not use them).
+#[derive(Debug, Clone)]
+pub struct Council {
+    /// £ a year of supporting one household with no recourse to public funds.
+    pub nrpf_household_cost: Value,
+    /// Share of served cases that resolve such a household's status.
+    pub nrpf_resolved_share: Value,
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +253,9 @@ pub struct ChangeSuccessor {
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub name: String,
+    /// What the scenario is, in the author's words (`[scenario] note`), shown
+    /// with the terminal headline and on the report's first screen.
+    pub note: Option<String>,
     pub start: YearMonth,
     pub years: u32,
     pub runs: u64,
@@ -262,6 +278,8 @@ pub struct Scenario {
     /// The files read, base first (the file given last), each with its text
     /// as read, so a results directory can keep a copy.
     pub files: Vec<(std::path::PathBuf, String)>,
+    /// What each overlay of the chain changes in the files it extends.
+    pub overlay_changes: Vec<OverlayChange>,
 }
 
 impl Scenario {
@@ -306,4 +324,26 @@ mod tests {
             assert_eq!(YearMonth::parse(bad), None, "{bad}");
         }
     }
+}
+
+/// What an overlay changes in the files it extends, for `validate`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayChange {
+    pub file: std::path::PathBuf,
+    pub line: Option<usize>,
+    /// The key or element, e.g. `regions.alpha.demand` or `grants.gmiau-2021`.
+    pub key: String,
+    pub what: OverlayChangeKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayChangeKind {
+    /// A key set (new, or replacing the base's value).
+    Sets,
+    /// An element with a new id, appended.
+    Adds,
+    /// An element of the base, with some of its keys replaced.
+    Changes,
+    /// An element of the base, dropped (`remove = true`).
+    Removes,
 }

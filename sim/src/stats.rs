@@ -20,6 +20,8 @@ const ZERO: f64 = 1e-12;
 const SUB_BITS: u32 = 7;
 const SHIFT: u32 = 52 - SUB_BITS;
 
+use crate::bytes::{DecodeError, Reader, Writer};
+
 /// The bucket of a positive, normal magnitude.
 #[inline]
 fn bucket(magnitude: f64) -> i32 {
@@ -428,6 +430,86 @@ impl Stat {
     }
 }
 
+// The byte encoding of the mergeable statistics, for shards
+// ([`crate::shard`]): a value read back is the value written, bit for bit.
+
+impl Store {
+    fn encode(&self, w: &mut Writer) {
+        w.i32(self.offset);
+        w.u64(self.counts.len() as u64);
+        self.counts.iter().for_each(|&c| w.u32(c));
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let offset = r.i32()?;
+        let n = r.len(4)?;
+        let counts = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { offset, counts })
+    }
+}
+
+impl Sketch {
+    pub fn encode(&self, w: &mut Writer) {
+        self.positive.encode(w);
+        self.negative.encode(w);
+        w.u64(self.zeros);
+        w.u64(self.count);
+        w.f64(self.min);
+        w.f64(self.max);
+        w.u8(u8::from(self.integral));
+    }
+
+    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let sketch = Self {
+            positive: Store::decode(r)?,
+            negative: Store::decode(r)?,
+            zeros: r.u64()?,
+            count: r.u64()?,
+            min: r.f64()?,
+            max: r.f64()?,
+            integral: r.u8()? != 0,
+        };
+        let held = sketch.zeros
+            + sketch.positive.counts.iter().chain(&sketch.negative.counts).map(|&c| u64::from(c)).sum::<u64>();
+        if held != sketch.count {
+            return Err(DecodeError(format!("a sketch holds {held} values but says {}", sketch.count)));
+        }
+        Ok(sketch)
+    }
+}
+
+impl MomentsTable {
+    pub fn encode(&self, w: &mut Writer) {
+        w.u64(self.n);
+        w.u64(self.width() as u64);
+        for i in 0..self.width() {
+            w.f64(self.shift[i]);
+            w.f64(self.s1[i]);
+            w.f64(self.s2[i]);
+        }
+    }
+
+    /// A table of `width` figures, as [`MomentsTable::encode`] wrote it.
+    pub fn decode(r: &mut Reader<'_>, width: usize) -> Result<Self, DecodeError> {
+        let n = r.u64()?;
+        let w = r.len(24)?;
+        if w != width {
+            return Err(DecodeError(format!("a table of {w} figures where {width} were expected")));
+        }
+        let mut t = Self::new(width);
+        t.n = n;
+        for i in 0..width {
+            (t.shift[i], t.s1[i], t.s2[i]) = (r.f64()?, r.f64()?, r.f64()?);
+        }
+        Ok(t)
+    }
+
+    /// Runs added.
+    pub fn runs(&self) -> u64 {
+        self.n
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,7 +623,16 @@ mod tests {
         let nonzero = |st: &Store| -> Vec<(i32, u32)> {
             st.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (st.offset + i as i32, c)).collect()
         };
-        format!("{:?} {:?} {} {} {} {} {}", nonzero(&s.positive), nonzero(&s.negative), s.zeros, s.count, s.min, s.max, s.integral)
+        format!(
+            "{:?} {:?} {} {} {} {} {}",
+            nonzero(&s.positive),
+            nonzero(&s.negative),
+            s.zeros,
+            s.count,
+            s.min,
+            s.max,
+            s.integral
+        )
     }
 
     /// Adding a batch gives exactly the state of adding one by one.

@@ -19,6 +19,9 @@ pub struct SummaryRow {
 pub struct SurvivalRow {
     pub months_after_first_end: usize,
     pub stat: Stat,
+    /// Grant posts whose month `first_end + k` is inside the horizon: how
+    /// many posts this row follows.
+    pub posts_followed: usize,
 }
 
 /// The result of [`crate::run`].

@@ -47,6 +47,8 @@ pub struct Value {
     support: (f64, f64),
     /// The `mode` a triangular or PERT value was written with.
     mode: Option<f64>,
+    /// The mean of the distribution as written, before clamping.
+    mean: f64,
 }
 
 fn finite(key: &'static str, x: f64) -> Result<f64, ValueError> {
@@ -97,7 +99,10 @@ impl Value {
         } else {
             Shape::Uniform(Uniform::new_inclusive(min, max).map_err(|_| ValueError::InvertedBounds { min, max })?)
         };
-        Ok(Self::with_shape(shape, format!("uniform({min}, {max})"), (min, max), None, None))
+        Ok(Self {
+            mean: (min + max) / 2.0,
+            ..Self::with_shape(shape, format!("uniform({min}, {max})"), (min, max), None, None)
+        })
     }
 
     /// Triangular on `[min, max]` with its peak at `mode`.
@@ -117,6 +122,7 @@ impl Value {
         };
         Ok(Self {
             mode: Some(mode),
+            mean: (min + mode + max) / 3.0,
             ..Self::with_shape(shape, format!("triangular({min}, {mode}, {max})"), (min, max), None, None)
         })
     }
@@ -134,6 +140,7 @@ impl Value {
         };
         Ok(Self {
             mode: Some(mode),
+            mean: (min + 4.0 * mode + max) / 6.0,
             ..Self::with_shape(shape, format!("pert({min}, {mode}, {max})"), (min, max), None, None)
         })
     }
@@ -153,7 +160,7 @@ impl Value {
             Shape::Normal(Normal::new(mean, sd).map_err(|_| ValueError::Negative { key: "sd", value: sd })?)
         };
         let support = (f64::NEG_INFINITY, f64::INFINITY);
-        Self::bounded(shape, format!("normal({mean}, {sd})"), support, min, max)
+        Ok(Self { mean, ..Self::bounded(shape, format!("normal({mean}, {sd})"), support, min, max)? })
     }
 
     /// Log-normal with the given median and log-sd, optionally clamped.
@@ -172,7 +179,11 @@ impl Value {
                 LogNormal::new(median.ln(), sigma).map_err(|_| ValueError::Negative { key: "sigma", value: sigma })?,
             )
         };
-        Self::bounded(shape, format!("lognormal({median}, {sigma})"), (0.0, f64::INFINITY), min, max)
+        let mean = median * (sigma * sigma / 2.0).exp();
+        Ok(Self {
+            mean,
+            ..Self::bounded(shape, format!("lognormal({median}, {sigma})"), (0.0, f64::INFINITY), min, max)?
+        })
     }
 
     /// Beta(alpha, beta) on [0, 1], optionally clamped.
@@ -184,7 +195,8 @@ impl Value {
         positive("beta", beta)?;
         let shape =
             Shape::Beta(Beta::new(alpha, beta).map_err(|_| ValueError::NotPositive { key: "alpha", value: alpha })?);
-        Self::bounded(shape, format!("beta({alpha}, {beta})"), (0.0, 1.0), min, max)
+        let mean = alpha / (alpha + beta);
+        Ok(Self { mean, ..Self::bounded(shape, format!("beta({alpha}, {beta})"), (0.0, 1.0), min, max)? })
     }
 
     /// Gamma(shape, scale), optionally clamped.
@@ -195,7 +207,10 @@ impl Value {
         positive("shape", k)?;
         positive("scale", scale)?;
         let shape = Shape::Gamma(Gamma::new(k, scale).map_err(|_| ValueError::NotPositive { key: "shape", value: k })?);
-        Self::bounded(shape, format!("gamma({k}, {scale})"), (0.0, f64::INFINITY), min, max)
+        Ok(Self {
+            mean: k * scale,
+            ..Self::bounded(shape, format!("gamma({k}, {scale})"), (0.0, f64::INFINITY), min, max)?
+        })
     }
 
     fn check_three(min: f64, mode: f64, max: f64) -> Result<(), ValueError> {
@@ -236,7 +251,11 @@ impl Value {
             describe = format!("{describe} in [{lo}, {hi}]");
         }
         let support = (support.0.max(lo), support.1.min(hi));
-        Self { shape, describe, lo, hi, support, mode: None }
+        let mean = match shape {
+            Shape::Fixed(x) => x,
+            _ => f64::NAN,
+        };
+        Self { shape, describe, lo, hi, support, mode: None, mean }
     }
 
     /// Restricts draws to a key's domain (model.md §5: "a draw outside a
@@ -246,6 +265,12 @@ impl Value {
         self.hi = self.hi.min(hi);
         self.support = (self.support.0.max(lo), self.support.1.min(hi));
         self
+    }
+
+    /// The clamping bounds of draws: the table's own `min`/`max` within the
+    /// key's domain (for a plain number, the domain alone).
+    pub fn limits(&self) -> (f64, f64) {
+        (self.lo, self.hi)
     }
 
     /// The smallest and largest values a draw can take.
@@ -271,6 +296,13 @@ impl Value {
             _ => self.mode,
         }
         .map(|x| self.bound(x))
+    }
+
+    /// A typical value, for previews such as `validate`'s posts per round:
+    /// the number itself, or the mean of the distribution as written
+    /// (before clamping), clamped like a draw.
+    pub fn typical(&self) -> f64 {
+        self.bound(self.mean)
     }
 
     /// Draws one value, clamped into the table's own `min`/`max`.

@@ -77,3 +77,21 @@ pub fn run_ok(args: &[&str], dir: &Path) -> Output {
     assert!(out.status.success(), "{}", show(&out));
     out
 }
+
+/// Every `.toml` file under `dir`, sorted.
+pub fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -7,6 +7,7 @@ use super::FieldError;
 use crate::scenario::*;
 use crate::suggest::did_you_mean;
 use crate::value::{Value, ValueError};
+use std::collections::HashSet;
 use toml::Value as Toml;
 
 type Result<T> = std::result::Result<T, FieldError>;
@@ -64,9 +65,9 @@ fn type_name(v: &Toml) -> &'static str {
     }
 }
 
-const DISTS: [&str; 7] = ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "gamma"];
+pub(super) const DISTS: [&str; 7] = ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "gamma"];
 
-fn dist_keys(dist: &str) -> &'static [&'static str] {
+pub(super) fn dist_keys(dist: &str) -> &'static [&'static str] {
     match dist {
         "uniform" => &["min", "max"],
         "triangular" | "pert" => &["min", "mode", "max"],
@@ -140,6 +141,7 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
         )))
         }
     };
+    let parsed = super::limits::within_range(super::limits::last_key(&path.0), parsed).map_err(|m| path.err(m))?;
     let (lo, hi) = parsed.support();
     let (domain_lo, domain_hi, what) = match domain {
         Domain::Any => return Ok(parsed),
@@ -183,14 +185,23 @@ fn months(path: &P, n: i64, min: u32) -> Result<u32> {
 }
 
 fn date(path: &P, text: &str) -> Result<YearMonth> {
-    YearMonth::parse(text)
-        .ok_or_else(|| path.err(format!("`{text}` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"")))
+    YearMonth::parse(text).ok_or_else(|| {
+        // A well-formed "YYYY-MM" whose month is not 01 to 12 says so.
+        let month =
+            text.split_once('-').filter(|(y, m)| y.len() == 4 && m.len() == 2).and_then(|(_, m)| m.parse::<u32>().ok());
+        path.err(match month {
+            Some(m) if !(1..=12).contains(&m) => {
+                format!("`{text}` has month {m:02}, but months run from 01 (January) to 12 (December)")
+            }
+            _ => format!("`{text}` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\""),
+        })
+    })
 }
 
 /// Region ids are lower-case words (`north-west`); grant and shock ids may
 /// be any text without spaces (360Giving identifiers such as
 /// `360G-ABCT-1234` keep their case).
-fn check_id(path: &P, id: &str, seen: &[String], what: &str) -> Result<()> {
+fn check_id(path: &P, id: &str, seen: &HashSet<String>, what: &str) -> Result<()> {
     let ok = if what == "region" {
         !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
     } else {
@@ -203,7 +214,7 @@ fn check_id(path: &P, id: &str, seen: &[String], what: &str) -> Result<()> {
             format!("`{id}` is not a valid {what} id; use text without spaces, e.g. \"gmiau-2021\"")
         }));
     }
-    if seen.iter().any(|s| s == id) {
+    if seen.contains(id) {
         return Err(path.err(format!("duplicate {what} id `{id}`; every {what} needs its own id")));
     }
     Ok(())
@@ -243,6 +254,15 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         return Err(meta.k("seed").err(format!("must be a whole number, 0 or more (it is {seed})")));
     }
     let name = raw.scenario.name.unwrap_or_else(|| stem.to_string());
+    let note = match raw.scenario.note {
+        Some(n) if n.chars().count() > 2000 => {
+            return Err(meta
+                .k("note")
+                .err("is longer than 2,000 characters; say what the scenario is in a few sentences"))
+        }
+        Some(n) if n.trim().is_empty() => None,
+        other => other.map(|n| n.trim().to_string()),
+    };
 
     let wage_growth = {
         let p = root("economy").k("wage_growth");
@@ -307,11 +327,11 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         return Err(root("regions").err("a scenario needs at least one [[regions]] table"));
     }
     let mut regions: Vec<Region> = Vec::new();
-    let mut region_ids: Vec<String> = Vec::new();
+    let mut region_ids: HashSet<String> = HashSet::new();
     for (i, r) in raw.regions.iter().enumerate() {
         let p = root("regions").i(i);
         check_id(&p.k("id"), &r.id, &region_ids, "region")?;
-        region_ids.push(r.id.clone());
+        region_ids.insert(r.id.clone());
         let la = r.legal_aid.as_ref();
         let lap = p.k("legal_aid");
         let legal_aid = LegalAid {
@@ -342,6 +362,24 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             match_share: opt_value(&lop.k("match"), lo.and_then(|l| l.match_share.as_ref()), Domain::Probability, 0.0)?,
         };
         let backlog = count(&p.k("backlog"), r.backlog.unwrap_or(0), "`backlog`")?;
+        let council = match &r.council {
+            None => None,
+            Some(c) => {
+                let cp = p.k("council");
+                let need = |key: &str, v: &Option<Toml>, d: Domain| {
+                    match v {
+                    Some(v) => value(&cp.k(key), v, d),
+                    None => Err(cp.err(format!(
+                        "a council table needs `{key}`; give both nrpf_household_cost (£ a year) and nrpf_resolved_share (0 to 1)"
+                    ))),
+                }
+                };
+                Some(Council {
+                    nrpf_household_cost: need("nrpf_household_cost", &c.nrpf_household_cost, Domain::NonNegative)?,
+                    nrpf_resolved_share: need("nrpf_resolved_share", &c.nrpf_resolved_share, Domain::Probability)?,
+                })
+            }
+        };
         regions.push(Region {
             id: r.id.clone(),
             name: r.name.clone().unwrap_or_else(|| r.id.clone()),
@@ -358,6 +396,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             other_capacity: opt_value(&p.k("other_capacity"), r.other_capacity.as_ref(), Domain::NonNegative, 0.0)?,
             legal_aid,
             local_authority,
+            council,
         });
     }
 
@@ -367,13 +406,13 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     };
 
     let mut grants = Vec::new();
-    let mut grant_ids: Vec<String> = Vec::new();
+    let mut grant_ids: HashSet<String> = HashSet::new();
     // Successor sources, and the names `compare` uses for its sums of spend.
     let reserved: Vec<&str> = SuccessorSource::ALL.iter().map(|s| s.as_str()).chain(["funders", "all"]).collect();
     for (i, g) in raw.grants.iter().enumerate() {
         let p = root("grants").i(i);
         check_id(&p.k("id"), &g.id, &grant_ids, "grant")?;
-        grant_ids.push(g.id.clone());
+        grant_ids.insert(g.id.clone());
         if g.funder.trim().is_empty() {
             return Err(p.k("funder").err("a grant needs a funder name"));
         }
@@ -450,11 +489,11 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     }
 
     let mut shocks = Vec::new();
-    let mut shock_ids: Vec<String> = Vec::new();
+    let mut shock_ids: HashSet<String> = HashSet::new();
     for (i, s) in raw.shocks.iter().enumerate() {
         let p = root("shocks").i(i);
         check_id(&p.k("id"), &s.id, &shock_ids, "shock")?;
-        shock_ids.push(s.id.clone());
+        shock_ids.insert(s.id.clone());
         let timing = match (&s.start, &s.rate_per_year) {
             (Some(d), None) => ShockTiming::Dated(date(&p.k("start"), d)?.months_since(start)),
             (None, Some(r)) => {
@@ -529,11 +568,11 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     }
 
     let mut rounds = Vec::new();
-    let mut round_ids: Vec<String> = Vec::new();
+    let mut round_ids: HashSet<String> = HashSet::new();
     for (i, r) in raw.rounds.iter().enumerate() {
         let p = root("rounds").i(i);
         check_id(&p.k("id"), &r.id, &round_ids, "round")?;
-        round_ids.push(r.id.clone());
+        round_ids.insert(r.id.clone());
         if r.funder.trim().is_empty() || reserved.contains(&r.funder.as_str()) {
             return Err(p
                 .k("funder")
@@ -569,6 +608,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         });
     }
 
+    warnings.extend(near_miss_funders(&raw.grants, &raw.rounds));
     for (i, funder) in raw.scenario.without_funders.iter().enumerate() {
         let named = raw.grants.iter().map(|g| &g.funder).chain(raw.rounds.iter().map(|r| &r.funder));
         let names: Vec<String> = named.cloned().collect();
@@ -582,11 +622,11 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     }
 
     let mut changes = Vec::new();
-    let mut change_ids: Vec<String> = Vec::new();
+    let mut change_ids: HashSet<String> = HashSet::new();
     for (i, c) in raw.changes.iter().enumerate() {
         let p = root("changes").i(i);
         check_id(&p.k("id"), &c.id, &change_ids, "change")?;
-        change_ids.push(c.id.clone());
+        change_ids.insert(c.id.clone());
         let at = date(&p.k("start"), &c.start)?.months_since(start);
         let hit = region_list(&p.k("regions"), c.regions.as_ref(), &regions)?;
         let opt = |key: &str, v: &Option<Toml>, d: Domain| v.as_ref().map(|v| value(&p.k(key), v, d)).transpose();
@@ -652,6 +692,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
 
     Ok(Scenario {
         name,
+        note,
         start,
         years: years as u32,
         runs: runs as u64,
@@ -668,7 +709,28 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         warnings,
         hash,
         files: Vec::new(),
+        overlay_changes: Vec::new(),
     })
+}
+
+/// Warnings for funder names that look like typos of one another
+/// (`Baring Foundaton` beside `Baring Foundation`).
+fn near_miss_funders(grants: &[RawGrant], rounds: &[RawRound]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for f in grants.iter().map(|g| &g.funder).chain(rounds.iter().map(|r| &r.funder)) {
+        if !names.contains(f) {
+            names.push(f.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if let Some(near) = crate::suggest::near_miss(name, &names[..i]) {
+            out.push(format!(
+                "funder `{name}` looks like a misspelling of funder `{near}`; if they are one funder, spell them alike (spend and without_funders go by the name)"
+            ));
+        }
+    }
+    out
 }
 
 /// A table of regional shares that sum to 1, sorted by region index.

@@ -32,6 +32,21 @@ pub fn line_at(text: &str, offset: usize) -> usize {
     text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
 }
 
+/// Byte offsets → lines in one text, by binary search over its newlines
+/// (one pass to build; each look-up is logarithmic, so spans of a large file
+/// cost linear time, not quadratic).
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> Self {
+        Self(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect())
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&p| p < offset) + 1
+    }
+}
+
 /// The lines of every key and array element in one file.
 #[derive(Debug, Default)]
 pub struct SpanTree {
@@ -49,7 +64,7 @@ enum Node {
 impl SpanTree {
     pub fn parse(text: &str) -> Self {
         match toml_edit::Document::parse(text) {
-            Ok(doc) => Self { root: from_table(doc.as_table(), text) },
+            Ok(doc) => Self { root: from_table(doc.as_table(), &LineIndex::new(text)) },
             Err(_) => Self::default(),
         }
     }
@@ -81,35 +96,35 @@ impl SpanTree {
     }
 }
 
-fn from_table(table: &dyn TableLike, text: &str) -> Node {
+fn from_table(table: &dyn TableLike, text: &LineIndex) -> Node {
     let mut entries = Vec::new();
     for (name, item) in table.iter() {
         let line = table
             .get_key_value(name)
             .and_then(|(key, _)| key.span())
             .or_else(|| item.span())
-            .map(|s| line_at(text, s.start));
+            .map(|s| text.line(s.start));
         entries.push((name.to_string(), line, from_item(item, text)));
     }
     Node::Table(entries)
 }
 
-fn from_item(item: &Item, text: &str) -> Node {
+fn from_item(item: &Item, text: &LineIndex) -> Node {
     match item {
         Item::Table(t) => from_table(t, text),
         Item::ArrayOfTables(a) => {
-            Node::Array(a.iter().map(|t| (t.span().map(|s| line_at(text, s.start)), from_table(t, text))).collect())
+            Node::Array(a.iter().map(|t| (t.span().map(|s| text.line(s.start)), from_table(t, text))).collect())
         }
         Item::Value(v) => from_value(v, text),
         Item::None => Node::Leaf,
     }
 }
 
-fn from_value(value: &EditValue, text: &str) -> Node {
+fn from_value(value: &EditValue, text: &LineIndex) -> Node {
     match value {
         EditValue::InlineTable(t) => from_table(t, text),
         EditValue::Array(a) => {
-            Node::Array(a.iter().map(|v| (v.span().map(|s| line_at(text, s.start)), from_value(v, text))).collect())
+            Node::Array(a.iter().map(|v| (v.span().map(|s| text.line(s.start)), from_value(v, text))).collect())
         }
         _ => Node::Leaf,
     }

@@ -4,12 +4,16 @@
 //! line and key at fault and says how to fix it.
 
 mod convert;
+pub(crate) mod limits;
 mod locate;
 mod raw;
+mod schema;
+
+pub use schema::scenario_schema;
 
 use std::path::{Path, PathBuf};
 
-use crate::scenario::Scenario;
+use crate::scenario::{OverlayChange, OverlayChangeKind, Scenario};
 use locate::{Seg, SpanTree};
 
 /// A scenario that could not be loaded: where, and what to do about it.
@@ -86,13 +90,25 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadScenarioError> 
 }
 
 fn finish(path: &Path, files: Vec<SourceFile>) -> Result<Scenario, LoadScenarioError> {
-    let merged = merge_chain(&files)?;
+    let (merged, overlay_changes) = merge_chain(&files)?;
     let locate = |e: FieldError| locate_error(&files, &merged, e);
     let raw: raw::RawScenario =
         serde_path_to_error::deserialize(toml::Value::Table(merged.clone())).map_err(|e| locate(serde_error(e)))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let hash = hash_hex(&toml::to_string(&merged).unwrap_or_default());
     let mut scenario = convert::scenario(raw, &stem, hash).map_err(locate)?;
+    limits::check_sizes(&scenario, &merged).map_err(locate)?;
+    for (i, round) in scenario.rounds.iter().enumerate() {
+        let preview = crate::rounds::preview(&scenario, i);
+        if preview.unspent >= 1.0 {
+            scenario.warnings.push(format!(
+                "round `{}` leaves £{} of its budget unspent at its expected price: whole posts only, and what is left buys less than one more post in any of its regions",
+                round.id,
+                limits::shown(preview.unspent.round())
+            ));
+        }
+    }
+    scenario.overlay_changes = overlay_changes;
     scenario.files = files.into_iter().map(|f| (f.path, f.text)).collect();
     Ok(scenario)
 }
@@ -120,26 +136,41 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
                 ),
             });
         }
+        if chain.len() >= MAX_EXTENDS_DEPTH {
+            let last = chain.last().map(|f| f.path.clone()).unwrap_or_else(|| next.clone());
+            let line = chain.last().and_then(|f| f.spans().line_of(&extends_path()));
+            return Err(LoadScenarioError {
+                file: last,
+                line,
+                key: "scenario.extends".into(),
+                message: format!(
+                    "`extends` goes more than {MAX_EXTENDS_DEPTH} files deep; merge some of the overlays into one file"
+                ),
+            });
+        }
         let text = match text_override.take() {
             Some(t) => t,
-            None => crate::input::read_text(&next, crate::input::MAX_INPUT_BYTES).map_err(|e| {
+            None => read_scenario_text(&next).map_err(|e| {
                 match chain.last() {
                     // A missing base: point at the `extends` line that names it.
                     Some(from) => LoadScenarioError {
                         file: from.path.clone(),
                         line: from.spans().line_of(&extends_path()),
                         key: "scenario.extends".into(),
-                        message: format!(
-                            "cannot read `{}`: {}; the path is relative to the extending file",
-                            next.display(),
-                            e
-                        ),
+                        message: match e.1 {
+                            Some(line) => format!("cannot read `{}`: line {line} is {}", next.display(), e.0),
+                            None => format!(
+                                "cannot read `{}`: {}; the path is relative to the extending file",
+                                next.display(),
+                                e.0
+                            ),
+                        },
                     },
                     None => LoadScenarioError {
                         file: next.clone(),
-                        line: None,
+                        line: e.1,
                         key: String::new(),
-                        message: format!("cannot read the scenario file: {e}"),
+                        message: format!("cannot read the scenario file: {}", e.0),
                     },
                 }
             })?,
@@ -169,6 +200,17 @@ fn read_chain(path: &Path, first_text: Option<&str>) -> Result<Vec<SourceFile>, 
     Ok(chain)
 }
 
+/// A scenario file's text; for text that is not UTF-8, the line of the
+/// first byte that is not.
+fn read_scenario_text(path: &Path) -> Result<String, (crate::input::ReadInputError, Option<usize>)> {
+    let bytes = crate::input::read_bytes(path, crate::input::MAX_INPUT_BYTES).map_err(|e| (e, None))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count();
+        (crate::input::ReadInputError::NotUtf8, Some(line))
+    })
+}
+
 fn extends_path() -> Vec<Seg> {
     vec![Seg::Key("scenario".into()), Seg::Key("extends".into())]
 }
@@ -186,22 +228,49 @@ fn parse_file(path: &Path, text: &str) -> Result<SourceFile, LoadScenarioError> 
     Ok(SourceFile { path: path.to_path_buf(), text: text.to_string(), table })
 }
 
-/// Merges the chain, base first (model.md §7).
-fn merge_chain(files: &[SourceFile]) -> Result<toml::Table, LoadScenarioError> {
+/// The most files an `extends` chain may hold.
+pub const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// Merges the chain, base first (model.md §7), and lists what each overlay
+/// changes.
+fn merge_chain(files: &[SourceFile]) -> Result<(toml::Table, Vec<OverlayChange>), LoadScenarioError> {
     let mut merged = toml::Table::new();
-    for file in files {
+    let mut log = Vec::new();
+    for (fi, file) in files.iter().enumerate() {
         let mut table = file.table.clone();
         if let Some(toml::Value::Table(s)) = table.get_mut("scenario") {
             s.remove("extends");
         }
-        merge_table(&mut merged, table, &mut Vec::new()).map_err(|e| LoadScenarioError {
+        let base_name = match fi.checked_sub(1).and_then(|b| files[b].path.file_name()) {
+            Some(n) => n.to_string_lossy().into_owned(),
+            None => String::new(),
+        };
+        let mut merge = Merge { base_name: &base_name, changes: Vec::new(), overlay: fi > 0 };
+        merge.table(&mut merged, table, &mut Vec::new()).map_err(|e| LoadScenarioError {
             file: file.path.clone(),
             line: file.spans().line_of(&e.path),
             key: locate::render_path(&e.path),
             message: e.message,
         })?;
+        if fi > 0 && !merge.changes.is_empty() {
+            let spans = file.spans();
+            let mut changes: Vec<OverlayChange> = merge
+                .changes
+                .into_iter()
+                .filter(|(path, ..)| path.last() != Some(&Seg::Key("id".into())))
+                .map(|(path, key, what)| OverlayChange {
+                    file: file.path.clone(),
+                    line: spans.line_of(&path),
+                    key,
+                    what,
+                })
+                .collect();
+            // In the file's order (tables iterate their keys sorted by name).
+            changes.sort_by_key(|c| c.line.unwrap_or(usize::MAX));
+            log.extend(changes);
+        }
     }
-    Ok(merged)
+    Ok((merged, log))
 }
 
 /// An array of tables whose elements all carry `id` merges element by element.
@@ -209,81 +278,201 @@ fn merges_by_id(items: &[toml::Value]) -> bool {
     !items.is_empty() && items.iter().all(|e| matches!(e, toml::Value::Table(t) if t.contains_key("id")))
 }
 
-fn merge_table(base: &mut toml::Table, over: toml::Table, path: &mut Vec<Seg>) -> Result<(), FieldError> {
-    for (key, value) in over {
-        path.push(Seg::Key(key.clone()));
-        match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_table(b, o, path)?,
-            (existing, toml::Value::Array(o)) if merges_by_id(&o) => {
-                let mut items = match existing {
-                    Some(toml::Value::Array(b)) => std::mem::take(b),
-                    _ => Vec::new(),
-                };
-                let mut ids: Vec<&toml::Value> = Vec::new();
-                for (idx, element) in o.iter().enumerate() {
-                    let id = element.get("id");
-                    if let Some(id) = id.filter(|id| ids.contains(id)) {
-                        path.extend([Seg::Index(idx), Seg::Key("id".into())]);
-                        return Err(FieldError::new(
-                            path,
-                            format!("duplicate id {}; every element of [[{key}]] needs its own id", shown(id)),
-                        ));
-                    }
-                    ids.extend(id);
-                }
-                for (idx, element) in o.into_iter().enumerate() {
-                    path.push(Seg::Index(idx));
-                    merge_element(&mut items, element, path)?;
-                    path.pop();
-                }
-                base.insert(key, toml::Value::Array(items));
-            }
-            (_, v) => {
-                base.insert(key, v);
-            }
-        }
-        path.pop();
-    }
-    Ok(())
+/// A table that describes a value as a distribution: it replaces the base's
+/// value whole (a `uniform` over a `pert` must not keep the PERT's `mode`).
+fn is_distribution(t: &toml::Table) -> bool {
+    t.contains_key("dist")
 }
 
-fn merge_element(items: &mut Vec<toml::Value>, element: toml::Value, path: &mut Vec<Seg>) -> Result<(), FieldError> {
-    let toml::Value::Table(mut over) = element else {
-        return Ok(());
-    };
-    let id = over.get("id").cloned();
-    let remove = match over.remove("remove") {
-        None => false,
-        Some(toml::Value::Boolean(b)) => b,
-        Some(_) => {
-            path.push(Seg::Key("remove".into()));
-            return Err(FieldError::new(path, "`remove` must be true or false"));
+/// One file's merge into the tables before it.
+struct Merge<'a> {
+    /// The file this one extends, for messages.
+    base_name: &'a str,
+    /// (path in this file, the key as `validate` shows it, what happened).
+    changes: Vec<(Vec<Seg>, String, OverlayChangeKind)>,
+    overlay: bool,
+}
+
+/// A key path for `validate`: array elements by their id (`grants.gmiau-2021.posts`).
+fn shown_key(path: &[Seg], id_at: &[(usize, String)]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(n) => match id_at.iter().find(|(at, _)| *at == i) {
+                Some((_, id)) => {
+                    out.push('.');
+                    out.push_str(id);
+                }
+                None => out.push_str(&format!("[{n}]")),
+            },
         }
-    };
-    let pos = items.iter().position(|e| matches!(e, toml::Value::Table(t) if t.get("id") == id.as_ref()));
-    match (pos, remove) {
-        (Some(p), true) => {
-            items.remove(p);
+    }
+    out
+}
+
+/// The id of an element as text: a string as written, anything else in TOML form.
+fn id_text(id: &toml::Value) -> String {
+    match id {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Merge<'_> {
+    fn table(&mut self, base: &mut toml::Table, over: toml::Table, path: &mut Vec<Seg>) -> Result<(), FieldError> {
+        self.table_with_ids(base, over, path, &mut Vec::new())
+    }
+
+    fn table_with_ids(
+        &mut self,
+        base: &mut toml::Table,
+        over: toml::Table,
+        path: &mut Vec<Seg>,
+        ids: &mut Vec<(usize, String)>,
+    ) -> Result<(), FieldError> {
+        for (key, value) in over {
+            path.push(Seg::Key(key.clone()));
+            match (base.get_mut(&key), value) {
+                (Some(toml::Value::Table(b)), toml::Value::Table(o)) if !is_distribution(&o) => {
+                    self.table_with_ids(b, o, path, ids)?
+                }
+                (existing, toml::Value::Array(o)) if merges_by_id(&o) => {
+                    let items = match existing {
+                        Some(toml::Value::Array(b)) => std::mem::take(b),
+                        _ => Vec::new(),
+                    };
+                    let merged = self.elements(&key, items, o, path, ids)?;
+                    base.insert(key, toml::Value::Array(merged));
+                }
+                (_, v) => {
+                    if self.overlay {
+                        self.changes.push((path.clone(), shown_key(path, ids), OverlayChangeKind::Sets));
+                    }
+                    base.insert(key, v);
+                }
+            }
+            path.pop();
         }
-        (None, true) => {
-            path.push(Seg::Key("id".into()));
-            let shown = id.as_ref().map(shown).unwrap_or_default();
-            let known: Vec<String> =
-                items.iter().filter_map(|e| e.get("id").and_then(|v| v.as_str()).map(str::to_owned)).collect();
-            let hint = crate::suggest::did_you_mean(shown.trim_matches('`'), &known);
-            return Err(FieldError::new(
-                path,
-                format!("cannot remove {shown}: the files this one extends have no element with that id{hint}"),
-            ));
-        }
-        (Some(p), false) => {
-            if let toml::Value::Table(b) = &mut items[p] {
-                merge_table(b, over, path)?;
+        Ok(())
+    }
+
+    /// Merges the overlay's elements of `[[key]]` into the base's by id, in
+    /// time linear in the number of elements: each id is looked up in a map.
+    fn elements(
+        &mut self,
+        key: &str,
+        items: Vec<toml::Value>,
+        over: Vec<toml::Value>,
+        path: &mut Vec<Seg>,
+        ids: &mut Vec<(usize, String)>,
+    ) -> Result<Vec<toml::Value>, FieldError> {
+        let mut slots: Vec<Option<toml::Value>> = items.into_iter().map(Some).collect();
+        let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, e) in slots.iter().enumerate() {
+            if let Some(id) = e.as_ref().and_then(|e| e.get("id")) {
+                by_id.entry(id_text(id)).or_insert(i);
             }
         }
-        (None, false) => items.push(toml::Value::Table(over)),
+        let base_ids: Vec<String> = {
+            let mut v: Vec<(usize, String)> = by_id.iter().map(|(k, i)| (*i, k.clone())).collect();
+            v.sort();
+            v.into_iter().map(|(_, k)| k).collect()
+        };
+        let mut seen = std::collections::HashSet::new();
+        for (idx, element) in over.iter().enumerate() {
+            if let Some(id) = element.get("id") {
+                if !seen.insert(id_text(id)) {
+                    path.extend([Seg::Index(idx), Seg::Key("id".into())]);
+                    return Err(FieldError::new(
+                        path,
+                        format!("duplicate id {}; every element of [[{key}]] needs its own id", shown(id)),
+                    ));
+                }
+            }
+        }
+        let singular = key.strip_suffix('s').unwrap_or(key);
+        for (idx, element) in over.into_iter().enumerate() {
+            path.push(Seg::Index(idx));
+            let toml::Value::Table(mut element) = element else {
+                path.pop();
+                continue;
+            };
+            let id = element.get("id").map(id_text).unwrap_or_default();
+            let flag = |element: &mut toml::Table, name: &str, path: &mut Vec<Seg>| match element.remove(name) {
+                None => Ok(false),
+                Some(toml::Value::Boolean(b)) => Ok(b),
+                Some(_) => {
+                    path.push(Seg::Key(name.into()));
+                    Err(FieldError::new(path, format!("`{name}` must be true or false")))
+                }
+            };
+            let remove = flag(&mut element, "remove", path)?;
+            let new = flag(&mut element, "new", path)?;
+            ids.push((path.len() - 1, id.clone()));
+            let at = by_id.get(&id).copied();
+            match (at, remove) {
+                (Some(p), true) => {
+                    slots[p] = None;
+                    by_id.remove(&id);
+                    self.changes.push((path.clone(), shown_key(path, ids), OverlayChangeKind::Removes));
+                }
+                (None, true) => {
+                    path.push(Seg::Key("id".into()));
+                    let hint = crate::suggest::did_you_mean(&id, &base_ids);
+                    return Err(FieldError::new(
+                        path,
+                        format!("cannot remove `{id}`: the files this one extends have no element with that id{hint}"),
+                    ));
+                }
+                (Some(p), false) => {
+                    if new && self.overlay {
+                        path.push(Seg::Key("new".into()));
+                        return Err(FieldError::new(
+                            path,
+                            format!(
+                                "`{id}` is already a {singular} of {}; drop `new = true` to change it, or choose another id to add one",
+                                self.base_name
+                            ),
+                        ));
+                    }
+                    if self.overlay {
+                        self.changes.push((path.clone(), shown_key(path, ids), OverlayChangeKind::Changes));
+                    }
+                    if let Some(toml::Value::Table(b)) = &mut slots[p] {
+                        self.table_with_ids(b, element, path, ids)?;
+                    }
+                }
+                (None, false) => {
+                    if self.overlay && !new {
+                        if let Some(near) = crate::suggest::near_miss(&id, &base_ids) {
+                            path.push(Seg::Key("id".into()));
+                            return Err(FieldError::new(
+                                path,
+                                format!(
+                                    "`{id}` is not a {singular} of {}; did you mean `{near}`? To add a new {singular}, write new = true",
+                                    self.base_name
+                                ),
+                            ));
+                        }
+                    }
+                    if self.overlay {
+                        self.changes.push((path.clone(), shown_key(path, ids), OverlayChangeKind::Adds));
+                    }
+                    by_id.insert(id.clone(), slots.len());
+                    slots.push(Some(toml::Value::Table(element)));
+                }
+            }
+            ids.pop();
+            path.pop();
+        }
+        Ok(slots.into_iter().flatten().collect())
     }
-    Ok(())
 }
 
 /// A TOML value as written in a message: strings in backticks.
@@ -310,7 +499,13 @@ fn locate_error(files: &[SourceFile], merged: &toml::Table, e: FieldError) -> Lo
     let last = files.len().saturating_sub(1);
     let (file, line, key) = match best {
         Some((_, fi, line, local)) => (fi, Some(line), locate::render_path(&local)),
-        None => (last, None, locate::render_path(&e.path)),
+        // A key that no file sets (a missing one): the line of the nearest
+        // table that holds it, else the top of the file.
+        None => {
+            let spans = files[last].spans();
+            let line = (1..e.path.len()).rev().find_map(|n| spans.line_of(&e.path[..n])).unwrap_or(1);
+            (last, Some(line), locate::render_path(&e.path))
+        }
     };
     LoadScenarioError { file: files[file].path.clone(), line, key, message: e.message }
 }

@@ -183,3 +183,261 @@ fn a_range_that_misses_the_domain_is_rejected() {
     .unwrap_err();
     assert_eq!(e.key, "economy.wage_growth");
 }
+
+// ---- Issue: hostile or mistaken input gets a clear refusal (file, line, key).
+
+fn err(path: &str, text: &str) -> LoadScenarioError {
+    match load_str(Path::new(path), text) {
+        Ok(_) => panic!("{path} must be refused"),
+        Err(e) => e,
+    }
+}
+
+fn one_region(extra: &str) -> String {
+    format!("[scenario]\nstart = \"2025-04\"\n[[regions]]\nid = \"a\"\ndemand = 100\nabandon_rate = 0.1\n{extra}")
+}
+
+#[test]
+fn values_whose_results_cannot_be_counted_are_refused_with_the_largest_allowed() {
+    let e =
+        err("s.toml", &one_region("[[shocks]]\nid = \"x\"\nkind = \"demand\"\nstart = \"2025-05\"\ncases = 1e300\n"));
+    assert_eq!(
+        e.to_string(),
+        "s.toml:11: shocks[0].cases: is 1e300, but the largest value allowed is 1,000,000,000 cases; check the number"
+    );
+    let e = err("s.toml", &one_region("legal_aid = { providers = 1, entry_rate = 1e300 }\n"));
+    assert_eq!(
+        e.to_string(),
+        "s.toml:7: regions[0].legal_aid.entry_rate: is 1e300, but the largest value allowed is 100,000 offices a year; check the number"
+    );
+    let e = err("s.toml", &format!("{}[posts]\nannual_cost = 1.7e308\n", one_region("")));
+    assert_eq!(
+        e.to_string(),
+        "s.toml:8: posts.annual_cost: is 1.7e308, but the largest value allowed is 1,000,000,000,000 (£); check the number"
+    );
+    // A distribution reaching past the limit names its bound.
+    let e =
+        err("s.toml", &one_region("").replace("demand = 100", "demand = { dist = \"uniform\", min = 1, max = 1e12 }"));
+    assert!(e.to_string().contains("uniform(1, 1000000000000) reaches 1,000,000,000,000, but the largest value allowed is 1,000,000,000 cases a year"), "{e}");
+}
+
+#[test]
+fn an_unbounded_distribution_is_clamped_to_the_limit() {
+    let s = load_str(
+        Path::new("s.toml"),
+        &one_region("").replace("demand = 100", "demand = { dist = \"normal\", mean = 100, sd = 10 }"),
+    )
+    .unwrap();
+    assert_eq!(s.regions[0].demand.support(), (0.0, crate::load::limits::MAX_CASES));
+}
+
+fn many_regions(n: usize, extra: &str) -> String {
+    let mut t = String::from("[scenario]\nstart = \"2025-04\"\n");
+    for i in 0..n {
+        t.push_str(&format!("[[regions]]\nid = \"r{i}\"\ndemand = 100\nabandon_rate = 0.1\n"));
+    }
+    t.push_str(extra);
+    t
+}
+
+#[test]
+fn a_round_that_could_buy_more_posts_than_a_run_may_hold_is_refused() {
+    // 200 regions, a budget of £10¹² at £45,000 a post for 3 years: 7.4 million
+    // posts (before, it aborted allocating 5.6 GB).
+    let e = err(
+        "big.toml",
+        &many_regions(
+            200,
+            "[[rounds]]\nid = \"r\"\nfunder = \"F\"\nstart = \"2026-04\"\nbudget = 1e12\nterm_months = 36\nallocation = \"unmet\"\n",
+        ),
+    );
+    assert_eq!(e.key, "rounds[0].budget");
+    assert_eq!(e.line, Some(807));
+    assert!(
+        e.message.starts_with("this round could buy up to 7,407,607 posts")
+            && e.message.contains("at most 1,000,000 posts are allowed in a run"),
+        "{e}"
+    );
+    // A modest round over the same regions loads.
+    assert!(load_str(
+        Path::new("ok.toml"),
+        &many_regions(
+            200,
+            "[[rounds]]\nid = \"r\"\nfunder = \"F\"\nstart = \"2026-04\"\nbudget = 2e6\nterm_months = 36\nallocation = \"unmet\"\n",
+        )
+    )
+    .is_ok());
+}
+
+#[test]
+fn runs_in_a_file_obey_the_command_line_limit() {
+    let e = err("s.toml", &one_region("").replace("start = \"2025-04\"", "start = \"2025-04\"\nruns = 100000001"));
+    assert_eq!(e.to_string(), "s.toml:3: scenario.runs: is 100,000,001, but at most 100,000,000 runs are allowed");
+}
+
+#[test]
+fn messages_about_missing_parts_carry_a_line() {
+    let e = err("s.toml", "[[regions]]\nid = \"a\"\ndemand = 1\nabandon_rate = 0.1\n");
+    assert_eq!(e.to_string(), "s.toml:1: missing key `scenario`; add it");
+    let e = err("s.toml", "\n[scenario]\nstart = \"2025-04\"\n");
+    assert_eq!(e.to_string(), "s.toml:1: regions: a scenario needs at least one [[regions]] table");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(&path, b"[scenario]\nname = \"caf\xe9\"\n").unwrap();
+    let e = load(&path).unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(e.message.ends_with("not UTF-8 text"), "{e}");
+}
+
+#[test]
+fn extends_chains_have_a_depth_limit_named_at_the_extends_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s0.toml"), one_region("")).unwrap();
+    for i in 1..=40 {
+        std::fs::write(dir.path().join(format!("s{i}.toml")), format!("[scenario]\nextends = \"s{}.toml\"\n", i - 1))
+            .unwrap();
+    }
+    let e = load(&dir.path().join("s40.toml")).unwrap_err();
+    assert_eq!(e.key, "scenario.extends");
+    assert_eq!(e.line, Some(2));
+    assert_eq!(e.message, "`extends` goes more than 32 files deep; merge some of the overlays into one file");
+    assert!(load(&dir.path().join("s30.toml")).is_ok());
+}
+
+#[test]
+fn scenario_files_that_are_not_regular_files_are_refused_at_once() {
+    let e = load(Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "/dev/zero: cannot read the scenario file: not a regular file (a directory, device or pipe); give the path of a file"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // Before the fix this read blocked forever; now it answers at once.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let f = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(load(&f).map(|_| ()).map_err(|e| e.message));
+    });
+    let got = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("loading a FIFO must not hang");
+    assert_eq!(
+        got.unwrap_err(),
+        "cannot read the scenario file: not a regular file (a directory, device or pipe); give the path of a file"
+    );
+    let big = dir.path().join("big.toml");
+    std::fs::File::create(&big).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    assert_eq!(load(&big).unwrap_err().message, "cannot read the scenario file: larger than the limit of 64 MB");
+}
+
+#[test]
+fn merging_large_overlays_is_linear_and_keeps_order() {
+    // 20,000 grants in the base; the overlay changes every other one, removes
+    // some and adds more. Before, each element was found by a scan (quadratic).
+    let n = 20_000;
+    let mut base = one_region("");
+    for i in 0..n {
+        base.push_str(&format!(
+            "[[grants]]\nid = \"g{i}\"\nfunder = \"F\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\nposts = 0\n"
+        ));
+    }
+    let mut overlay = String::from("[scenario]\nextends = \"base.toml\"\n");
+    for i in (0..n).step_by(2) {
+        overlay.push_str(&format!("[[grants]]\nid = \"g{i}\"\nposts = 1\n"));
+    }
+    overlay.push_str("[[grants]]\nid = \"g1\"\nremove = true\n");
+    overlay.push_str(
+        "[[grants]]\nid = \"extra\"\nfunder = \"F\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\nposts = 2\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), base).unwrap();
+    std::fs::write(dir.path().join("o.toml"), overlay).unwrap();
+    let s = load(&dir.path().join("o.toml")).unwrap();
+    assert_eq!(s.grants.len(), n);
+    assert_eq!(s.grants[0].id, "g0");
+    assert_eq!(s.grants[1].id, "g2");
+    assert_eq!(s.grants.last().map(|g| g.id.as_str()), Some("extra"));
+    assert_eq!(s.grants.iter().map(|g| g.posts).sum::<u32>(), n as u32 / 2 + 2);
+}
+
+// ---- Issue: overlays say what they change; a misspelt id is caught.
+
+#[test]
+fn a_misspelt_id_in_an_overlay_is_an_error_whether_or_not_the_element_is_complete() {
+    let incomplete = with_base("[[regions]]\nid = \"londn\"\ndemand = 200\n").unwrap_err();
+    assert_eq!(incomplete.key, "regions[0].id");
+    assert_eq!(
+        incomplete.message,
+        "`londn` is not a region of base.toml; did you mean `london`? To add a new region, write new = true"
+    );
+    let complete = with_base("[[regions]]\nid = \"londn\"\ndemand = 200\nabandon_rate = 0.1\n").unwrap_err();
+    assert_eq!(complete.message, incomplete.message);
+    // With new = true it is added (a 3rd region), and `new` is not a key of the region.
+    let s = with_base("[[regions]]\nid = \"londn\"\nnew = true\ndemand = 200\nabandon_rate = 0.1\n").unwrap();
+    assert_eq!(s.regions.len(), 3);
+    // An id far from every other needs no flag; numbered ids are not typos of each other.
+    assert!(with_base("[[regions]]\nid = \"scotland\"\ndemand = 200\nabandon_rate = 0.1\n").is_ok());
+    assert!(with_base(
+        "[[grants]]\nid = \"c\"\nfunder = \"JTI\"\nregion = \"wales\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n"
+    )
+    .is_ok());
+    // new = true on an id the base has is a contradiction.
+    let e = with_base("[[regions]]\nid = \"london\"\nnew = true\n").unwrap_err();
+    assert_eq!(e.key, "regions[0].new");
+}
+
+#[test]
+fn an_overlay_may_replace_a_distribution_by_one_of_another_form() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.toml"),
+        one_region("").replace("demand = 100", "demand = { dist = \"pert\", min = 50, mode = 100, max = 200 }"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("o.toml"),
+        "[scenario]\nextends = \"base.toml\"\n[[regions]]\nid = \"a\"\ndemand = { dist = \"uniform\", min = 10, max = 20 }\n",
+    )
+    .unwrap();
+    let s = load(&dir.path().join("o.toml")).unwrap();
+    assert_eq!(s.regions[0].demand.support(), (10.0, 20.0));
+}
+
+#[test]
+fn the_overlay_lists_what_it_changes_with_file_and_line() {
+    let s = with_base(
+        "name = \"ask\"\n[[regions]]\nid = \"wales\"\ndemand = 70\n[[grants]]\nid = \"a\"\nremove = true\n[[grants]]\nid = \"new-one\"\nfunder = \"JTI\"\nregion = \"wales\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n",
+    )
+    .unwrap();
+    let got: Vec<(Option<usize>, String, OverlayChangeKind)> =
+        s.overlay_changes.iter().map(|c| (c.line, c.key.clone(), c.what)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(3), "scenario.name".to_string(), OverlayChangeKind::Sets),
+            (Some(4), "regions.wales".to_string(), OverlayChangeKind::Changes),
+            (Some(6), "regions.wales.demand".to_string(), OverlayChangeKind::Sets),
+            (Some(7), "grants.a".to_string(), OverlayChangeKind::Removes),
+            (Some(10), "grants.new-one".to_string(), OverlayChangeKind::Adds),
+        ]
+    );
+    assert!(s.overlay_changes.iter().all(|c| c.file.ends_with("overlay.toml")));
+}
+
+#[test]
+fn a_funder_name_that_looks_like_a_typo_of_another_warns() {
+    let s = with_base(
+        "[[grants]]\nid = \"c\"\nfunder = \"JTl\"\nregion = \"wales\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n",
+    );
+    // `JTl` beside `JTI`: one edit in three letters.
+    assert_eq!(s.unwrap().warnings.len(), 1);
+    let s = load_str(
+        Path::new("f.toml"),
+        &one_region("[[grants]]\nid = \"x\"\nfunder = \"Baring Foundation\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n[[grants]]\nid = \"y\"\nfunder = \"Baring Foundaton\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.warnings,
+        vec!["funder `Baring Foundaton` looks like a misspelling of funder `Baring Foundation`; if they are one funder, spell them alike (spend and without_funders go by the name)".to_string()]
+    );
+}

@@ -28,6 +28,9 @@ fn floor_non_negative(x: f64) -> f64 {
     }
 }
 
+/// The mean above which a Poisson count is taken as its mean (see [`poisson`]).
+pub const MAX_POISSON_MEAN: f64 = 1e15;
+
 /// Poisson draw: inversion for small means (cheap and exact), the
 /// Ahrens–Dieter method above.
 pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
@@ -36,17 +39,20 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
     }
     if mean < 30.0 {
         poisson_by_inversion(rng, mean, (-mean).exp())
-    } else if mean.is_finite() && mean <= 1.844e19 {
-        poisson_by_normal_deviates(rng, mean) as u64
+    } else if mean > MAX_POISSON_MEAN {
+        // Beyond 10^15 a Poisson count is its mean to 8 significant digits;
+        // past 10^18 it would not fit the count, so it is capped there
+        // (only absurd growth over a long horizon gets here).
+        mean.min(1e18).round() as u64
     } else {
-        mean.round() as u64
+        poisson_by_normal_deviates(rng, mean) as u64
     }
 }
 
 /// [`poisson`] as a float (the same value, without conversions).
 #[inline]
 pub(super) fn poisson_count<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> f64 {
-    if mean >= 30.0 && mean <= 1.844e19 {
+    if mean >= 30.0 && mean <= MAX_POISSON_MEAN {
         poisson_by_normal_deviates(rng, mean)
     } else {
         poisson(rng, mean) as f64

@@ -36,9 +36,10 @@ mod run;
 mod shocks;
 mod start;
 
-pub use draws::{binomial, binomial_by_inversion, monthly_probability, poisson, poisson_by_inversion};
+pub use draws::{
+    binomial, binomial_by_inversion, monthly_probability, poisson, poisson_by_inversion, MAX_POISSON_MEAN,
+};
 pub use plan::Plan;
-pub use rounds::{allocate, posts_bought};
 pub use run::Run;
 
 /// The metrics of a run, per region and model year, in report order. Spend

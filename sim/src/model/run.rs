@@ -8,8 +8,8 @@
 
 use std::ops::Range;
 
-use super::plan::Plan;
 use super::draws::Geometric;
+use super::plan::Plan;
 use super::posts::{Post, PostStreams, Posts, Staff};
 use super::regions::Region;
 use super::rounds::posts_by_region;

@@ -1,0 +1,526 @@
+//! `fundscape brief`: one page about one region for a council officer. Its
+//! picture is the region's need against what its advice capacity can serve,
+//! year by year, with the gap shaded and the 5–95% ranges, and the months
+//! in which funded posts' grants end; beside it, in plain words and large
+//! figures, who gives up waiting, which posts lose their funding and when,
+//! and, with an ask from a comparison, what the ask changes and what it
+//! costs the council. Everything on the page says what it rests on, in a
+//! footnote; text from files is escaped. The page is self-contained (no
+//! script, nothing fetched) and prints on one A4 page.
+
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use fundscape_sim::stats::Stat;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::charts::{encode_png, font, register_fonts, INK, MEDIAN, OUTER};
+use crate::files::CouncilCosts;
+use crate::read::Results;
+use crate::words::{about, escape, percent, thousands};
+
+/// What stops a brief: the region, the comparison or the ask (bad input,
+/// exit 2), or drawing (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum BriefError {
+    #[error("unknown region `{id}`{hint}")]
+    UnknownRegion { id: String, hint: String },
+    #[error("{}: {message}", path.display())]
+    Comparison { path: PathBuf, message: String },
+    #[error("cannot draw the brief: {0}")]
+    Draw(String),
+}
+
+impl BriefError {
+    /// Whether the fault is in what the user named (exit 2).
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::Draw(_))
+    }
+}
+
+/// A difference between an ask and its base over the horizon: the mean
+/// across paired runs and the 90% interval of that mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difference {
+    pub mean: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// What one ask of a comparison changes in one region, over the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AskEffect {
+    pub ask: String,
+    pub ask_name: String,
+    pub runs: u64,
+    pub seed: u64,
+    /// Posts funded at the end of the horizon.
+    pub posts_kept: Difference,
+    pub post_years: Difference,
+    /// Cases served (people helped).
+    pub served: Difference,
+    /// Cases abandoned (negative: fewer give up).
+    pub abandoned: Difference,
+    /// Local authorities' spend (£).
+    pub council_spend: Difference,
+}
+
+/// Reads what ask `ask` of the comparison in `dir` changes in `region`,
+/// checking that the comparison's base is the scenario of `results`.
+///
+/// # Errors
+/// A missing or malformed comparison, one of another scenario, or an ask it
+/// does not hold.
+pub fn read_ask(dir: &Path, ask: &str, region: &str, results: &Results) -> Result<AskEffect, BriefError> {
+    let fail = |path: &Path, message: String| BriefError::Comparison { path: path.to_path_buf(), message };
+    let manifest_path = dir.join("manifest.json");
+    let text = fundscape_sim::input::read_text(&manifest_path, fundscape_sim::input::MAX_INPUT_BYTES).map_err(|e| {
+        fail(&manifest_path, format!("cannot read it: {e}; give the directory `fundscape compare` wrote"))
+    })?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| fail(&manifest_path, format!("not a comparison's manifest: {e}")))?;
+    let Some(base_hash) = manifest.pointer("/base/scenario_hash").and_then(|v| v.as_str()) else {
+        return Err(fail(
+            &manifest_path,
+            "not a comparison (it names no base scenario); give the directory `fundscape compare` wrote".into(),
+        ));
+    };
+    if base_hash != results.manifest.scenario_hash {
+        let base_name = manifest.pointer("/base/scenario_name").and_then(|v| v.as_str()).unwrap_or("?");
+        return Err(fail(
+            &manifest_path,
+            format!(
+                "this comparison's base is `{}` (hash {base_hash}), not the scenario of the results, `{}` (hash {}); compare against the same scenario file",
+                base_name, results.manifest.scenario_name, results.manifest.scenario_hash
+            ),
+        ));
+    }
+    let alts: Vec<(String, String)> = manifest
+        .get("alts")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    let label = x.get("label")?.as_str()?.to_string();
+                    let name = x.get("scenario_name").and_then(|n| n.as_str()).unwrap_or(&label).to_string();
+                    Some((label, name))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some((_, ask_name)) = alts.iter().find(|(label, _)| label == ask) else {
+        let labels: Vec<String> = alts.iter().map(|(l, _)| l.clone()).collect();
+        let hint = fundscape_sim::suggest::did_you_mean(ask, &labels);
+        return Err(fail(
+            &manifest_path,
+            format!(
+                "the comparison has no ask `{ask}`{}",
+                if hint.is_empty() { format!("; its asks are {}", labels.join(", ")) } else { hint }
+            ),
+        ));
+    };
+    let csv_path = dir.join("compare.csv");
+    let csv_text = fundscape_sim::input::read_text(&csv_path, fundscape_sim::input::MAX_INPUT_BYTES)
+        .map_err(|e| fail(&csv_path, format!("cannot read it: {e}")))?;
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers().map_err(|e| fail(&csv_path, format!("malformed: {e}")))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(c_alt), Some(c_region), Some(c_year), Some(c_metric), Some(c_mean), Some(c_lo), Some(c_hi)) = (
+        col("alt"),
+        col("region"),
+        col("year"),
+        col("metric"),
+        col("diff_mean"),
+        col("diff_ci90_low"),
+        col("diff_ci90_high"),
+    ) else {
+        return Err(fail(&csv_path, "the header lacks alt, region, year, metric or the diff columns".into()));
+    };
+    // (metric, line, record) of the ask's horizon rows in the region.
+    let mut found: Vec<(String, usize, csv::StringRecord)> = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| fail(&csv_path, format!("line {}: {e}", i + 2)))?;
+        let field = |c: usize| rec.get(c).unwrap_or_default();
+        if field(c_alt) == ask && field(c_region) == region && field(c_year) == "horizon" {
+            found.push((field(c_metric).to_string(), i + 2, rec));
+        }
+    }
+    let get = |metric: &str| -> Result<Difference, BriefError> {
+        let Some((_, line, rec)) = found.iter().find(|(m, ..)| m == metric) else {
+            return Err(fail(
+                &csv_path,
+                format!("no horizon row for ask `{ask}`, region `{region}`, metric `{metric}`"),
+            ));
+        };
+        let num = |c: usize| -> Result<f64, BriefError> {
+            let field = rec.get(c).unwrap_or_default();
+            field.parse::<f64>().map_err(|_| fail(&csv_path, format!("line {line}: `{field}` is not a number")))
+        };
+        Ok(Difference { mean: num(c_mean)?, low: num(c_lo)?, high: num(c_hi)? })
+    };
+    Ok(AskEffect {
+        ask: ask.to_string(),
+        ask_name: ask_name.clone(),
+        runs: manifest.get("runs").and_then(|v| v.as_u64()).unwrap_or(0),
+        seed: manifest.get("seed").and_then(|v| v.as_u64()).unwrap_or(0),
+        posts_kept: get("posts_funded")?,
+        post_years: get("post_years")?,
+        served: get("served")?,
+        abandoned: get("abandoned")?,
+        council_spend: get("spend:local_authority")?,
+    })
+}
+
+/// A drawn brief: the page, and its picture as SVG and PNG.
+#[derive(Debug, Clone)]
+pub struct Brief {
+    pub html: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Checks that `region` is a region of the results (with a did-you-mean).
+///
+/// # Errors
+/// An unknown region.
+pub fn check_region(results: &Results, region: &str) -> Result<(), BriefError> {
+    if results.summary.regions.iter().any(|r| r == region) {
+        return Ok(());
+    }
+    let hint = fundscape_sim::suggest::did_you_mean(region, &results.summary.regions);
+    Err(BriefError::UnknownRegion {
+        id: region.to_string(),
+        hint: if hint.is_empty() { format!("; the regions are {}", results.summary.regions.join(", ")) } else { hint },
+    })
+}
+
+/// Draws the brief for `region` of `results`, with what `ask` changes.
+///
+/// # Errors
+/// An unknown region, or a drawing failure.
+pub fn render_brief(results: &Results, region: &str, ask: Option<&AskEffect>) -> Result<Brief, BriefError> {
+    check_region(results, region)?;
+    register_fonts().map_err(|e| BriefError::Draw(e.to_string()))?;
+    let size = (1000, 420);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        picture(&root, results, region).map_err(|e| BriefError::Draw(e.to_string()))?;
+        root.present().map_err(|e| BriefError::Draw(e.to_string()))?;
+    }
+    let mut pixels = vec![255u8; (size.0 * size.1 * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        picture(&root, results, region).map_err(|e| BriefError::Draw(e.to_string()))?;
+        root.present().map_err(|e| BriefError::Draw(e.to_string()))?;
+    }
+    let png = encode_png(&pixels, size.0, size.1).map_err(|e| BriefError::Draw(e.to_string()))?;
+    let html = page(results, region, ask, &svg);
+    Ok(Brief { html, svg, png })
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// A figure's yearly (p05, p50, p95) in the region.
+fn series(r: &Results, region: &str, metric: &str) -> Vec<Stat> {
+    r.summary.years.iter().filter_map(|&y| r.get(region, y, metric).copied()).collect()
+}
+
+const GAP: RGBColor = RGBColor(214, 96, 77);
+const GAP_FILL: RGBColor = RGBColor(244, 165, 130);
+
+/// The picture: need (new cases a year) against capacity (cases a year the
+/// region's advice can serve), medians as lines, 5–95% ranges as bands,
+/// the gap between the medians shaded, and the months grants end marked.
+fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, region: &str) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let demand = series(r, region, "demand");
+    let capacity = series(r, region, "capacity");
+    let n = demand.len().min(capacity.len());
+    let top = demand.iter().chain(&capacity).map(|s| s.p95).fold(0.0, f64::max).max(1.0) * 1.12;
+    let labels: Vec<String> = r.summary.years.iter().map(|&y| r.year_name(y)).collect();
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .margin_right(24)
+        .x_label_area_size(46)
+        .y_label_area_size(78)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .x_labels(n.max(1))
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| thousands(*y))
+        .y_desc("cases a year")
+        .label_style(font(15))
+        .axis_desc_style(font(16))
+        .draw()?;
+    let xs = |i: usize| i as f64;
+    // 5–95% ranges of need and capacity.
+    let band = |s: &[Stat]| -> Vec<(f64, f64)> {
+        let mut pts: Vec<(f64, f64)> = s.iter().enumerate().map(|(i, x)| (xs(i), x.p95)).collect();
+        pts.extend(s.iter().enumerate().rev().map(|(i, x)| (xs(i), x.p05)));
+        pts
+    };
+    chart.draw_series(std::iter::once(Polygon::new(band(&demand[..n]), GAP_FILL.mix(0.25))))?;
+    chart.draw_series(std::iter::once(Polygon::new(band(&capacity[..n]), OUTER.mix(0.7))))?;
+    // The gap between the medians, where need exceeds capacity.
+    if n > 1 {
+        let mut gap: Vec<(f64, f64)> = (0..n).map(|i| (xs(i), demand[i].p50.max(capacity[i].p50))).collect();
+        gap.extend((0..n).rev().map(|i| (xs(i), capacity[i].p50)));
+        chart.draw_series(std::iter::once(Polygon::new(gap, GAP_FILL.mix(0.75))))?;
+    }
+    if n == 1 && demand[0].p50 > capacity[0].p50 {
+        let (d, c) = (demand[0].p50, capacity[0].p50);
+        chart.draw_series(std::iter::once(Rectangle::new([(-0.2, c), (0.2, d)], GAP_FILL.mix(0.75).filled())))?;
+    }
+    chart
+        .draw_series(LineSeries::new(demand[..n].iter().enumerate().map(|(i, s)| (xs(i), s.p50)), GAP.stroke_width(4)))?
+        .label("need: new cases a year (median; band 5–95% of runs)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], GAP.stroke_width(4)));
+    chart
+        .draw_series(LineSeries::new(
+            capacity[..n].iter().enumerate().map(|(i, s)| (xs(i), s.p50)),
+            MEDIAN.stroke_width(4),
+        ))?
+        .label("what advice can serve: capacity, cases a year (median; band 5–95%)")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], MEDIAN.stroke_width(4)));
+    chart
+        .draw_series(std::iter::once(Rectangle::new([(-10.0, -10.0), (-10.0, -10.0)], GAP_FILL.mix(0.75).filled())))?
+        .label("the gap: need that capacity cannot meet")
+        .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], GAP_FILL.mix(0.75).filled()));
+    // Months in which grants end: a marker at the bottom, with the posts.
+    let start = r.start;
+    let mut ends: Vec<(f64, u64)> = Vec::new();
+    for e in r.manifest.grant_ends.iter().filter(|e| e.region == region) {
+        if let Some(m) = fundscape_sim::scenario::YearMonth::parse(&e.month) {
+            // Position on the year axis: model year y spans y − 0.5 .. y + 0.5.
+            let x = f64::from(m.months_since(start)) / 12.0 - 0.5;
+            match ends.iter_mut().find(|(ex, _)| (*ex - x).abs() < 1e-9) {
+                Some((_, p)) => *p += e.posts,
+                None => ends.push((x, e.posts)),
+            }
+        }
+    }
+    ends.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Numbers of posts above each marker; a marker close to the one before
+    // puts its number higher, so no two overlap.
+    let mut previous: Option<(f64, bool)> = None;
+    for &(x, posts) in &ends {
+        let raised = matches!(previous, Some((px, up)) if x - px < 0.6 && !up);
+        previous = Some((x, raised));
+        let height = if raised { 0.22 } else { 0.14 };
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x, 0.0), (x, top * height)],
+            INK.mix(0.8).stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Text::new(
+            posts.to_string(),
+            (x, top * (height + 0.055)),
+            font(15).color(&INK),
+        )))?;
+    }
+    if !ends.is_empty() {
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(-10.0, -10.0), (-10.0, -10.0)], INK.stroke_width(2))))?
+            .label("grant posts' funding ends (number of posts)")
+            .legend(|(x, y)| PathElement::new(vec![(x + 12, y - 8), (x + 12, y + 8)], INK.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(font(14))
+        .draw()?;
+    Ok(())
+}
+
+fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}£{}", about(x.abs()))
+}
+
+/// The 90% interval of a difference's mean, as `90% interval a to b`.
+fn interval(d: &Difference, f: impl Fn(f64) -> String) -> String {
+    format!("90% interval {} to {}", f(d.low), f(d.high))
+}
+
+/// The page's HTML. Deterministic: the same inputs give the same bytes.
+fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String {
+    let m = &r.manifest;
+    let name = escape(&r.region_name(region));
+    let first = r.summary.years.first().map(|&y| r.year_name(y)).unwrap_or_default();
+    let last_label = r.summary.years.last().copied().unwrap_or(0);
+    let last = r.year_name(last_label);
+    let years = r.summary.years.len();
+    let abandoned_total: f64 = series(r, region, "abandoned").iter().map(|s| s.mean).sum();
+    let demand_total: f64 = series(r, region, "demand").iter().map(|s| s.mean).sum();
+    let grant_posts: u64 = m.grant_ends.iter().filter(|e| e.region == region).map(|e| e.posts).sum();
+    let lost = r.get(region, last_label, "posts_lost").copied();
+    let mut facts: Vec<String> = Vec::new();
+    facts.push(format!(
+        "<div class=\"fact\"><span class=\"big\">{}</span> people in {name} give up waiting for advice over the {years} years \
+         to {last} <span class=\"ref\">[1]</span>: {} of the need.</div>",
+        about(abandoned_total),
+        percent(if demand_total > 0.0 { abandoned_total / demand_total } else { f64::NAN })
+    ));
+    if let Some(lost) = lost {
+        let mut when: Vec<(String, u64)> = Vec::new();
+        for e in m.grant_ends.iter().filter(|e| e.region == region) {
+            match when.iter_mut().find(|(mo, _)| *mo == e.month) {
+                Some((_, p)) => *p += e.posts,
+                None => when.push((e.month.clone(), e.posts)),
+            }
+        }
+        when.sort();
+        let list: Vec<String> = when.iter().map(|(mo, p)| format!("{p} in {}", escape(mo))).collect();
+        facts.push(format!(
+            "<div class=\"fact\"><span class=\"big\">{}</span> funded posts lose their funding for good by the end of {last} \
+             (5–95% of runs: {} to {}) <span class=\"ref\">[2]</span>. {}</div>",
+            thousands(lost.p50),
+            thousands(lost.p05),
+            thousands(lost.p95),
+            if list.is_empty() {
+                "No grant in the region ends inside the horizon.".to_string()
+            } else {
+                format!("Grants for {grant_posts} posts end inside the horizon: {}.", list.join(", "))
+            }
+        ));
+    }
+    if let Some(a) = ask {
+        let per_post_year = a.council_spend.mean / a.post_years.mean;
+        let per_person = a.council_spend.mean / a.served.mean;
+        let mut text = format!(
+            "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{}</span> more posts funded at the end of \
+             {last} ({}); <span class=\"big\">{}</span> more people helped over the horizon ({}); {} fewer give up \
+             <span class=\"ref\">[3]</span>.",
+            escape(&a.ask_name),
+            format!("{:.1}", a.posts_kept.mean),
+            interval(&a.posts_kept, |x| format!("{x:+.1}")),
+            about(a.served.mean),
+            interval(&a.served, about),
+            about(-a.abandoned.mean),
+        );
+        if a.council_spend.mean > 0.0 && a.post_years.mean > 0.0 {
+            let _ = write!(
+                text,
+                " The council's extra spend is about {} over the horizon: about {} a post-year kept{}.",
+                money(a.council_spend.mean),
+                money(per_post_year),
+                if a.served.mean > 0.0 { format!(" and {} a person helped", money(per_person)) } else { String::new() }
+            );
+        }
+        text.push_str("</div>");
+        facts.push(text);
+        if let Some(c) = council(m, region) {
+            let resolved = a.served.mean * c.nrpf_resolved_share.typical;
+            let avoided = resolved * c.nrpf_household_cost.typical;
+            facts.push(format!(
+                "<div class=\"fact council\">If {} of the extra cases resolve a household with no recourse to public funds, about \
+                 <span class=\"big\">{}</span> households are resolved, which could avoid about <strong>{}</strong> a year of \
+                 council support at {} a household <span class=\"ref\">[4]</span>.</div>",
+                percent(c.nrpf_resolved_share.typical),
+                about(resolved),
+                money(avoided),
+                money(c.nrpf_household_cost.typical)
+            ));
+        }
+    }
+    let mut notes: Vec<String> = vec![
+        format!(
+            "[1] Sum over the years of the mean cases abandoned in {name} across {} runs (people who gave up waiting and never got \
+             advice); the share is that sum over the sum of mean need. The picture shows medians and the 5–95% range of runs.",
+            thousands(m.runs as f64)
+        ),
+        "[2] Posts nobody took on when their funding ended (`posts_lost`), the median across runs at the end of the horizon; \
+         grant end months are the first months without the grant's funding."
+            .to_string(),
+    ];
+    if let Some(a) = ask {
+        notes.push(format!(
+            "[3] From a paired comparison of `{}` with the scenario ({} paired runs, seed {}): differences over the horizon, \
+             means with the 90% interval of the mean. The council's costs divide its extra spend (`spend:local_authority`) by \
+             the extra post-years and extra people helped (ratios of means).",
+            escape(&a.ask),
+            thousands(a.runs as f64),
+            a.seed
+        ));
+        if let Some(c) = council(m, region) {
+            notes.push(format!(
+                "[4] ASSUMPTIONS from the scenario file (key <code>council</code> of the region): a household with no recourse to \
+                 public funds costs the council {} a year (written {}; published average £17,151–£21,541, Justice Together, \
+                 <em>It's a no-brainer</em>, 2023), and {} of served cases resolve one (written {}). Each resolved household \
+                 is counted once, as one year of support avoided.",
+                money(c.nrpf_household_cost.typical),
+                escape(&c.nrpf_household_cost.written),
+                percent(c.nrpf_resolved_share.typical),
+                escape(&c.nrpf_resolved_share.written)
+            ));
+        }
+    }
+    notes.push(format!(
+        "Scenario <strong>{}</strong> ({}; hash <code>{}</code>), {} runs, seed {}, fundscape {}.{}",
+        escape(&m.scenario_name),
+        escape(&m.scenario_file),
+        escape(&m.scenario_hash),
+        thousands(m.runs as f64),
+        m.seed,
+        escape(&m.version),
+        m.note.as_ref().map_or_else(String::new, |n| format!(" What the scenario is: {}", escape(n)))
+    ));
+    let svg = svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-label=\"Need against advice capacity in {name}, {first} to {last}\" "),
+        1,
+    );
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"fundscape brief\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name}: the advice gap · fundscape brief</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n<header><h1>{name}: the gap in immigration and asylum advice, {first} to {last}</h1>\
+         <p class=\"sub\">Need for advice against what the region's advice can serve, and what happens to funded posts when their \
+         grants end.</p></header>\n<figure>{}</figure>\n<section class=\"facts\">{}</section>\n<footer>{}</footer>\n</body>\n</html>\n",
+        svg.trim_end(),
+        facts.join("\n"),
+        notes.iter().map(|n| format!("<p>{n}</p>")).collect::<Vec<_>>().join("\n")
+    );
+    h
+}
+
+fn council<'a>(m: &'a crate::files::Manifest, region: &str) -> Option<&'a CouncilCosts> {
+    m.councils.iter().find(|c| c.region == region)
+}
+
+const STYLE: &str = "
+@page { size: A4; margin: 12mm; }
+body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; color: #222; background: #fff; max-width: 186mm;
+  margin: 0 auto; line-height: 1.35; font-size: 10.5pt; }
+h1 { font-size: 15pt; margin: 0 0 2pt; }
+.sub { color: #555; margin: 0 0 6pt; }
+figure { margin: 0 0 6pt; }
+figure svg { width: 100%; height: auto; display: block; }
+.facts { display: grid; grid-template-columns: 1fr 1fr; gap: 6pt 10pt; }
+.fact { border-left: 5px solid #b2182b; background: #fbf1ee; padding: 5pt 8pt; }
+.fact.ask { border-left-color: #08306b; background: #f2f6fb; grid-column: 1 / -1; }
+.fact.council { grid-column: 1 / -1; }
+.big { font-size: 16pt; font-weight: bold; }
+.ref { color: #555; font-size: 8pt; vertical-align: super; }
+footer { margin-top: 8pt; color: #444; font-size: 7.5pt; border-top: 1px solid #ccc; }
+footer p { margin: 3pt 0; }
+code { font-size: 7.5pt; }
+";
