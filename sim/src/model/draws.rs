@@ -52,7 +52,7 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
 /// [`poisson`] as a float (the same value, without conversions).
 #[inline]
 pub(super) fn poisson_count<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> f64 {
-    if mean >= 30.0 && mean <= MAX_POISSON_MEAN {
+    if (30.0..=MAX_POISSON_MEAN).contains(&mean) {
         poisson_by_normal_deviates(rng, mean)
     } else {
         poisson(rng, mean) as f64

@@ -167,7 +167,7 @@ impl<'p> Run<'p> {
     /// One month, in the order of model.md §5.
     fn month(&mut self, m: usize, trace: Option<&mut Vec<MonthRow>>) {
         let mi = m as i32;
-        if m > 0 && m % 12 == 0 {
+        if m > 0 && m.is_multiple_of(12) {
             self.cost_factor *= 1.0 + self.wage_growth;
         }
         self.apply_changes(mi);
