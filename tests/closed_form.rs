@@ -377,3 +377,169 @@ fn legal_aid_rate_changes_and_exit_waves_act_from_their_month() {
     let expected = expected_offices(40.0, 36, |m| if m < 9 { (before, 0.5) } else { (after, 0.1) }, Some((18, 0.4)));
     assert_offices(&s, 3000, 32, &expected);
 }
+
+/// A scenario whose change `fees` (dated 2026-04, month 12) doubles legal
+/// aid's capacity in `a` when it happens, with influencing posts of `JTI`
+/// filled from month 0 and never leaving: `posts` of them in `grant_region`.
+fn influence_scenario(posts: u32, grant_region: &str, influence: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 2
+        [posts]
+        turnover = 0
+        [[regions]]
+        id = "a"
+        demand = 1000
+        abandon_rate = 0.1
+        legal_aid = {{ providers = 10, cases_per_provider = 1200 }}
+        [[regions]]
+        id = "b"
+        demand = 1000
+        abandon_rate = 0.1
+        [[grants]]
+        id = "organisers"
+        funder = "JTI"
+        region = "{grant_region}"
+        start = "2024-04"
+        months = 60
+        posts = 0
+        influencing_posts = {posts}
+        [[changes]]
+        id = "fees"
+        start = "2026-04"
+        regions = ["a"]
+        probability = 0
+        influence = {influence}
+        cases_per_provider = 2400
+        "#
+    )
+}
+
+/// Whether the change happened in each run: legal aid's capacity in `a`
+/// (region 0) in month 12 is 2,000 cases with it and 1,000 without.
+fn fees_happened(text: &str, runs: u64) -> Vec<bool> {
+    traces(&scenario(text), runs, 17)
+        .iter()
+        .map(|t| {
+            let row = t.iter().find(|r| r.month == 12 && r.region == 0).expect("month 12 of region a");
+            row.capacity > 1500.0
+        })
+        .collect()
+}
+
+/// Influence on a change's chance (`[[changes]] influence`): two
+/// influencing posts filled from month 0 are E = 2 post-years at month 12;
+/// with base 0, max 1 and half_at 2, p = 0 + 1 · 2 / (2 + 2) = 1/2, so the
+/// change happens in half the runs (within K standard errors). Posts
+/// outside `influence.regions`, or of another funder, change nothing; more
+/// influencing makes the change happen in a superset of the runs.
+#[test]
+fn influencing_posts_raise_a_change_s_chance_as_the_formula_says() {
+    let runs = 4000;
+    let share = |xs: &[bool]| xs.iter().filter(|&&x| x).count() as f64 / xs.len() as f64;
+    let two = fees_happened(&influence_scenario(2, "a", "{ max = 1, half_at = 2 }"), runs);
+    let p = share(&two);
+    assert_within("share of runs where the change happens", p, (0.25 / runs as f64).sqrt(), 0.5, K);
+
+    // p = 1 · 6 / (6 + 2) = 3/4 with six posts, in every run where two sufficed.
+    let six = fees_happened(&influence_scenario(6, "a", "{ max = 1, half_at = 2 }"), runs);
+    assert_within("with six posts", share(&six), (0.75 * 0.25 / runs as f64).sqrt(), 0.75, K);
+    assert!(two.iter().zip(&six).all(|(&a, &b)| !a || b), "more influencing must happen in a superset of runs");
+
+    let outside = fees_happened(&influence_scenario(2, "b", "{ max = 1, half_at = 2 }"), runs);
+    assert_eq!(share(&outside), 0.0, "influencing posts outside influence.regions count for nothing");
+    let counted_there = fees_happened(&influence_scenario(2, "b", "{ max = 1, half_at = 2, regions = [\"b\"] }"), runs);
+    assert_eq!(counted_there, two, "the same posts counted in b give the same draws");
+    let other_funder =
+        fees_happened(&influence_scenario(2, "a", "{ max = 1, half_at = 2, funders = [\"other_funder\"] }"), runs);
+    assert_eq!(share(&other_funder), 0.0, "posts of another funder count for nothing");
+}
+
+/// `demand_scale` multiplies a region's new cases from its month: mean new
+/// cases a month of 1,000 become 800 from month 12 on (within K standard
+/// errors), and months before are untouched.
+#[test]
+fn demand_scale_multiplies_new_cases_from_its_month() {
+    let s = scenario(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 2
+        [[regions]]
+        id = "a"
+        demand = 12000
+        abandon_rate = 0.1
+        [[changes]]
+        id = "better-decisions"
+        start = "2026-04"
+        demand_scale = 0.8
+        "#,
+    );
+    let traces = traces(&s, 2000, 3);
+    for (m, expected) in [(11, 1000.0), (12, 800.0), (23, 800.0)] {
+        let (mean, se) = mean_se(&traces.iter().map(|t| t[m].demand).collect::<Vec<_>>());
+        assert_within(&format!("new cases in month {m}"), mean, se, expected, K);
+    }
+}
+
+/// A change decided in its month (it has `influence`) draws exactly what it
+/// would if decided at the start: with `max` equal to its probability the
+/// influence changes no chance, so the results are the same bytes as without
+/// `influence`, although its new cases are drawn again from its month
+/// (`demand_scale` and `demand_growth` in the runs where it happens).
+#[test]
+fn a_change_decided_in_its_month_draws_what_it_would_at_the_start() {
+    let text = |influence: &str| {
+        format!(
+            r#"
+            [scenario]
+            start = "2025-04"
+            years = 4
+            [[regions]]
+            id = "a"
+            demand = {{ dist = "pert", min = 9000, mode = 12000, max = 15000 }}
+            demand_volatility = 0.1
+            abandon_rate = 0.1
+            [[regions]]
+            id = "b"
+            demand = 5000
+            abandon_rate = 0.2
+            [[grants]]
+            id = "organisers"
+            funder = "JTI"
+            region = "a"
+            start = "2025-04"
+            months = 48
+            posts = 1
+            influencing_posts = 2
+            [[shocks]]
+            id = "arrivals"
+            kind = "demand"
+            start = "2026-01"
+            regions = {{ a = 1 }}
+            cases = 3000
+            half_life_months = 6
+            [[changes]]
+            id = "better-decisions"
+            start = "2026-07"
+            regions = ["a"]
+            probability = 0.5
+            demand_scale = 0.7
+            demand_growth = 0.05
+            {influence}
+            "#
+        )
+    };
+    let config = fundscape_sim::RunConfig { runs: 600, seed: 9, threads: 1 };
+    let plain = fundscape_sim::run(&scenario(&text("")), &config, &|_| {});
+    let decided_late = fundscape_sim::run(&scenario(&text("influence = { max = 0.5, half_at = 1 }")), &config, &|_| {});
+    assert_eq!(fundscape_output::summary_csv(&plain), fundscape_output::summary_csv(&decided_late));
+    // And the change does something: with max = 1 it happens more often, so fewer cases arrive.
+    let likelier = fundscape_sim::run(&scenario(&text("influence = { max = 1, half_at = 1 }")), &config, &|_| {});
+    let demand = |s: &fundscape_sim::Summary| {
+        s.rows.iter().filter(|r| r.region == "a" && r.metric == "demand").map(|r| r.stat.mean).sum::<f64>()
+    };
+    assert!(demand(&likelier) < demand(&plain), "{} vs {}", demand(&likelier), demand(&plain));
+}

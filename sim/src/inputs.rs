@@ -111,10 +111,15 @@ fn visit(s: &mut Scenario, f: &mut dyn FnMut(&str, &mut Value)) {
             ("cases_per_provider", &mut c.cases_per_provider),
             ("demand_growth", &mut c.demand_growth),
             ("turnover", &mut c.turnover),
+            ("demand_scale", &mut c.demand_scale),
         ] {
             if let Some(v) = v {
                 f(&format!("changes.{id}.{key}"), v);
             }
+        }
+        if let Some(inf) = &mut c.influence {
+            f(&format!("changes.{id}.influence.max"), &mut inf.max);
+            f(&format!("changes.{id}.influence.half_at"), &mut inf.half_at);
         }
         for cs in &mut c.successors {
             if let Some(v) = &mut cs.probability {

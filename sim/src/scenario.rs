@@ -238,6 +238,22 @@ pub struct Change {
     pub turnover: Option<Value>,
     pub vacancy_months: Option<Value>,
     pub successors: Vec<ChangeSuccessor>,
+    /// Multiplies the mean new cases of its regions from `start` on.
+    pub demand_scale: Option<Value>,
+    pub influence: Option<Influence>,
+}
+
+/// How influencing work raises a change's chance (`[[changes]] influence`):
+/// `p = base + (max − base) · E / (E + half_at)`, where `E` is the post-years
+/// of filled influencing posts in `regions` paid by `funders`, from the
+/// scenario's start to the month before the change's.
+#[derive(Debug, Clone)]
+pub struct Influence {
+    pub max: Value,
+    pub half_at: Value,
+    pub regions: Vec<usize>,
+    /// Spend-source names ([`Scenario::spend_sources`]); `None`: any funder.
+    pub funders: Option<Vec<String>>,
 }
 
 /// A change to one successor of `[sustainability]`.

@@ -621,6 +621,18 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         }
     }
 
+    // The names spend goes by (Scenario::spend_sources), for `influence.funders`.
+    let mut sources: Vec<String> = Vec::new();
+    for funder in grants.iter().map(|g| &g.funder).chain(rounds.iter().map(|r| &r.funder)) {
+        if !sources.contains(funder) {
+            sources.push(funder.clone());
+        }
+    }
+    for s in SuccessorSource::ALL {
+        if !sources.iter().any(|o| o == s.as_str()) {
+            sources.push(s.as_str().to_string());
+        }
+    }
     let mut changes = Vec::new();
     let mut change_ids: HashSet<String> = HashSet::new();
     for (i, c) in raw.changes.iter().enumerate() {
@@ -668,7 +680,10 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             turnover: opt("turnover", &c.turnover, Domain::Probability)?,
             vacancy_months: opt("vacancy_months", &c.vacancy_months, Domain::NonNegative)?,
             successors: succ,
+            demand_scale: positive(&p.k("demand_scale"), c.demand_scale.as_ref())?,
+            influence: None,
         };
+        let change = Change { influence: influence(&p, c, &change, &regions, &sources)?, ..change };
         let sets_something = [
             &change.local_authority_budget,
             &change.local_authority_match,
@@ -678,13 +693,14 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
             &change.demand_growth,
             &change.turnover,
             &change.vacancy_months,
+            &change.demand_scale,
         ]
         .iter()
         .any(|v| v.is_some())
             || !change.successors.is_empty();
         if !sets_something {
             return Err(p.err(
-                "a change sets nothing; give at least one of local_authority_budget, local_authority_match, exit_rate, entry_rate, cases_per_provider, demand_growth, turnover, vacancy_months, successors",
+                "a change sets nothing; give at least one of local_authority_budget, local_authority_match, exit_rate, entry_rate, cases_per_provider, demand_growth, demand_scale, turnover, vacancy_months, successors",
             ));
         }
         changes.push(change);
@@ -711,6 +727,60 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         files: Vec::new(),
         overlay_changes: Vec::new(),
     })
+}
+
+/// A value that must be above zero (`demand_scale`, `half_at`).
+fn positive(path: &P, v: Option<&Toml>) -> Result<Option<Value>> {
+    let Some(v) = v else { return Ok(None) };
+    let x = value(path, v, Domain::NonNegative)?;
+    if !(x.support().0 > 0.0) {
+        return Err(path.err(format!(
+            "must be above zero (its lowest value is {}); give a number or a distribution with min above 0",
+            x.support().0
+        )));
+    }
+    Ok(Some(x))
+}
+
+/// A change's `influence` table, checked against its probability, the
+/// regions and the spend sources.
+fn influence(
+    p: &P,
+    c: &RawChange,
+    change: &Change,
+    regions: &[Region],
+    sources: &[String],
+) -> Result<Option<Influence>> {
+    let Some(inf) = &c.influence else { return Ok(None) };
+    let ip = p.k("influence");
+    let max = value(&ip.k("max"), &inf.max, Domain::Probability)?;
+    if max.support().1 < change.probability.support().0 {
+        return Err(ip.k("max").err(format!(
+            "max ({}) is below the change's probability ({}); max is the chance with unlimited influencing work, at least the probability without it",
+            max, change.probability
+        )));
+    }
+    let half_at = positive(&ip.k("half_at"), Some(&inf.half_at))?.ok_or_else(|| ip.k("half_at").err("needed"))?;
+    let hit = match &inf.regions {
+        None => change.regions.clone(),
+        Some(r) => region_list(&ip.k("regions"), Some(r), regions)?,
+    };
+    let funders = match &inf.funders {
+        None => None,
+        Some(names) => {
+            for (i, name) in names.iter().enumerate() {
+                if !sources.contains(name) {
+                    let hint = did_you_mean(name, sources);
+                    return Err(ip.k("funders").i(i).err(format!(
+                        "no grant, round or successor pays as `{name}`{}",
+                        if hint.is_empty() { format!("; the funders are {}", sources.join(", ")) } else { hint }
+                    )));
+                }
+            }
+            Some(names.clone())
+        }
+    };
+    Ok(Some(Influence { max, half_at, regions: hit, funders }))
 }
 
 /// Warnings for funder names that look like typos of one another

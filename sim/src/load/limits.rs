@@ -50,6 +50,8 @@ fn range_of(key: &str) -> Option<(f64, f64, &'static str)> {
         "entry_rate" => (0.0, 100_000.0, " offices a year"),
         "vacancy_months" => (0.0, 1200.0, " months"),
         "demand_growth" => (-1.0, 1.0, " (annual log-growth)"),
+        "demand_scale" => (0.0, 100.0, " (times the demand)"),
+        "half_at" => (0.0, 1e6, " post-years"),
         "demand_volatility" => (0.0, 1.0, " (sd of the annual log-noise)"),
         "wage_growth" => (-0.99, 1.0, " (annual growth)"),
         _ => return None,

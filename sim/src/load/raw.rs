@@ -121,6 +121,32 @@ pub struct RawChange {
     pub vacancy_months: Option<Toml>,
     /// New probability and/or term for listed successors.
     pub successors: Option<Vec<RawChangeSuccessor>>,
+    /// Multiplies the new cases of its regions from its month on (value > 0; e.g. 0.9 for better first
+    /// decisions that cut appeals).
+    #[serde(default)]
+    #[schemars(schema_with = "value")]
+    pub demand_scale: Option<Toml>,
+    /// Influencing work raises the chance that the change happens:
+    /// p = probability + (max − probability) · E / (E + half_at), E the post-years of filled influencing posts.
+    pub influence: Option<RawInfluence>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Influence")]
+pub struct RawInfluence {
+    /// The chance with unlimited influencing work (value in [probability, 1]).
+    #[schemars(schema_with = "value")]
+    pub max: Toml,
+    /// Post-years of influencing work that bring the chance halfway to `max` (value > 0).
+    #[schemars(schema_with = "value")]
+    pub half_at: Toml,
+    /// Regions whose influencing posts count: "all" or a list of ids (default: the change's regions).
+    #[serde(default)]
+    #[schemars(schema_with = "change_regions")]
+    pub regions: Option<Toml>,
+    /// Funders whose influencing posts count, as grants and rounds spell them (default: any funder).
+    pub funders: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

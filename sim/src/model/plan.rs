@@ -113,6 +113,25 @@ pub(super) struct ChangePlan {
     pub turnover: Option<Param>,
     pub vacancy_months: Option<Value>,
     pub successors: Vec<SuccessorChangePlan>,
+    pub demand_scale: Option<Param>,
+    pub influence: Option<InfluencePlan>,
+}
+
+/// A change's `influence`, compiled: whether it happens is decided in its
+/// month, from the influencing post-years before it.
+pub(super) struct InfluencePlan {
+    pub max: Param,
+    pub half_at: Param,
+    pub regions: Vec<usize>,
+    /// By spend source: whether its influencing posts count (`None`: all).
+    pub sources: Option<Vec<bool>>,
+}
+
+impl ChangePlan {
+    /// Whether the change alters demand (its means, so its new cases).
+    pub fn touches_demand(&self) -> bool {
+        self.demand_growth.is_some() || self.demand_scale.is_some()
+    }
 }
 
 pub(super) enum Timing {
@@ -275,6 +294,16 @@ impl Plan {
                             term: cs.term_months.map(|t| t as i32),
                         })
                         .collect(),
+                    demand_scale: p("demand_scale", &c.demand_scale),
+                    influence: c.influence.as_ref().map(|inf| InfluencePlan {
+                        max: Param::new(&inf.max, &format!("changes.{}.influence.max", c.id)),
+                        half_at: Param::new(&inf.half_at, &format!("changes.{}.influence.half_at", c.id)),
+                        regions: inf.regions.clone(),
+                        sources: inf
+                            .funders
+                            .as_ref()
+                            .map(|names| sources.iter().map(|src| names.contains(src)).collect()),
+                    }),
                 }
             })
             .collect();

@@ -39,6 +39,9 @@ pub(super) struct Post {
     pub cost: f64,
     /// Cases a month at full productivity (0 for influencing posts).
     pub cases_month: f64,
+    /// An influencing post (organiser, policy, campaign): it serves no
+    /// case, and its filled months count towards changes' `influence`.
+    pub influencing: bool,
     pub ramp_start: f64,
     /// Productivity gained per month of a hire (infinite: no ramp).
     pub ramp_step: f64,
@@ -148,6 +151,9 @@ struct Roster {
     /// This year's live post-months, counted up to month `counted_to`.
     post_months: u64,
     counted_to: i32,
+    /// Filled influencing post-months since the start, by source, charged
+    /// as spend is (at each post's events).
+    influence_months: Vec<u64>,
 }
 
 impl Roster {
@@ -160,6 +166,8 @@ impl Roster {
         self.spend.resize(sources, 0.0);
         self.post_months = 0;
         self.counted_to = 0;
+        self.influence_months.clear();
+        self.influence_months.resize(sources, 0);
     }
 
     /// Counts the live posts' months up to month `m` (call before the live
@@ -229,6 +237,9 @@ impl Posts {
         let p = &mut self.all[i];
         let roster = &mut self.rosters[p.region];
         if p.is_filled() && m > p.charged_from {
+            if p.influencing {
+                roster.influence_months[p.source] += (m - p.charged_from) as u64;
+            }
             let months = f64::from(m - p.charged_from);
             if p.match_share > 0.0 {
                 roster.spend[p.source] += p.cost * (1.0 - p.match_share) * months;
@@ -403,6 +414,27 @@ impl Posts {
         }
     }
 
+    /// Post-years of filled influencing posts in the regions `regions` paid
+    /// by the sources `sources` marks (all when `None`), over the months
+    /// before `m`.
+    pub fn influence_post_years(&mut self, m: i32, regions: &[usize], sources: Option<&[bool]>) -> f64 {
+        let mut months = 0u64;
+        for &r in regions {
+            for k in 0..self.rosters[r].posts.len() {
+                let i = self.rosters[r].posts[k] as usize;
+                if self.all[i].influencing {
+                    self.settle(i, m);
+                }
+            }
+            let counted = &self.rosters[r].influence_months;
+            months += match sources {
+                None => counted.iter().sum::<u64>(),
+                Some(mask) => counted.iter().zip(mask).filter(|(_, &on)| on).map(|(n, _)| n).sum::<u64>(),
+            };
+        }
+        months as f64 / 12.0
+    }
+
     /// Posts funded and filled in region `r`.
     pub fn count(&self, r: usize) -> (u32, u32) {
         self.live_in(r).fold((0, 0), |(funded, filled), p| (funded + 1, filled + u32::from(p.is_filled())))
@@ -424,6 +456,7 @@ mod tests {
             match_share: 0.0,
             cost: 1.0,
             cases_month: 1.0,
+            influencing: false,
             ramp_start: 1.0,
             ramp_step: f64::INFINITY,
             turnover: Geometric::new(0.5),

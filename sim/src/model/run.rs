@@ -56,8 +56,19 @@ pub(super) struct ChangeDraw {
     pub entry_monthly: Option<f64>,
     pub cases_per_provider_monthly: Option<f64>,
     pub turnover_monthly: Option<f64>,
+    pub demand_scale: Option<f64>,
     /// Its successor changes, in [`Run::successor_changes`].
     pub successors: Range<usize>,
+}
+
+/// A change with `influence`, not yet decided: its uniform and its chance
+/// without influencing work, drawn at the start of the run.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PendingChange {
+    pub change: usize,
+    pub at: i32,
+    pub u: f64,
+    pub base: f64,
 }
 
 /// A change to one successor, as drawn.
@@ -72,6 +83,8 @@ pub(super) struct SuccessorChange {
 #[derive(Debug, Default)]
 pub(super) struct DemandScratch {
     pub log_g: Vec<f64>,
+    /// The noise term `σ·z(y)` of each region-year.
+    pub steps: Vec<f64>,
     pub growth: Vec<f64>,
     pub sigma: Vec<f64>,
     pub noise: Vec<StreamRng>,
@@ -91,6 +104,11 @@ pub struct Run<'p> {
     pub(super) successors: Vec<Successor>,
     /// The changes that happen in this run, in file order.
     pub(super) changes: Vec<ChangeDraw>,
+    /// The changes with `influence` not yet decided, in file order.
+    pub(super) pending: Vec<PendingChange>,
+    /// A region's arrival stream at the month of an undecided change that
+    /// alters its demand: (region, month, state).
+    pub(super) snapshots: Vec<(usize, usize, StreamRng)>,
     pub(super) successor_changes: Vec<SuccessorChange>,
     pub(super) regions: Vec<Region>,
     /// Mean new cases a month by region-year (`r * years + y`), before shocks.
@@ -131,6 +149,8 @@ impl<'p> Run<'p> {
             shared: PostDraw { annual_cost: 0.0, cases_per_year: 0.0, ramp_start: 0.0, turnover_monthly: 0.0 },
             successors: Vec::new(),
             changes: Vec::new(),
+            pending: Vec::new(),
+            snapshots: Vec::new(),
             successor_changes: Vec::new(),
             regions: Vec::new(),
             demand_mean: Vec::new(),
@@ -179,8 +199,12 @@ impl<'p> Run<'p> {
         self.charge_spend(m);
     }
 
-    /// (1) Changes dated this month take effect (in the runs where they happen).
+    /// (1) Changes dated this month take effect (in the runs where they
+    /// happen; a change with `influence` is decided now).
     fn apply_changes(&mut self, m: i32) {
+        if self.pending.first().is_some() {
+            self.decide_influenced(m);
+        }
         for c in self.changes.iter().filter(|c| c.at == m) {
             let plan = &self.plan.changes[c.change];
             for &r in &plan.regions {
@@ -212,6 +236,45 @@ impl<'p> Run<'p> {
                 let s = &mut self.successors[sc.index];
                 s.probability = sc.probability.unwrap_or(s.probability);
                 s.term = sc.term.unwrap_or(s.term);
+            }
+        }
+    }
+
+    /// The changes with `influence` dated this month: each happens when its
+    /// uniform is below `p = base + (max − base) · E / (E + half_at)`, with
+    /// `E` the post-years of filled influencing posts in its regions paid
+    /// by its funders over the months before this one. One that alters
+    /// demand redraws its regions' new cases from this month on (from the
+    /// arrival stream's state kept for this month, so the draws are those
+    /// of a month-by-month loop).
+    fn decide_influenced(&mut self, m: i32) {
+        let plan = self.plan;
+        let mut k = 0;
+        while k < self.pending.len() {
+            let pc = self.pending[k];
+            if pc.at != m {
+                k += 1;
+                continue;
+            }
+            self.pending.remove(k);
+            let change = &plan.changes[pc.change];
+            let Some(inf) = &change.influence else { continue };
+            let e = self.posts.influence_post_years(m, &inf.regions, inf.sources.as_deref());
+            let (max, half_at) = (inf.max.draw(&self.streams).max(pc.base), inf.half_at.draw(&self.streams));
+            let p = if e > 0.0 { pc.base + (max - pc.base) * e / (e + half_at) } else { pc.base };
+            if !(pc.u < p) {
+                continue;
+            }
+            self.push_change(pc.change);
+            if change.touches_demand() {
+                self.demand_means();
+                for &r in &change.regions {
+                    let state = self.snapshots.iter().find(|(sr, sm, _)| *sr == r && *sm == m as usize);
+                    if let Some((_, _, rng)) = state {
+                        let rng = rng.clone();
+                        self.draw_cases_from(r, m as usize, rng);
+                    }
+                }
             }
         }
     }
@@ -283,6 +346,7 @@ impl<'p> Run<'p> {
                     match_share: self.regions[r].la_match,
                     cost: shared.annual_cost,
                     cases_month: if k < n_advice { shared.cases_per_year / 12.0 } else { 0.0 },
+                    influencing: k >= n_advice,
                     ramp_start: shared.ramp_start,
                     ramp_step,
                     turnover: Geometric::new(self.round_turnover),

@@ -9,8 +9,8 @@ use rand_distr::{Distribution, StandardNormal};
 use super::draws::{monthly_probability, poisson_count, Geometric};
 use super::posts::{Post, PostStreams, Staff};
 use super::regions::Region;
-use super::run::{ChangeDraw, PostDraw, Run, Successor, SuccessorChange};
-use crate::rng::{Kind, RunStreams, StreamId};
+use super::run::{ChangeDraw, PendingChange, PostDraw, Run, Successor, SuccessorChange};
+use crate::rng::{Kind, RunStreams, StreamId, StreamRng};
 use crate::scenario::SuccessorSource;
 
 impl Run<'_> {
@@ -72,50 +72,94 @@ impl Run<'_> {
     }
 
     /// Dated changes (model.md §3): whether each happens is drawn once per
-    /// run from its own stream; its new values are drawn once per run.
+    /// run from its own stream; its new values are drawn once per run. A
+    /// change with `influence` is decided in its month
+    /// ([`Run::decide_influenced`]), against the same uniform.
     fn draw_changes(&mut self) {
-        let (plan, streams) = (self.plan, &self.streams);
+        let plan = self.plan;
         self.changes.clear();
         self.successor_changes.clear();
+        self.pending.clear();
         for (i, c) in plan.changes.iter().enumerate() {
             if !((c.start as usize) < plan.months || c.start < 0) {
                 continue;
             }
-            if !(streams.stream(Kind::Change, c.stream).random::<f64>() < c.probability.draw(streams)) {
-                continue;
+            let streams = &self.streams;
+            let u = streams.stream(Kind::Change, c.stream).random::<f64>();
+            let base = c.probability.draw(streams);
+            if c.influence.is_some() {
+                self.pending.push(PendingChange { change: i, at: c.start.max(0), u, base });
+            } else if u < base {
+                self.push_change(i);
             }
-            let first = self.successor_changes.len();
-            self.successor_changes.extend(c.successors.iter().map(|s| SuccessorChange {
-                index: s.index,
-                probability: s.probability.as_ref().map(|p| p.draw(streams)),
-                term: s.term,
-            }));
-            self.changes.push(ChangeDraw {
-                at: c.start.max(0),
-                change: i,
-                la_budget: c.la_budget.as_ref().map(|p| p.draw(streams)),
-                la_match: c.la_match.as_ref().map(|p| p.draw(streams)),
-                exit_monthly: c.exit_rate.as_ref().map(|p| monthly_probability(p.draw(streams))),
-                entry_monthly: c.entry_rate.as_ref().map(|p| p.draw(streams) / 12.0),
-                cases_per_provider_monthly: c.cases_per_provider.as_ref().map(|p| p.draw(streams) / 12.0),
-                turnover_monthly: c.turnover.as_ref().map(|p| monthly_probability(p.draw(streams))),
-                successors: first..self.successor_changes.len(),
-            });
         }
     }
 
+    /// Change `i` happens in this run: its values drawn, in file order
+    /// among the changes of the run.
+    pub(super) fn push_change(&mut self, i: usize) {
+        let (c, streams) = (&self.plan.changes[i], &self.streams);
+        let first = self.successor_changes.len();
+        self.successor_changes.extend(c.successors.iter().map(|s| SuccessorChange {
+            index: s.index,
+            probability: s.probability.as_ref().map(|p| p.draw(streams)),
+            term: s.term,
+        }));
+        let draw = ChangeDraw {
+            at: c.start.max(0),
+            change: i,
+            la_budget: c.la_budget.as_ref().map(|p| p.draw(streams)),
+            la_match: c.la_match.as_ref().map(|p| p.draw(streams)),
+            exit_monthly: c.exit_rate.as_ref().map(|p| monthly_probability(p.draw(streams))),
+            entry_monthly: c.entry_rate.as_ref().map(|p| p.draw(streams) / 12.0),
+            cases_per_provider_monthly: c.cases_per_provider.as_ref().map(|p| p.draw(streams) / 12.0),
+            turnover_monthly: c.turnover.as_ref().map(|p| monthly_probability(p.draw(streams))),
+            demand_scale: c.demand_scale.as_ref().map(|p| p.draw(streams)),
+            successors: first..self.successor_changes.len(),
+        };
+        let at = self.changes.partition_point(|d| d.change < i);
+        self.changes.insert(at, draw);
+    }
+
     /// Demand multipliers (model.md §4): `ln G(y) = ln G(y−1) + g + σ·z(y)`
-    /// with correlated annual noise; the mean new cases a month of each
-    /// region-year follow, before shocks.
+    /// with correlated annual noise. The noise terms `σ·z(y)` are drawn here
+    /// once; the means follow from them and the changes that happen
+    /// ([`Run::demand_means`]).
     fn draw_demand(&mut self) {
         let (plan, streams) = (self.plan, &self.streams);
         let (nr, years) = (plan.n_regions, plan.years);
         let d = &mut self.demand_scratch;
-        d.log_g.clear();
-        d.log_g.resize(nr * years, 0.0);
-        // The growth of each region-year: a change of growth applies to the
-        // years that start at or after it, a later change winning (file
-        // order within a month).
+        d.steps.clear();
+        d.steps.resize(nr * years, 0.0);
+        d.sigma.clear();
+        d.sigma.extend(plan.regions.iter().map(|r| r.volatility.draw(streams)));
+        d.noise.clear();
+        d.noise.extend(plan.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)));
+        d.z.clear();
+        d.z.resize(nr, 0.0);
+        for y in 1..years {
+            for (e, rng) in d.z.iter_mut().zip(&mut d.noise) {
+                *e = StandardNormal.sample(rng);
+            }
+            for r in 0..nr {
+                let z = match &plan.factor {
+                    Some(l) => (0..=r).map(|k| l[r * nr + k] * d.z[k]).sum::<f64>(),
+                    None => d.z[r],
+                };
+                d.steps[r * years + y] = d.sigma[r] * z;
+            }
+        }
+        self.demand_means();
+    }
+
+    /// The mean new cases a month of each region-year, before shocks, from
+    /// the noise terms and the growth of each region-year: a change of growth
+    /// applies to the years that start at or after it, a later change winning
+    /// (file order within a month).
+    pub(super) fn demand_means(&mut self) {
+        let (plan, streams) = (self.plan, &self.streams);
+        let years = plan.years;
+        let d = &mut self.demand_scratch;
         d.growth.clear();
         for r in &plan.regions {
             let g = r.growth.draw(streams);
@@ -135,22 +179,12 @@ impl Run<'_> {
                 }
             }
         }
-        d.sigma.clear();
-        d.sigma.extend(plan.regions.iter().map(|r| r.volatility.draw(streams)));
-        d.noise.clear();
-        d.noise.extend(plan.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)));
-        d.z.clear();
-        d.z.resize(nr, 0.0);
-        for y in 1..years {
-            for (e, rng) in d.z.iter_mut().zip(&mut d.noise) {
-                *e = StandardNormal.sample(rng);
-            }
-            for r in 0..nr {
-                let z = match &plan.factor {
-                    Some(l) => (0..=r).map(|k| l[r * nr + k] * d.z[k]).sum::<f64>(),
-                    None => d.z[r],
-                };
-                d.log_g[r * years + y] = d.log_g[r * years + y - 1] + d.growth[r * years + y] + d.sigma[r] * z;
+        d.log_g.clear();
+        d.log_g.resize(plan.n_regions * years, 0.0);
+        for r in 0..plan.n_regions {
+            for y in 1..years {
+                let i = r * years + y;
+                d.log_g[i] = d.log_g[i - 1] + d.growth[i] + d.steps[i];
             }
         }
         self.demand_mean.clear();
@@ -159,20 +193,60 @@ impl Run<'_> {
     }
 
     /// New cases, by month and region (model.md §4): Poisson with the mean
-    /// of the region's demand multiplier and the month's shocks. Their means
-    /// depend on nothing a month changes, and each region draws from its own
-    /// stream month by month, so drawing them all at the start (in one tight
-    /// loop) gives the draws a month-by-month loop would.
+    /// of the region's demand multiplier (times any `demand_scale` from its
+    /// month) and the month's shocks. Their means depend on nothing a month
+    /// changes, save a change decided in its month, and each region draws
+    /// from its own stream month by month, so drawing them all at the start
+    /// (in one tight loop) gives the draws a month-by-month loop would; the
+    /// stream's state is kept at the month of each undecided change that
+    /// alters demand, to draw again from there if it happens.
     fn draw_new_cases(&mut self) {
-        let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
+        let plan = self.plan;
         self.new_cases.clear();
-        self.new_cases.resize(nr * plan.months, 0.0);
+        self.new_cases.resize(plan.n_regions * plan.months, 0.0);
+        self.snapshots.clear();
         for (r, region) in plan.regions.iter().enumerate() {
-            let mut rng = self.streams.stream(Kind::Arrivals, region.stream);
-            let means = &self.demand_mean[r * years..(r + 1) * years];
-            for (m, cases) in self.new_cases.iter_mut().skip(r).step_by(nr).enumerate() {
-                *cases = poisson_count(&mut rng, means[m / 12] + self.shocks.extra_in(m)[r]);
+            let rng = self.streams.stream(Kind::Arrivals, region.stream);
+            self.draw_cases_from(r, 0, rng);
+        }
+    }
+
+    /// Draws region `r`'s new cases from month `from` on with `rng` (its
+    /// arrival stream's state at `from`).
+    pub(super) fn draw_cases_from(&mut self, r: usize, from: usize, mut rng: StreamRng) {
+        let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
+        // (month, factor) of the happened scale changes of this region, by date.
+        let mut scales: Vec<(usize, f64)> = self
+            .changes
+            .iter()
+            .filter(|c| plan.changes[c.change].regions.contains(&r))
+            .filter_map(|c| c.demand_scale.map(|x| (c.at as usize, x)))
+            .collect();
+        scales.sort_by_key(|&(at, _)| at);
+        let mut scale: f64 = scales.iter().take_while(|&&(at, _)| at <= from).map(|&(_, x)| x).product();
+        let mut next_scale = scales.iter().position(|&(at, _)| at > from).unwrap_or(scales.len());
+        let mut keep: Vec<usize> = self
+            .pending
+            .iter()
+            .filter(|p| plan.changes[p.change].touches_demand() && plan.changes[p.change].regions.contains(&r))
+            .map(|p| p.at as usize)
+            .filter(|&at| at > from || (from == 0 && at == 0))
+            .collect();
+        keep.sort_unstable();
+        keep.dedup();
+        let mut next_keep = 0;
+        let means = &self.demand_mean[r * years..(r + 1) * years];
+        for m in from..plan.months {
+            while next_keep < keep.len() && keep[next_keep] == m {
+                self.snapshots.retain(|(sr, sm, _)| !(*sr == r && *sm == m));
+                self.snapshots.push((r, m, rng.clone()));
+                next_keep += 1;
             }
+            while next_scale < scales.len() && scales[next_scale].0 == m {
+                scale *= scales[next_scale].1;
+                next_scale += 1;
+            }
+            self.new_cases[m * nr + r] = poisson_count(&mut rng, means[m / 12] * scale + self.shocks.extra_in(m)[r]);
         }
     }
 
@@ -217,6 +291,7 @@ impl Run<'_> {
                     match_share: 0.0,
                     cost: d.annual_cost,
                     cases_month: if j < g.advice { d.cases_per_year / 12.0 } else { 0.0 },
+                    influencing: j >= g.advice,
                     ramp_start: d.ramp_start,
                     ramp_step,
                     turnover,
