@@ -546,6 +546,8 @@ fn compare(
         scenario_file: file.display().to_string(),
         scenario_hash: s.hash.clone(),
         warnings: s.warnings.clone(),
+        kind: s.kind.as_str().to_string(),
+        ask_cost: fundscape_sim::compare::ask_cost_of(s),
     };
     let described = (
         describe("base".into(), base_file, &base),

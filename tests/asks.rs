@@ -513,3 +513,37 @@ fn a_change_of_cases_per_provider_sets_capacity_from_its_month() {
         }
     }
 }
+
+/// `[scenario] ask_cost` is what an ask costs beyond its posts: it changes
+/// no run (every difference is exactly zero) and counts once in the funder £
+/// of all regions; `kind = "risk"` ranks a scenario apart, never among the
+/// asks, in the terminal table and the report.
+#[test]
+fn ask_cost_counts_in_funder_pounds_and_risks_rank_apart() {
+    let base = scenario(BASE);
+    let with =
+        |line: &str| scenario(&BASE.replacen("name = \"asks base\"", &format!("name = \"asks base\"\n{line}"), 1));
+    let campaign = with("ask_cost = 250000");
+    let risk = with("kind = \"risk\"");
+    let alts = [("campaign".to_string(), &campaign), ("storm".to_string(), &risk)];
+    let c = compare(&base, &alts, &config(300, 8), &|_| {}).unwrap();
+    for r in &c.rows {
+        assert_zero(r);
+    }
+    let cost = |alt: &str, region: &str| c.costs.iter().find(|k| k.alt == alt && k.region == region).unwrap();
+    assert_eq!(cost("campaign", "all").extra_funder_spend, 250000.0);
+    assert_eq!(cost("campaign", "wales").extra_funder_spend, 0.0, "the ask's own cost counts once, in all regions");
+    assert_eq!(cost("storm", "all").extra_funder_spend, 0.0);
+    let table = fundscape_output::compare_table(&c);
+    let (asks, risks) = table.split_once("risks against").expect("a table of risks");
+    assert!(asks.contains("campaign") && !asks.contains("storm"), "{table}");
+    assert!(risks.contains("storm") && !risks.contains("campaign"), "{table}");
+    assert!(asks.contains("£250k"), "{table}");
+    // A risk has no ask_cost; an unknown kind is refused with a hint.
+    let bad =
+        |text: String| fundscape_sim::load_str(std::path::Path::new("inline.toml"), &text).unwrap_err().to_string();
+    let e = bad(BASE.replacen("name = \"asks base\"", "name = \"x\"\nkind = \"risk\"\nask_cost = 5", 1));
+    assert!(e.contains("scenario.ask_cost") && e.contains("a risk has no ask_cost"), "{e}");
+    let e = bad(BASE.replacen("name = \"asks base\"", "name = \"x\"\nkind = \"risks\"", 1));
+    assert!(e.contains("did you mean `risk`"), "{e}");
+}

@@ -1,5 +1,6 @@
 //! What `fundscape compare` writes: `compare.csv` and the ranking table.
 
+use fundscape_sim::scenario::ScenarioKind;
 use std::fmt::Write;
 
 use fundscape_sim::{Comparison, Scenario};
@@ -96,28 +97,57 @@ fn signed(x: f64, decimals: usize) -> String {
     format!("{x:+.decimals$}")
 }
 
-/// The text table `compare` prints: the alternatives ranked by unmet demand
-/// averted over the horizon (all regions), with what each costs funders.
+/// The text tables `compare` prints: the asks ranked by unmet demand
+/// averted over the horizon (all regions), with what each costs funders
+/// (its `ask_cost` included), then the risks, ranked by unmet demand added.
+/// A risk is never ranked among the asks.
 pub fn compare_table(c: &Comparison) -> String {
-    let mut ranked: Vec<&str> = c.alts.iter().map(String::as_str).collect();
+    let kind =
+        |alt: &str| c.alts.iter().position(|a| a == alt).and_then(|i| c.kinds.get(i)).copied().unwrap_or_default();
     let averted = |alt: &str| c.get(alt, "all", None, "abandoned").map_or(0.0, |r| -r.diff.mean);
-    ranked.sort_by(|a, b| averted(b).total_cmp(&averted(a)));
+    let mut asks: Vec<&str> = c.alts.iter().map(String::as_str).filter(|a| kind(a) == ScenarioKind::Ask).collect();
+    asks.sort_by(|a, b| averted(b).total_cmp(&averted(a)));
+    let mut risks: Vec<&str> = c.alts.iter().map(String::as_str).filter(|a| kind(a) == ScenarioKind::Risk).collect();
+    risks.sort_by(|a, b| averted(a).total_cmp(&averted(b)));
     let span = match (c.years.first(), c.years.last()) {
         (Some(a), Some(b)) => format!("{a} to {b}"),
         _ => String::new(),
     };
     let mut out = String::new();
+    if !asks.is_empty() {
+        let _ = writeln!(
+            out,
+            "against {} (model years {span}; {} paired runs, seed {}), asks ranked by unmet demand averted:",
+            c.base, c.runs, c.seed
+        );
+        table(&mut out, c, &asks, false);
+    }
+    if !risks.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}risks against {} (model years {span}; {} paired runs, seed {}), ranked by unmet demand added:",
+            if asks.is_empty() { "" } else { "\n" },
+            c.base,
+            c.runs,
+            c.seed
+        );
+        table(&mut out, c, &risks, true);
+    }
     let _ = writeln!(
         out,
-        "against {} (model years {span}; {} paired runs, seed {}), ranked by unmet demand averted:",
-        c.base, c.runs, c.seed
+        "  (differences are ALT − base over the horizon, all regions: posts funded at the end, post-years and cases served in total;\n   P(less) = share of runs with fewer cases abandoned, P(more) with more; £ = extra spend by funders, not legal aid or local authorities, with an ask's ask_cost)"
     );
+    out
+}
+
+/// One ranking: `alts` in order; for risks, unmet demand added and P(more).
+fn table(out: &mut String, c: &Comparison, alts: &[&str], risks: bool) {
     let _ = writeln!(
         out,
         "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
-        "ask",
-        "unmet averted (90% CI)",
-        "P(less)",
+        if risks { "risk" } else { "ask" },
+        if risks { "unmet added (90% CI)" } else { "unmet averted (90% CI)" },
+        if risks { "P(more)" } else { "P(less)" },
         "posts end",
         "post-yrs",
         "cases",
@@ -125,20 +155,19 @@ pub fn compare_table(c: &Comparison) -> String {
         "£/post-year",
         "£/case"
     );
-    for alt in ranked {
+    // Averted = −difference, added = difference; `0.0 - x` keeps a zero
+    // from printing as -0.
+    let sign = if risks { -1.0 } else { 1.0 };
+    for &alt in alts {
         let row = |m: &str| c.get(alt, "all", None, m);
         let cost = c.costs.iter().find(|k| k.alt == alt && k.region == "all");
-        // Averted = −difference; `0.0 - x` keeps a zero from printing as -0.
         let unmet = row("abandoned").map(|r| {
             let d = &r.diff;
-            format!(
-                "{:.0} ({:.0} to {:.0})",
-                0.0 - d.mean,
-                0.0 - (d.mean + 1.645 * d.mcse),
-                0.0 - (d.mean - 1.645 * d.mcse)
-            )
+            let (lo, hi) = (0.0 - sign * (d.mean + 1.645 * d.mcse), 0.0 - sign * (d.mean - 1.645 * d.mcse));
+            format!("{:.0} ({:.0} to {:.0})", 0.0 - sign * d.mean, lo.min(hi), lo.max(hi))
         });
-        let p_less = row("abandoned").and_then(|r| r.prob_better).map(|p| format!("{p:.2}"));
+        let p =
+            row("abandoned").and_then(|r| if risks { r.prob_worse } else { r.prob_better }).map(|p| format!("{p:.2}"));
         let diff = |m: &str, dec| row(m).map(|r| signed(r.diff.mean, dec));
         let per = |x: Option<f64>| x.map_or_else(|| "–".to_string(), money);
         let _ = writeln!(
@@ -146,7 +175,7 @@ pub fn compare_table(c: &Comparison) -> String {
             "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
             alt,
             unmet.unwrap_or_default(),
-            p_less.unwrap_or_default(),
+            p.unwrap_or_default(),
             diff("posts_funded", 1).unwrap_or_default(),
             diff("post_years", 1).unwrap_or_default(),
             diff("served", 0).unwrap_or_default(),
@@ -155,11 +184,6 @@ pub fn compare_table(c: &Comparison) -> String {
             per(cost.and_then(|k| k.cost_per_extra_case_served)),
         );
     }
-    let _ = writeln!(
-        out,
-        "  (differences are ALT − base over the horizon, all regions: posts funded at the end, post-years and cases served in total;\n   P(less) = share of runs with fewer cases abandoned; £ = extra spend by funders, not legal aid or local authorities)"
-    );
-    out
 }
 
 /// One scenario of a comparison, for the manifest.
@@ -171,6 +195,17 @@ pub struct ComparedScenario {
     pub scenario_file: String,
     pub scenario_hash: String,
     pub warnings: Vec<String>,
+    /// `ask` or `risk` (`[scenario] kind`).
+    #[serde(default = "ask")]
+    pub kind: String,
+    /// The mean of `[scenario] ask_cost`, £ (0 without one): counted in the
+    /// ask's funder £ in all regions.
+    #[serde(default)]
+    pub ask_cost: f64,
+}
+
+fn ask() -> String {
+    "ask".into()
 }
 
 /// The contents of a comparison's `manifest.json`. The fields after

@@ -37,11 +37,18 @@ fn signed(x: f64, decimals: usize) -> String {
     }
 }
 
+/// Whether `alt` is a risk (`[scenario] kind = "risk"`), not an ask.
+fn is_risk(c: &CompareResults, alt: &str) -> bool {
+    c.manifest.alts.iter().any(|s| s.label == alt && s.kind == "risk")
+}
+
 fn headlines(c: &CompareResults) -> Vec<String> {
     let mut out = Vec::new();
     let order = ranked(c);
     let name = |alt: &str| escape(alt);
-    if let Some((best, a)) = order.first().and_then(|b| averted(c, b).map(|a| (*b, a))) {
+    // A risk is never the best ask.
+    let best_ask = order.iter().find(|a| !is_risk(c, a));
+    if let Some((best, a)) = best_ask.and_then(|b| averted(c, b).map(|a| (*b, a))) {
         let p = c.comparison.get(best, "all", None, "abandoned").and_then(|r| r.prob_better);
         out.push(format!(
             "The ask that averts the most unmet demand is <strong>{}</strong>: about <strong>{}</strong> fewer cases \
@@ -66,7 +73,7 @@ fn headlines(c: &CompareResults) -> Vec<String> {
         .comparison
         .costs
         .iter()
-        .filter(|k| k.region == "all" && k.extra_funder_spend > 0.0)
+        .filter(|k| k.region == "all" && k.extra_funder_spend > 0.0 && !is_risk(c, &k.alt))
         .filter_map(|k| k.cost_per_extra_case_served.map(|v| (k, v)))
         .min_by(|a, b| a.1.total_cmp(&b.1))
     {
@@ -103,6 +110,7 @@ fn ranking_table(c: &CompareResults) -> String {
         );
         let scenario =
             c.manifest.alts.iter().find(|s| s.label == alt).map_or(String::new(), |s| s.scenario_name.clone());
+        let scenario = if is_risk(c, alt) { format!("a risk, not an ask: {scenario}") } else { scenario };
         let _ = write!(
             t,
             "<tr><td><strong>{}</strong><br><span class=\"note\">{}</span></td><td class=\"num\">{unmet}</td>\

@@ -159,8 +159,11 @@ impl CompareResults {
                 .find(|r: &&CompareRow| r.alt == alt && r.region == region && r.year.is_none() && r.metric == metric)
                 .map_or(f64::NAN, |r| r.diff.mean)
         };
+        let described = |alt: &str| manifest.alts.iter().find(|s| s.label == alt);
         for k in &mut costs {
-            k.extra_funder_spend = horizon(&k.alt, &k.region, "spend:funders");
+            // The ask's own cost counts once, in all regions, as compare counts it.
+            let own = if k.region == "all" { described(&k.alt).map_or(0.0, |s| s.ask_cost) } else { 0.0 };
+            k.extra_funder_spend = horizon(&k.alt, &k.region, "spend:funders") + own;
             k.extra_post_years = horizon(&k.alt, &k.region, "post_years");
             k.extra_cases_served = horizon(&k.alt, &k.region, "served");
         }
@@ -172,6 +175,8 @@ impl CompareResults {
             threads: manifest.threads,
             regions: manifest.regions.iter().map(|r| r.id.clone()).collect(),
             years,
+            kinds: manifest.alts.iter().map(|a| kind_of(Some(a))).collect(),
+            ask_costs: manifest.alts.iter().map(|a| a.ask_cost).collect(),
             rows,
             costs,
         };
@@ -186,5 +191,15 @@ impl CompareResults {
     /// How a model year is named for people.
     pub fn year_name(&self, label: i32) -> String {
         year_name(self.start.month(), label)
+    }
+}
+
+/// An alt's kind as the manifest says (an ask unless it says `risk`).
+fn kind_of(s: Option<&crate::ComparedScenario>) -> fundscape_sim::scenario::ScenarioKind {
+    use fundscape_sim::scenario::ScenarioKind;
+    if s.is_some_and(|s| s.kind == "risk") {
+        ScenarioKind::Risk
+    } else {
+        ScenarioKind::Ask
     }
 }

@@ -9,8 +9,9 @@
 
 use crate::driver::{in_blocks, RunConfig};
 use crate::model::{Plan, Run, RunRecord, METRICS, SPEND};
-use crate::scenario::{Scenario, SuccessorSource};
+use crate::scenario::{Scenario, ScenarioKind, SuccessorSource};
 use crate::stats::{Moments, Sketch, Stat};
+use crate::value::Value;
 
 /// Why two scenarios cannot be compared run by run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -186,6 +187,11 @@ pub struct Comparison {
     /// By alt, region (`all` first), year (then the horizon), metric.
     pub rows: Vec<CompareRow>,
     pub costs: Vec<CostRow>,
+    /// By alt: an ask or a risk (`[scenario] kind`), ranked apart.
+    pub kinds: Vec<ScenarioKind>,
+    /// By alt: the mean of its `[scenario] ask_cost` (0 without one), £,
+    /// counted in the `all` rows of `costs`.
+    pub ask_costs: Vec<f64>,
 }
 
 impl Comparison {
@@ -376,6 +382,8 @@ pub fn compare(
                 diff[(r * (years + 1) + years) * nf + f].mean()
             };
             let (spend, post_years, served) = (horizon("spend:funders"), horizon("post_years"), horizon("served"));
+            // What the ask costs beyond its posts counts once, in all regions.
+            let spend = if k == 0 { spend + ask_cost_of(alts[a].1) } else { spend };
             costs.push(CostRow {
                 alt: alt_name.clone(),
                 region: region.clone(),
@@ -397,5 +405,12 @@ pub fn compare(
         years: (0..years).map(|y| base.year_label(y)).collect(),
         rows,
         costs,
+        kinds: alts.iter().map(|(_, s)| s.kind).collect(),
+        ask_costs: alts.iter().map(|(_, s)| ask_cost_of(s)).collect(),
     })
+}
+
+/// The mean of a scenario's `ask_cost` (0 without one).
+pub fn ask_cost_of(s: &Scenario) -> f64 {
+    s.ask_cost.as_ref().map_or(0.0, Value::typical)
 }

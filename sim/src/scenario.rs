@@ -265,6 +265,25 @@ pub struct ChangeSuccessor {
     pub term_months: Option<u32>,
 }
 
+/// What a scenario is when compared with a base: something a funder or
+/// the collaboration can do (an ask), or something that may happen to them
+/// (a risk). `compare` ranks them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ScenarioKind {
+    #[default]
+    Ask,
+    Risk,
+}
+
+impl ScenarioKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ask => "ask",
+            Self::Risk => "risk",
+        }
+    }
+}
+
 /// The validated scenario. Build it with [`crate::load`].
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -272,6 +291,10 @@ pub struct Scenario {
     /// What the scenario is, in the author's words (`[scenario] note`), shown
     /// with the terminal headline and on the report's first screen.
     pub note: Option<String>,
+    /// In a comparison, whether this is an ask or a risk (`[scenario] kind`).
+    pub kind: ScenarioKind,
+    /// What an ask costs beyond the posts it funds, £ (`[scenario] ask_cost`).
+    pub ask_cost: Option<Value>,
     pub start: YearMonth,
     pub years: u32,
     pub runs: u64,

@@ -264,6 +264,29 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         other => other.map(|n| n.trim().to_string()),
     };
 
+    let kind = match raw.scenario.kind.as_deref() {
+        None | Some("ask") => ScenarioKind::Ask,
+        Some("risk") => ScenarioKind::Risk,
+        Some(other) => {
+            let hint = did_you_mean(other, &["ask".to_string(), "risk".to_string()]);
+            return Err(meta.k("kind").err(format!(
+                "unknown kind `{other}`{}",
+                if hint.is_empty() {
+                    "; write \"ask\" (something to do) or \"risk\" (something that may happen)".to_string()
+                } else {
+                    hint
+                }
+            )));
+        }
+    };
+    let ask_cost =
+        raw.scenario.ask_cost.as_ref().map(|v| value(&meta.k("ask_cost"), v, Domain::NonNegative)).transpose()?;
+    if ask_cost.is_some() && kind == ScenarioKind::Risk {
+        return Err(meta
+            .k("ask_cost")
+            .err("a risk has no ask_cost (it is what an ask costs); remove it or make kind = \"ask\""));
+    }
+
     let wage_growth = {
         let p = root("economy").k("wage_growth");
         let v = opt_value(&p, raw.economy.as_ref().and_then(|e| e.wage_growth.as_ref()), Domain::Any, 0.0)?;
@@ -709,6 +732,8 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     Ok(Scenario {
         name,
         note,
+        kind,
+        ask_cost,
         start,
         years: years as u32,
         runs: runs as u64,

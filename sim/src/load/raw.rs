@@ -182,6 +182,12 @@ pub struct RawMeta {
     /// Drop every grant and round of these funders ("what if a funder leaves").
     #[serde(default)]
     pub without_funders: Vec<String>,
+    /// In a comparison: "ask" (something to do, the default) or "risk" (something that may happen).
+    pub kind: Option<String>,
+    /// What an ask costs beyond the posts it funds (a campaign, a programme), £ (value).
+    #[serde(default)]
+    #[schemars(schema_with = "value")]
+    pub ask_cost: Option<Toml>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
