@@ -543,3 +543,73 @@ fn a_change_decided_in_its_month_draws_what_it_would_at_the_start() {
     };
     assert!(demand(&likelier) < demand(&plain), "{} vs {}", demand(&likelier), demand(&plain));
 }
+
+/// Ten posts of JTI whose first term ends in month 12, all renewed by
+/// same_funder if its ledger allows, at £40,000 a post and no wage growth.
+fn ledger_scenario(funders: &str, scenario_extra: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 3
+        {scenario_extra}
+        [posts]
+        annual_cost = 40000
+        turnover = 0.2
+        [sustainability]
+        successors = [{{ source = "same_funder", probability = 1, term_months = 12 }}]
+        [[regions]]
+        id = "a"
+        demand = 1000
+        abandon_rate = 0.1
+        [[grants]]
+        id = "advice"
+        funder = "JTI"
+        region = "a"
+        start = "2024-04"
+        months = 24
+        posts = 10
+        {funders}
+        "#
+    )
+}
+
+/// Posts funded in months 12 and 24 (after the first and second term ends), in every run.
+fn funded_after_term_ends(text: &str) -> Vec<(u32, u32)> {
+    traces(&scenario(text), 200, 23).iter().map(|t| (t[12].posts_funded, t[24].posts_funded)).collect()
+}
+
+/// `[[funders]]`: a renewal budget with room for exactly n posts renews n
+/// (released at each term end and tested again); nothing renews after the
+/// funder's last month; a member that leaves a pool takes its share of the
+/// budget with it; a round after the funder's end is refused.
+#[test]
+fn a_funders_renewal_budget_and_end_date_bound_its_renewals() {
+    let all = |text: String, expected: (u32, u32)| {
+        let got = funded_after_term_ends(&text);
+        assert!(got.iter().all(|&g| g == expected), "expected {expected:?} in every run, got {:?}", &got[..5]);
+    };
+    all(ledger_scenario("", ""), (10, 10));
+    let ledger = |lines: &str| format!("[[funders]]\n        name = \"JTI\"\n        {lines}");
+    all(ledger_scenario(&ledger("renewal_budget = 120000"), ""), (3, 3));
+    all(ledger_scenario(&ledger("renewal_budget = 119999"), ""), (2, 2));
+    all(ledger_scenario(&ledger("until = \"2026-03\""), ""), (0, 0));
+    all(ledger_scenario(&ledger("until = \"2026-04\""), ""), (10, 0));
+    let pool = ledger("renewal_budget = 120000\n        members = { \"Baring Foundation\" = 0.5 }");
+    all(ledger_scenario(&pool, "without_funders = [\"Baring Foundation\"]"), (1, 1));
+    all(ledger_scenario(&pool, ""), (3, 3));
+
+    let late_round = ledger_scenario(
+        &ledger("until = \"2026-03\""),
+        "",
+    ) + "\n[[rounds]]\nid = \"r2027\"\nfunder = \"JTI\"\nstart = \"2027-04\"\nbudget = 100000\nterm_months = 12\nallocation = \"unmet\"\n";
+    let e = fundscape_sim::load_str(std::path::Path::new("inline.toml"), &late_round).unwrap_err().to_string();
+    assert!(e.contains("rounds[0].start") && e.contains("after the funder's last month"), "{e}");
+    let e = fundscape_sim::load_str(
+        std::path::Path::new("inline.toml"),
+        &ledger_scenario("[[funders]]\n        name = \"JIT\"", ""),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("funders[0].name") && e.contains("did you mean `JTI`"), "{e}");
+}

@@ -41,7 +41,7 @@ pub enum InputError {
 }
 
 /// Visits every input slot of `s`, in a fixed order (economy, posts,
-/// successors, regions, grants, shocks, rounds, changes). The one list of
+/// successors, regions, grants, shocks, rounds, funders, changes). The one list of
 /// input names: [`inputs`] and [`with_inputs`] both read it.
 fn visit(s: &mut Scenario, f: &mut dyn FnMut(&str, &mut Value)) {
     f("economy.wage_growth", &mut s.wage_growth);
@@ -99,6 +99,11 @@ fn visit(s: &mut Scenario, f: &mut dyn FnMut(&str, &mut Value)) {
     for r in &mut s.rounds {
         f(&format!("rounds.{}.budget", r.id), &mut r.budget);
         f(&format!("rounds.{}.advice_share", r.id), &mut r.advice_share);
+    }
+    for funder in &mut s.funders {
+        if let Some(v) = &mut funder.renewal_budget {
+            f(&format!("funders.{}.renewal_budget", funder.name), v);
+        }
     }
     for c in &mut s.changes {
         let id = c.id.clone();

@@ -265,6 +265,20 @@ pub struct ChangeSuccessor {
     pub term_months: Option<u32>,
 }
 
+/// A funder's ledger (`[[funders]]`): its renewal budget and last month.
+#[derive(Debug, Clone)]
+pub struct FunderLedger {
+    /// As grants and rounds spell it, or `other_funder`.
+    pub name: String,
+    /// £ a year for same_funder renewals of its posts (`None`: no limit),
+    /// already scaled by `1 − share` of any member `without_funders` drops.
+    pub renewal_budget: Option<Value>,
+    /// Its last month, in months from the start (`None`: never stops).
+    pub until: Option<i32>,
+    /// Members of a pooled fund with their shares.
+    pub members: Vec<(String, f64)>,
+}
+
 /// What a scenario is when compared with a base: something a funder or
 /// the collaboration can do (an ask), or something that may happen to them
 /// (a risk). `compare` ranks them apart.
@@ -310,6 +324,8 @@ pub struct Scenario {
     pub rounds: Vec<Round>,
     pub changes: Vec<Change>,
     pub shocks: Vec<Shock>,
+    /// Funders' budgets and end dates (`[[funders]]`).
+    pub funders: Vec<FunderLedger>,
     /// Warnings found at load time (shown by `validate`, kept in the manifest).
     pub warnings: Vec<String>,
     /// A hash of the scenario after overlays (hex), for the manifest.

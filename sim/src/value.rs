@@ -49,6 +49,8 @@ pub struct Value {
     mode: Option<f64>,
     /// The mean of the distribution as written, before clamping.
     mean: f64,
+    /// Every draw is multiplied by this (1 unless [`Value::scaled`]).
+    scale: f64,
 }
 
 fn finite(key: &'static str, x: f64) -> Result<f64, ValueError> {
@@ -255,7 +257,7 @@ impl Value {
             Shape::Fixed(x) => x,
             _ => f64::NAN,
         };
-        Self { shape, describe, lo, hi, support, mode: None, mean }
+        Self { shape, describe, lo, hi, support, mode: None, mean, scale: 1.0 }
     }
 
     /// Restricts draws to a key's domain (model.md §5: "a draw outside a
@@ -270,7 +272,17 @@ impl Value {
     /// The clamping bounds of draws: the table's own `min`/`max` within the
     /// key's domain (for a plain number, the domain alone).
     pub fn limits(&self) -> (f64, f64) {
-        (self.lo, self.hi)
+        (self.lo * self.scale, self.hi * self.scale)
+    }
+
+    /// This value times `k` (≥ 0): every draw, bound and summary scaled,
+    /// the same random numbers used (a pooled fund without a member's share).
+    pub fn scaled(mut self, k: f64) -> Self {
+        let k = if k.is_finite() { k.max(0.0) } else { 1.0 };
+        self.scale *= k;
+        self.support = (self.support.0 * k, self.support.1 * k);
+        self.describe = format!("{} × {k}", self.describe);
+        self
     }
 
     /// The smallest and largest values a draw can take.
@@ -281,7 +293,7 @@ impl Value {
     /// The fixed number, when the value is not random.
     pub fn as_fixed(&self) -> Option<f64> {
         match self.shape {
-            Shape::Fixed(x) => Some(self.bound(x)),
+            Shape::Fixed(x) => Some(self.bound(x) * self.scale),
             _ => None,
         }
     }
@@ -295,14 +307,14 @@ impl Value {
             Shape::Fixed(x) => Some(x),
             _ => self.mode,
         }
-        .map(|x| self.bound(x))
+        .map(|x| self.bound(x) * self.scale)
     }
 
     /// A typical value, for previews such as `validate`'s posts per round:
     /// the number itself, or the mean of the distribution as written
     /// (before clamping), clamped like a draw.
     pub fn typical(&self) -> f64 {
-        self.bound(self.mean)
+        self.bound(self.mean) * self.scale
     }
 
     /// Draws one value, clamped into the table's own `min`/`max`.
@@ -317,7 +329,7 @@ impl Value {
             Shape::Beta(d) => d.sample(rng),
             Shape::Gamma(d) => d.sample(rng),
         };
-        self.bound(x)
+        self.bound(x) * self.scale
     }
 
     /// Clamps into `[lo, hi]` without ever panicking (`f64::clamp` panics

@@ -631,10 +631,14 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         });
     }
 
+    let funders =
+        funder_ledgers(&raw.funders, &raw.grants, &raw.rounds, &raw.scenario.without_funders, &mut rounds, start)?;
+
     warnings.extend(near_miss_funders(&raw.grants, &raw.rounds));
     for (i, funder) in raw.scenario.without_funders.iter().enumerate() {
         let named = raw.grants.iter().map(|g| &g.funder).chain(raw.rounds.iter().map(|r| &r.funder));
-        let names: Vec<String> = named.cloned().collect();
+        let members = funders.iter().flat_map(|f| f.members.iter().map(|(m, _)| m));
+        let names: Vec<String> = named.chain(members).cloned().collect();
         if !names.contains(funder) {
             let hint = did_you_mean(funder, &names);
             return Err(meta.k("without_funders").i(i).err(format!(
@@ -747,11 +751,96 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
         rounds,
         changes,
         shocks,
+        funders,
         warnings,
         hash,
         files: Vec::new(),
         overlay_changes: Vec::new(),
     })
+}
+
+/// `[[funders]]`: each funder's renewal budget, last month and members. A
+/// member named in `without_funders` takes its share out of the pool's
+/// renewal budget and of its rounds' budgets. A round dated after its
+/// funder's last month is refused.
+fn funder_ledgers(
+    raw_funders: &[RawFunder],
+    raw_grants: &[RawGrant],
+    raw_rounds: &[RawRound],
+    without: &[String],
+    rounds: &mut [Round],
+    start: YearMonth,
+) -> Result<Vec<FunderLedger>> {
+    let mut named: Vec<String> = Vec::new();
+    for f in raw_grants.iter().map(|g| &g.funder).chain(raw_rounds.iter().map(|r| &r.funder)) {
+        if !named.contains(f) {
+            named.push(f.clone());
+        }
+    }
+    named.push(SuccessorSource::OtherFunder.as_str().to_string());
+    let mut out: Vec<FunderLedger> = Vec::new();
+    for (i, f) in raw_funders.iter().enumerate() {
+        let p = root("funders").i(i);
+        if !named.contains(&f.name) {
+            let hint = did_you_mean(&f.name, &named);
+            return Err(p.k("name").err(format!(
+                "no grant or round has the funder `{}`{}",
+                f.name,
+                if hint.is_empty() {
+                    "; a [[funders]] entry is for a funder the scenario's grants or rounds name (or other_funder), spelt alike"
+                        .to_string()
+                } else {
+                    hint
+                }
+            )));
+        }
+        if out.iter().any(|o| o.name == f.name) {
+            return Err(p.k("name").err(format!("funder `{}` has two [[funders]] entries; keep one", f.name)));
+        }
+        let until = f.until.as_ref().map(|u| date(&p.k("until"), u).map(|d| d.months_since(start))).transpose()?;
+        let mut members = Vec::new();
+        for (name, &share) in f.members.iter().flatten() {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(p
+                    .k("members")
+                    .k(name)
+                    .err(format!("a member's share of the pool is between 0 and 1 (it is {share})")));
+            }
+            members.push((name.clone(), share));
+        }
+        let total: f64 = members.iter().map(|(_, x)| x).sum();
+        if total > 1.0 + 1e-9 {
+            return Err(p
+                .k("members")
+                .err(format!("the members' shares add up to {total}, more than the whole pool (1)")));
+        }
+        let dropped: f64 = members.iter().filter(|(n, _)| without.contains(n)).map(|(_, x)| x).sum();
+        let keep = (1.0 - dropped).max(0.0);
+        let renewal_budget = f
+            .renewal_budget
+            .as_ref()
+            .map(|v| value(&p.k("renewal_budget"), v, Domain::NonNegative))
+            .transpose()?
+            .map(|v| if dropped > 0.0 { v.scaled(keep) } else { v });
+        for r in rounds.iter_mut().filter(|r| r.funder == f.name) {
+            if let Some(last) = until {
+                if r.start > last {
+                    let k = raw_rounds.iter().position(|x| x.id == r.id).unwrap_or(0);
+                    return Err(root("rounds").i(k).k("start").err(format!(
+                        "round `{}` of {} starts after the funder's last month ({}, [[funders]] until); move it earlier or the funder's end later",
+                        r.id,
+                        f.name,
+                        YearMonth(start.0 + last)
+                    )));
+                }
+            }
+            if dropped > 0.0 {
+                r.budget = r.budget.clone().scaled(keep);
+            }
+        }
+        out.push(FunderLedger { name: f.name.clone(), renewal_budget, until, members });
+    }
+    Ok(out)
 }
 
 /// A value that must be above zero (`demand_scale`, `half_at`).

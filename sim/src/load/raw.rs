@@ -45,6 +45,25 @@ pub struct RawScenario {
     /// Dated changes that happen with some probability (influencing asks).
     #[serde(default)]
     pub changes: Vec<RawChange>,
+    /// Funders' own budgets and end dates (a funder without an entry is bottomless and never stops).
+    #[serde(default)]
+    pub funders: Vec<RawFunder>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Funder")]
+pub struct RawFunder {
+    /// The funder, as grants, rounds and without_funders spell it (or "other_funder").
+    pub name: String,
+    /// £ a year available for same_funder renewals of its posts (value).
+    #[serde(default)]
+    #[schemars(schema_with = "value")]
+    pub renewal_budget: Option<Toml>,
+    /// Its last month, "YYYY-MM": no renewal by it, and no round of it, after this.
+    pub until: Option<String>,
+    /// Members of a pooled fund and their shares of it (0 to 1), e.g. { "Baring Foundation" = 0.05 }.
+    pub members: Option<std::collections::BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -52,6 +52,13 @@ pub(super) struct SuccessorPlan {
     pub term: i32,
 }
 
+/// A funder's ledger, compiled: its renewal budget (drawn once per run)
+/// and its last month.
+pub(super) struct LedgerPlan {
+    pub budget: Option<Param>,
+    pub until: i32,
+}
+
 pub(super) struct GrantPlan {
     pub region: usize,
     /// Start, in months from the scenario start.
@@ -173,6 +180,9 @@ pub struct Plan {
     pub(super) vacancy_months: Value,
     /// Index of `local_authority` among the spend sources.
     pub(super) la_source: usize,
+    pub(super) other_funder_source: usize,
+    /// By spend source: its `[[funders]]` ledger, if it has one.
+    pub(super) ledgers: Vec<Option<LedgerPlan>>,
     /// Grants in order of their start (file order within a month).
     pub(super) grants_by_start: Vec<usize>,
     /// Survival offsets k = 0, 12, 24, … with the number of eligible posts.
@@ -359,6 +369,19 @@ impl Plan {
             ramp_months: s.posts.ramp_months,
             vacancy_months: s.posts.vacancy_months.clone(),
             la_source: source_idx(SuccessorSource::LocalAuthority.as_str()),
+            other_funder_source: source_idx(SuccessorSource::OtherFunder.as_str()),
+            ledgers: sources
+                .iter()
+                .map(|name| {
+                    s.funders.iter().find(|f| &f.name == name).map(|f| LedgerPlan {
+                        budget: f
+                            .renewal_budget
+                            .as_ref()
+                            .map(|v| Param::new(v, &format!("funders.{}.renewal_budget", f.name))),
+                        until: f.until.unwrap_or(i32::MAX),
+                    })
+                })
+                .collect(),
             grants_by_start,
             survival_offsets,
             varying: Vec::new(),

@@ -8,6 +8,9 @@ use super::draws::{vacancy, Geometric};
 use crate::rng::StreamRng;
 use crate::value::Value;
 
+/// [`Post::ledger`] when no funder's renewal budget holds the term.
+pub(super) const NO_LEDGER: usize = usize::MAX;
+
 /// Who holds a post.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Staff {
@@ -27,6 +30,12 @@ pub(super) struct Post {
     pub region: usize,
     /// Index of the current funder among the spend sources.
     pub source: usize,
+    /// The spend source of the grant or round that created the post: whose
+    /// ledger (`[[funders]]`) a same_funder renewal draws on.
+    pub funder: usize,
+    /// The spend source whose renewal budget holds this term's cost
+    /// ([`NO_LEDGER`] when none does).
+    pub ledger: usize,
     pub staff: Staff,
     /// Month in which the current funding term ends.
     pub term_end: i32,
@@ -450,6 +459,8 @@ mod tests {
         Post {
             region: 0,
             source: 0,
+            funder: 0,
+            ledger: NO_LEDGER,
             staff,
             term_end,
             la_funded: false,

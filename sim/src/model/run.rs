@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use super::draws::Geometric;
 use super::plan::Plan;
-use super::posts::{Post, PostStreams, Posts, Staff};
+use super::posts::{Post, PostStreams, Posts, Staff, NO_LEDGER};
 use super::regions::Region;
 use super::rounds::posts_by_region;
 use super::shocks::Shocks;
@@ -40,6 +40,19 @@ pub(super) struct Successor {
     pub term: i32,
     /// A local-authority successor also needs room in the region's budget.
     pub needs_budget: bool,
+    /// A same_funder or other_funder successor draws on a funder's ledger:
+    /// the post's own funder's, or other_funder's.
+    pub ledger: Ledger,
+}
+
+/// Whose `[[funders]]` ledger a successor draws on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ledger {
+    None,
+    /// The funder that created the post (same_funder).
+    PostsFunder,
+    /// A spend source (other_funder).
+    Source(usize),
 }
 
 /// A change that happens in this run, with its drawn values (monthly rates
@@ -111,6 +124,10 @@ pub struct Run<'p> {
     pub(super) snapshots: Vec<(usize, usize, StreamRng)>,
     pub(super) successor_changes: Vec<SuccessorChange>,
     pub(super) regions: Vec<Region>,
+    /// By spend source: its renewal budget this run (£ a year, infinite
+    /// without one) and the annual costs (start-year) of the terms it holds.
+    pub(super) ledger_budget: Vec<f64>,
+    pub(super) ledger_committed: Vec<f64>,
     /// Mean new cases a month by region-year (`r * years + y`), before shocks.
     pub(super) demand_mean: Vec<f64>,
     /// New cases by month and region (`m * n_regions + r`).
@@ -153,6 +170,8 @@ impl<'p> Run<'p> {
             snapshots: Vec::new(),
             successor_changes: Vec::new(),
             regions: Vec::new(),
+            ledger_budget: Vec::new(),
+            ledger_committed: Vec::new(),
             demand_mean: Vec::new(),
             new_cases: Vec::new(),
             shocks: Shocks::default(),
@@ -340,6 +359,8 @@ impl<'p> Run<'p> {
                 let post = Post {
                     region: r,
                     source: round.funder_source,
+                    funder: round.funder_source,
+                    ledger: NO_LEDGER,
                     staff: Staff::Pending,
                     term_end: m + round.term,
                     la_funded: false,
@@ -380,6 +401,10 @@ impl<'p> Run<'p> {
                 self.regions[p.region].la_committed -= p.cost;
                 p.la_funded = false;
             }
+            if p.ledger != NO_LEDGER {
+                self.ledger_committed[p.ledger] -= p.cost;
+                p.ledger = NO_LEDGER;
+            }
             p.match_share = 0.0;
         }
         let mut any_lost = false;
@@ -406,6 +431,25 @@ impl<'p> Run<'p> {
                 continue;
             }
             let p = &mut self.posts.all[i];
+            let ledger = match s.ledger {
+                Ledger::None => None,
+                Ledger::PostsFunder => Some(p.funder),
+                Ledger::Source(f) => Some(f),
+            };
+            if let Some(plan) = ledger.and_then(|f| self.plan.ledgers[f].as_ref().map(|l| (f, l))) {
+                let (f, l) = plan;
+                // After its last month a funder renews nothing; its renewal
+                // budget is tested as a local authority's is.
+                if m > l.until {
+                    continue;
+                }
+                let need = (self.ledger_committed[f] + p.cost) * self.cost_factor;
+                if need > self.ledger_budget[f] * (1.0 + 1e-12) + 1e-9 {
+                    continue;
+                }
+                self.ledger_committed[f] += p.cost;
+                p.ledger = f;
+            }
             if s.needs_budget {
                 let region = &mut self.regions[p.region];
                 let need = (region.la_committed + p.cost) * self.cost_factor;

@@ -7,9 +7,9 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::draws::{monthly_probability, poisson_count, Geometric};
-use super::posts::{Post, PostStreams, Staff};
+use super::posts::{Post, PostStreams, Staff, NO_LEDGER};
 use super::regions::Region;
-use super::run::{ChangeDraw, PendingChange, PostDraw, Run, Successor, SuccessorChange};
+use super::run::{ChangeDraw, Ledger, PendingChange, PostDraw, Run, Successor, SuccessorChange};
 use crate::rng::{Kind, RunStreams, StreamId, StreamRng};
 use crate::scenario::SuccessorSource;
 
@@ -32,7 +32,20 @@ impl Run<'_> {
             probability: s.probability.draw(streams),
             term: s.term,
             needs_budget: s.source == SuccessorSource::LocalAuthority,
+            ledger: match s.source {
+                SuccessorSource::SameFunder => Ledger::PostsFunder,
+                SuccessorSource::OtherFunder => Ledger::Source(plan.other_funder_source),
+                _ => Ledger::None,
+            },
         }));
+        self.ledger_budget.clear();
+        self.ledger_budget.extend(
+            plan.ledgers
+                .iter()
+                .map(|l| l.as_ref().and_then(|l| l.budget.as_ref()).map_or(f64::INFINITY, |b| b.draw(streams))),
+        );
+        self.ledger_committed.clear();
+        self.ledger_committed.resize(plan.ledgers.len(), 0.0);
         self.regions.resize_with(plan.n_regions, || Region::new(streams.stream(Kind::LegalAid, StreamId(0))));
         for (region, r) in self.regions.iter_mut().zip(&plan.regions) {
             region.demand = r.demand.draw(streams);
@@ -285,6 +298,8 @@ impl Run<'_> {
                 let post = Post {
                     region: g.region,
                     source: g.funder_source,
+                    funder: g.funder_source,
+                    ledger: NO_LEDGER,
                     staff,
                     term_end: g.first_end(),
                     la_funded: false,
