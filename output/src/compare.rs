@@ -135,7 +135,7 @@ pub fn compare_table(c: &Comparison) -> String {
     }
     let _ = writeln!(
         out,
-        "  (differences are ALT − base over the horizon, all regions: posts funded at the end, post-years and cases served in total;\n   P(less) = share of runs with fewer cases abandoned, P(more) with more; £ = extra spend by funders, not legal aid or local authorities, with an ask's ask_cost)"
+        "  (differences are ALT − base over the horizon, all regions: posts funded at the end (statutory: of them, paid by legal aid or local authorities, what outlasts any grant), post-years and cases served in total;\n   P(less) = share of runs with fewer cases abandoned, P(more) with more; £ = extra spend by funders, not legal aid or local authorities, with an ask's ask_cost)"
     );
     out
 }
@@ -144,11 +144,12 @@ pub fn compare_table(c: &Comparison) -> String {
 fn table(out: &mut String, c: &Comparison, alts: &[&str], risks: bool) {
     let _ = writeln!(
         out,
-        "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
+        "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
         if risks { "risk" } else { "ask" },
         if risks { "unmet added (90% CI)" } else { "unmet averted (90% CI)" },
         if risks { "P(more)" } else { "P(less)" },
         "posts end",
+        "statutory",
         "post-yrs",
         "cases",
         "funder £",
@@ -172,11 +173,12 @@ fn table(out: &mut String, c: &Comparison, alts: &[&str], risks: bool) {
         let per = |x: Option<f64>| x.map_or_else(|| "–".to_string(), money);
         let _ = writeln!(
             out,
-            "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
+            "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
             alt,
             unmet.unwrap_or_default(),
             p.unwrap_or_default(),
             diff("posts_funded", 1).unwrap_or_default(),
+            diff("posts_statutory", 1).unwrap_or_default(),
             diff("post_years", 1).unwrap_or_default(),
             diff("served", 0).unwrap_or_default(),
             cost.map_or_else(String::new, |k| money(k.extra_funder_spend)),

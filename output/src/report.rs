@@ -110,6 +110,21 @@ fn headlines(r: &Results) -> Vec<String> {
             r.year_name(last)
         ));
     }
+    let statutory: Vec<f64> = r
+        .summary
+        .posts_by_source
+        .iter()
+        .filter(|x| x.region == "all" && x.year == last && matches!(x.metric.as_str(), "legal_aid" | "local_authority"))
+        .map(|x| x.stat.mean)
+        .collect();
+    if !statutory.is_empty() {
+        out.push(format!(
+            "What outlasts any grant: <strong>{:.1}</strong> of the posts funded at the end of {} are paid by statutory \
+             money (legal aid or local authorities), on average across runs.",
+            statutory.iter().sum::<f64>(),
+            r.year_name(last)
+        ));
+    }
     if let Some(k) = r.summary.survival.iter().find(|s| s.months_after_first_end == 24).or(r.summary.survival.first()) {
         let when = match k.months_after_first_end {
             0 => "just after it ends, once successors have been tried".to_string(),

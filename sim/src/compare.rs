@@ -90,6 +90,9 @@ impl Layout {
         }));
         figures.push(Figure { name: "spend:funders".into(), stock: false, better: Better::Neither });
         figures.push(Figure { name: "spend:all".into(), stock: false, better: Better::Neither });
+        // What outlasts any grant: the posts statutory money (legal aid,
+        // local authorities) pays at a year's end.
+        figures.push(Figure { name: "posts_statutory".into(), stock: true, better: Better::Higher });
 
         let sources = scenarios
             .iter()
@@ -105,6 +108,13 @@ impl Layout {
                 out.extend(union.iter().map(|u| Source::Metric(spend(u))));
                 out.push(Source::Sum(own.iter().filter(|n| !is_public(n)).filter_map(|n| spend(n)).collect()));
                 out.push(Source::Sum((0..own.len()).map(|k| SPEND + k).collect()));
+                let posts_of = |name: &str| own.iter().position(|x| x == name).map(|k| SPEND + own.len() + k);
+                out.push(Source::Sum(
+                    [SuccessorSource::LegalAid, SuccessorSource::LocalAuthority]
+                        .iter()
+                        .filter_map(|s| posts_of(s.as_str()))
+                        .collect(),
+                ));
                 out
             })
             .collect();
