@@ -1240,7 +1240,9 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
         let statutory: Vec<f64> = s
             .posts_by_source
             .iter()
-            .filter(|r| r.region == "all" && r.year == last && matches!(r.metric.as_str(), "legal_aid" | "local_authority"))
+            .filter(|r| {
+                r.region == "all" && r.year == last && matches!(r.metric.as_str(), "legal_aid" | "local_authority")
+            })
             .map(|r| r.stat.mean)
             .collect();
         if !statutory.is_empty() {

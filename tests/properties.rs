@@ -94,9 +94,21 @@ fn toml(g: &Gen) -> String {
         );
     }
     if let Some((start, probability, turnover, exit)) = g.change {
+        // Influence, decided in the change's month, and a demand scale, which
+        // then draws the regions' new cases again from it.
         t += &format!(
-            "[[changes]]\nid = \"c\"\nstart = \"{}\"\nprobability = {probability}\nturnover = {turnover}\nexit_rate = {exit}\nlocal_authority_budget = 50000\n",
-            month(start)
+            "[[changes]]\nid = \"c\"\nstart = \"{}\"\nprobability = {probability}\nturnover = {turnover}\nexit_rate = {exit}\nlocal_authority_budget = 50000\ndemand_scale = {}\ninfluence = {{ max = 1, half_at = {} }}\n",
+            month(start),
+            0.5 + turnover,
+            0.5 + 10.0 * exit
+        );
+    }
+    if !g.grants.is_empty() {
+        // A ledger for the first grants' funder: a renewal budget and an end.
+        t += &format!(
+            "[[funders]]\nname = \"F0\"\nrenewal_budget = {}\nuntil = \"{}\"\n",
+            g.budget,
+            month(12 * g.years as i32 / 2)
         );
     }
     if let Some((start, share)) = g.exit {
