@@ -39,7 +39,8 @@ pub mod value;
 
 pub use compare::{compare, CompareScenariosError, Comparison};
 pub use driver::{run, RunConfig};
+pub use load::levers::LeverSpec;
 pub use load::limits::{MAX_POSTS, MAX_RUNS};
-pub use load::{load, load_str, scenario_schema, LoadScenarioError};
+pub use load::{load, load_str, load_with_levers, scenario_schema, LoadScenarioError};
 pub use scenario::Scenario;
 pub use summary::Summary;

@@ -45,6 +45,9 @@ pub struct RawScenario {
     /// Dated changes that happen with some probability (influencing asks).
     #[serde(default)]
     pub changes: Vec<RawChange>,
+    /// Levers for `fundscape serve`: the inputs its live page offers as sliders (the engine does not read them).
+    #[serde(default)]
+    pub levers: Vec<super::levers::RawLever>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
