@@ -157,6 +157,9 @@ pub fn render_charts(r: &Results, png_scale: u32) -> Result<Vec<Chart>, RenderEr
         .collect()
 }
 
+/// The size of a live chart, in pixels.
+const LIVE_SIZE: (u32, u32) = (720, 470);
+
 /// One chart of the live page, as SVG only.
 #[derive(Debug, Clone)]
 pub struct LiveChart {
@@ -183,12 +186,14 @@ pub fn live_charts(r: &Results, unmet_max: Option<f64>) -> Result<Vec<LiveChart>
         .into_iter()
         .filter(|spec| matches!(spec.kind, Kind::UnmetDemand | Kind::Survival))
         .map(|spec| {
+            // Smaller than a run's chart, so that two side by side stay
+            // legible; the page prints the title and the note as text.
             let frame = Frame {
                 name: spec.name,
-                title: spec.title,
-                note: spec.note,
+                title: String::new(),
+                note: String::new(),
                 caption: caption.clone(),
-                size: spec.size,
+                size: LIVE_SIZE,
             };
             let body = RunChart { kind: spec.kind, r, unmet_max };
             let fail = |message: String| RenderError { name: frame.name.to_string(), message };
@@ -198,7 +203,7 @@ pub fn live_charts(r: &Results, unmet_max: Option<f64>) -> Result<Vec<LiveChart>
                 framed(&frame, &body, &root, false).map_err(|e| fail(e.to_string()))?;
                 root.present().map_err(|e| fail(e.to_string()))?;
             }
-            Ok(LiveChart { name: frame.name, title: frame.title, note: frame.note, svg })
+            Ok(LiveChart { name: frame.name, title: spec.title, note: spec.note, svg })
         })
         .collect()
 }
