@@ -183,6 +183,14 @@ fn the_api_answers_levers_paired_runs_and_errors() {
     assert_eq!(http(&addr, "GET", "/nothing-here", b"").0, 404);
     let huge = vec![b' '; 70 * 1024];
     assert_eq!(http(&addr, "POST", "/api/run", &huge).0, 413);
+    // A request naming another host (DNS rebinding) is refused.
+    {
+        let mut s = TcpStream::connect(&addr).unwrap();
+        s.write_all(b"GET /api/levers HTTP/1.1\r\nHost: evil.example:8765\r\nConnection: close\r\n\r\n").unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        assert!(raw.starts_with("HTTP/1.1 403"), "{raw}");
+    }
     // Garbage that is not HTTP does not take the server down.
     {
         let mut s = TcpStream::connect(&addr).unwrap();

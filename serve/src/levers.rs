@@ -224,7 +224,8 @@ pub fn lever(s: &Scenario, all: &[Input], key: &str, spec: Option<&LeverSpec>) -
     Some(Lever {
         key: key.to_string(),
         label: spec.and_then(|s| s.label.clone()).unwrap_or_else(|| label_of(s, key)),
-        value: value.clamp(min.min(max), max.max(min)),
+        // (max/min rather than clamp, which panics on NaN bounds.)
+        value: value.max(min).min(max),
         min,
         max,
         step,

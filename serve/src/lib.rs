@@ -19,6 +19,9 @@
 //!
 //! Neither `sim` nor `output` knows HTTP; this crate only calls them.
 
+// Checks are written `!(x > 0.0)` on purpose, so that NaN fails them.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 pub mod answer;
 pub mod levers;
 pub mod overlay;
@@ -282,6 +285,10 @@ pub fn local_addr(server: &tiny_http::Server) -> Option<SocketAddr> {
 /// request is answered on its own thread, so a newer request can supersede
 /// one that is waiting.
 pub fn serve(app: Arc<App>, server: tiny_http::Server, stop: &AtomicBool) {
+    // Bound to the loopback address, the page answers only requests that
+    // name this machine (a web page elsewhere that rebinds its own name to
+    // 127.0.0.1 cannot read the answers).
+    let loopback_only = local_addr(&server).is_some_and(|a| a.ip().is_loopback());
     let mut workers: Vec<std::thread::JoinHandle<()>> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         let request = match server.recv_timeout(Duration::from_millis(100)) {
@@ -291,7 +298,7 @@ pub fn serve(app: Arc<App>, server: tiny_http::Server, stop: &AtomicBool) {
         };
         let app = Arc::clone(&app);
         workers.retain(|w| !w.is_finished());
-        workers.push(std::thread::spawn(move || answer_request(&app, request)));
+        workers.push(std::thread::spawn(move || answer_request(&app, request, loopback_only)));
     }
     // Let answers under way finish, so no client is left hanging.
     for w in workers {
@@ -299,11 +306,23 @@ pub fn serve(app: Arc<App>, server: tiny_http::Server, stop: &AtomicBool) {
     }
 }
 
-fn answer_request(app: &App, mut request: tiny_http::Request) {
+/// Whether a `Host` header names this machine (`localhost`, `127.0.0.1`, `[::1]`, any port).
+pub fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn answer_request(app: &App, mut request: tiny_http::Request, loopback_only: bool) {
     let method = request.method().as_str().to_string();
     let url = request.url().to_string();
+    let host = request.headers().iter().find(|h| h.field.equiv("Host")).map(|h| h.value.as_str().to_string());
     let mut body = Vec::new();
-    let reply = if (&mut request.as_reader()).take(MAX_BODY as u64 + 1).read_to_end(&mut body).is_err() {
+    let reply = if loopback_only && !host.as_deref().is_some_and(is_local_host) {
+        Reply::error(403, "this server answers requests for localhost or 127.0.0.1 only")
+    } else if (&mut request.as_reader()).take(MAX_BODY as u64 + 1).read_to_end(&mut body).is_err() {
         Reply::error(400, "the request body could not be read")
     } else if body.len() > MAX_BODY {
         Reply::error(413, format!("the request body is larger than {MAX_BODY} bytes"))
@@ -331,4 +350,27 @@ fn answer_request(app: &App, mut request: tiny_http::Request) {
         }
     }
     let _ = request.respond(response);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_this_machine_is_a_local_host() {
+        for ok in ["localhost", "localhost:8765", "127.0.0.1:80", "[::1]:8765", "LOCALHOST"] {
+            assert!(is_local_host(ok), "{ok}");
+        }
+        for bad in ["evil.example", "evil.example:8765", "127.0.0.1.evil.example", "10.0.0.1:8765", ""] {
+            assert!(!is_local_host(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn units_and_steps_read_from_the_key() {
+        assert_eq!(levers::unit_of("sustainability.successors.legal_aid.probability"), "share (0–1)");
+        assert_eq!(levers::unit_of("rounds.r2026.budget"), "£ over the term");
+        assert_eq!(levers::unit_of("regions.london.local_authority.budget"), "£ a year");
+        assert_eq!(levers::unit_of("regions.*.demand"), "cases a year");
+    }
 }
