@@ -73,6 +73,8 @@ pub struct App {
     pub levers: Vec<Lever>,
     pub config: RunConfig,
     base: Results,
+    /// The scenario as written, run by run (for paired differences).
+    base_runs: answer::PerRun,
     /// The number of the newest `/api/run` request.
     newest: AtomicU64,
     /// One simulation at a time (the runs use every core).
@@ -114,7 +116,13 @@ impl App {
         };
         let levers = levers::levers_of(&scenario, &specs, config.seed);
         let base = answer::base_results(&scenario, &path, &config);
-        Ok(Self { path, scenario, levers, config, base, newest: AtomicU64::new(0), running: Mutex::new(()) })
+        let base_runs = answer::per_run(&scenario, &config).map_err(|message| fundscape_sim::LoadScenarioError {
+            file: path.clone(),
+            line: None,
+            key: String::new(),
+            message,
+        })?;
+        Ok(Self { path, scenario, levers, config, base, base_runs, newest: AtomicU64::new(0), running: Mutex::new(()) })
     }
 
     /// The levers as `GET /api/levers` gives them.
@@ -212,7 +220,7 @@ impl App {
             return superseded();
         }
         let started = Instant::now();
-        let sim = match answer::simulate(&self.scenario, &alt, &self.path, &self.config, &still_newest) {
+        let sim = match answer::simulate(&alt, &self.path, &self.config, &still_newest) {
             Ok(Some(s)) => s,
             Ok(None) => return superseded(),
             Err(e) => return Reply::error(500, e),
@@ -226,7 +234,7 @@ impl App {
             Err(e) => return Reply::error(500, e),
         };
         let chart_seconds = t.elapsed().as_secs_f64();
-        let (base, alt, diff) = answer::figures(&self.base, &sim);
+        let (base, alt, diff) = answer::figures(&self.base, &self.base_runs, &sim);
         let levers: serde_json::Map<String, Json> = values.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
         Reply::json(
             200,
@@ -236,7 +244,7 @@ impl App {
                 "inputs": levers,
                 "runs": self.config.runs, "seed": self.config.seed,
                 "seconds": started.elapsed().as_secs_f64(),
-                "timings": { "compare": sim.compare_seconds, "run": sim.run_seconds, "charts": chart_seconds },
+                "timings": { "per_run": sim.per_run_seconds, "run": sim.run_seconds, "charts": chart_seconds },
             }),
         )
     }
@@ -364,6 +372,42 @@ mod tests {
         for bad in ["evil.example", "evil.example:8765", "127.0.0.1.evil.example", "10.0.0.1:8765", ""] {
             assert!(!is_local_host(bad), "{bad}");
         }
+    }
+
+    /// The paired differences taken run by run, against a base simulated
+    /// once, are those `compare` takes running both scenarios.
+    #[test]
+    fn differences_are_those_of_compare() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/tiny.toml");
+        let app = App::new(&path, &Options { runs: 300, seed: Some(11), threads: 2 }).unwrap();
+        let key = "sustainability.successors.same_funder.probability";
+        let reply = app.handle("POST", "/api/run", format!("{{\"levers\": {{\"{key}\": 0.9}}}}").as_bytes());
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        let answer: Json = serde_json::from_slice(&reply.body).unwrap();
+        let alt = levers::apply(&app.scenario, &[(key.to_string(), 0.9)]).unwrap();
+        let c = fundscape_sim::compare(&app.scenario, &[("alt".to_string(), &alt)], &app.config, &|_| {}).unwrap();
+        let last = *c.years.last().unwrap();
+        for (figure, year, metric) in [
+            ("abandoned_horizon", None, "abandoned"),
+            ("served_horizon", None, "served"),
+            ("posts_funded_end", None, "posts_funded"),
+            ("abandoned_last_year", Some(last), "abandoned"),
+        ] {
+            let row = c.get("alt", "all", year, metric).unwrap();
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+            let got = |side: &str| answer[side][figure]["mean"].as_f64().unwrap();
+            assert!(close(got("diff"), row.diff.mean), "{figure}: {} against {}", got("diff"), row.diff.mean);
+            assert!(close(got("base"), row.base_mean), "{figure}");
+            assert!(close(got("alt"), row.alt_mean), "{figure}");
+            assert!(row.diff.mean != 0.0 || figure == "abandoned_last_year", "{figure}: the lever must move it");
+        }
+        let spend = c.get("alt", "all", None, "spend:funders").unwrap();
+        let got = answer["diff"]["funder_spend_horizon"]["mean"].as_f64().unwrap();
+        assert!(
+            (got - spend.diff.mean).abs() <= 1e-6 * (1.0 + spend.diff.mean.abs()),
+            "{got} against {}",
+            spend.diff.mean
+        );
     }
 
     #[test]
