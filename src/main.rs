@@ -150,6 +150,26 @@ enum Command {
         /// abandoned,posts_funded), for every region and year (a second pass over the same runs).
         #[arg(long, value_name = "METRICS", value_delimiter = ',')]
         samples: Vec<String>,
+        /// Run only slice I of N of the runs (e.g. 2/3, on one machine of a batch system) and write what
+        /// `fundscape merge` needs into --out; merging all N gives exactly the files of one whole run.
+        #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with_all = ["precision", "samples"])]
+        shard: Option<fundscape_sim::ShardSpec>,
+        #[command(flatten)]
+        charts: ChartOptions,
+    },
+    /// Merge the shards of one run (written by `run --shard I/N`, all N of them) into the results of the whole
+    /// run: summary.csv, survival.csv and posts_by_source.csv byte for byte as one run would write them.
+    Merge {
+        /// The shards' directories, in any order.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Results directory for the merged run. It must not exist, be empty, or be a results directory that
+        /// fundscape wrote.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write neither charts/ nor report.html.
+        #[arg(long)]
+        no_charts: bool,
         #[command(flatten)]
         charts: ChartOptions,
     },
@@ -392,7 +412,8 @@ fn main() -> ExitCode {
             };
             solve(&scenario, &lever, &analysis, (at_most_flag, threshold, probability), range, out.as_deref())
         }
-        Command::Run { scenario, options, out, no_charts, precision, precision_on, samples, charts } => {
+        Command::Merge { dirs, out, no_charts, charts } => merge(&dirs, &out, (!no_charts).then_some(charts.png_scale)),
+        Command::Run { scenario, options, out, no_charts, precision, precision_on, samples, shard, charts } => {
             let s = match fundscape_sim::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return input_error(&e),
@@ -421,6 +442,18 @@ fn main() -> ExitCode {
             let dir = out.unwrap_or_else(|| default_out(&scenario));
             if let Err(e) = fundscape_output::check_out_dir(&dir) {
                 return write_error(&e);
+            }
+            if let Some(shard) = shard {
+                let blocks = fundscape_sim::driver::n_blocks(config.runs);
+                if shard.count > blocks {
+                    return input_error(&format!(
+                        "--shard {shard}: {} make {} of {} runs; give at most {blocks} shards, or more runs",
+                        count(config.runs, "run"),
+                        count(blocks, "block"),
+                        fundscape_sim::driver::BLOCK
+                    ));
+                }
+                return run_shard(&scenario, &s, &config, shard, &dir);
             }
             let png_scale = (!no_charts).then_some(charts.png_scale);
             run(&scenario, &s, &config, &dir, png_scale, target.as_ref(), &samples)
@@ -952,7 +985,24 @@ fn run(
     };
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let mut manifest = fundscape_output::Manifest::new(&summary, scenario, file, seconds);
+    write_run(file, scenario, config, &summary, seconds, dir, png_scale, reached.as_ref(), samples)
+}
+
+/// Writes a run's results directory from its summary and prints its
+/// headlines (a whole run's, or a merge of shards').
+#[allow(clippy::too_many_arguments)]
+fn write_run(
+    file: &Path,
+    scenario: &Scenario,
+    config: &RunConfig,
+    summary: &fundscape_sim::Summary,
+    seconds: f64,
+    dir: &Path,
+    png_scale: Option<u32>,
+    reached: Option<&fundscape_sim::precision::PrecisionReached>,
+    samples: &[String],
+) -> ExitCode {
+    let mut manifest = fundscape_output::Manifest::new(summary, scenario, file, seconds);
     if let Some(r) = &reached {
         manifest.precision = Some(fundscape_output::PrecisionInfo {
             target: r.target,
@@ -972,9 +1022,9 @@ fn run(
         }
     }
     let mut files = vec![
-        ("summary.csv".to_string(), fundscape_output::summary_csv(&summary)),
-        ("survival.csv".to_string(), fundscape_output::survival_csv(&summary)),
-        ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(&summary)),
+        ("summary.csv".to_string(), fundscape_output::summary_csv(summary)),
+        ("survival.csv".to_string(), fundscape_output::survival_csv(summary)),
+        ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(summary)),
         ("regions.csv".to_string(), fundscape_output::regions_csv(scenario)),
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
@@ -1011,7 +1061,7 @@ fn run(
         return write_error(&e);
     }
     let charts = png_scale.is_some();
-    let mut text = headline(&summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts);
+    let mut text = headline(summary, scenario.note.as_deref(), scenario.start.month(), seconds, dir, charts);
     if !samples.is_empty() {
         text = text.replacen("scenario.toml", "scenario.toml, samples.csv", 1);
     }
@@ -1025,6 +1075,113 @@ fn run(
         );
     }
     ExitCode::SUCCESS
+}
+
+fn parse_shard(s: &str) -> Result<fundscape_sim::ShardSpec, String> {
+    let bad = || format!("--shard takes I/N, slice I of N slices (1 ≤ I ≤ N), e.g. 2/3 (not `{s}`)");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, count) = (i.trim().parse::<u64>().map_err(|_| bad())?, n.trim().parse::<u64>().map_err(|_| bad())?);
+    if index == 0 || index > count {
+        return Err(bad());
+    }
+    Ok(fundscape_sim::ShardSpec { index, count })
+}
+
+/// `run --shard I/N`: simulates slice I of N and writes what merge needs.
+fn run_shard(
+    file: &Path,
+    scenario: &Scenario,
+    config: &RunConfig,
+    shard: fundscape_sim::ShardSpec,
+    dir: &Path,
+) -> ExitCode {
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+    let blocks = shard.blocks(config.runs);
+    let runs = config.runs.max(1);
+    let (first, last) = (
+        (blocks.start * fundscape_sim::driver::BLOCK).min(runs),
+        (blocks.end * fundscape_sim::driver::BLOCK).min(runs),
+    );
+    let bar = progress_bar(last - first);
+    let started = Instant::now();
+    let slice = fundscape_sim::run_shard(scenario, config, shard, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let files = fundscape_output::shard_files(&slice, scenario, file, started.elapsed().as_secs_f64());
+    if let Err(e) = fundscape_output::write_results(dir, &files) {
+        return write_error(&e);
+    }
+    println!(
+        "{}: shard {shard}, runs {}–{} of {} (seed {}), in {:.1} s\n  wrote {}/ (shard.json, shard.bin, scenario.toml)\n  when all {} shards are done: fundscape merge DIR_1 … DIR_{} --out DIR",
+        scenario.name,
+        fundscape_output::thousands(first as f64),
+        fundscape_output::thousands(last.saturating_sub(1) as f64),
+        fundscape_output::thousands(runs as f64),
+        config.seed,
+        started.elapsed().as_secs_f64(),
+        dir.display(),
+        shard.count,
+        shard.count
+    );
+    ExitCode::SUCCESS
+}
+
+/// `fundscape merge DIR... --out DIR`: the whole run from its shards.
+fn merge(dirs: &[PathBuf], out: &Path, png_scale: Option<u32>) -> ExitCode {
+    if let Err(e) = fundscape_output::check_out_dir(out) {
+        return write_error(&e);
+    }
+    let mut shards = Vec::new();
+    for dir in dirs {
+        match fundscape_output::read_shard(dir) {
+            Ok(s) => shards.push((dir, s)),
+            Err(e) if e.is_bad_input() => return input_error(&e),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    for (a, (dir_a, (_, slice_a))) in shards.iter().enumerate() {
+        if let Some((dir_b, _)) = shards[..a].iter().find(|(_, (_, b))| b.shard == slice_a.shard) {
+            return input_error(&format!(
+                "shard {} is given twice: {} and {}; give each shard's directory once",
+                slice_a.shard,
+                dir_b.display(),
+                dir_a.display()
+            ));
+        }
+    }
+    let (first_dir, (first, _)) = &shards[0];
+    let path = PathBuf::from(&first.scenario_path);
+    let scenario = match fundscape_sim::load(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            return input_error(&format!(
+                "{}: the shards were run on {} ({}), which cannot be loaded now: {e}",
+                first_dir.display(),
+                first.scenario_file,
+                first.scenario_path
+            ))
+        }
+    };
+    if scenario.hash != first.scenario_hash {
+        return input_error(&format!(
+            "{} has changed since the shards ran (hash {} now, {} then): merge needs the scenario they ran; restore it or run the shards again",
+            first.scenario_path, scenario.hash, first.scenario_hash
+        ));
+    }
+    let slices: Vec<fundscape_sim::Slice> = shards.iter().map(|(_, (_, s))| s.clone()).collect();
+    let started = Instant::now();
+    let summary = match fundscape_sim::merge_slices(&scenario, &slices, 1) {
+        Ok(s) => s,
+        Err(e) => return input_error(&format!("cannot merge: {e}")),
+    };
+    let seconds = shards.iter().map(|(_, (m, _))| m.wall_time_seconds).sum::<f64>() + started.elapsed().as_secs_f64();
+    let config = RunConfig { runs: summary.runs, seed: summary.seed, threads: 1 };
+    let file = PathBuf::from(&first.scenario_file);
+    write_run(&file, &scenario, &config, &summary, seconds, out, png_scale, None, &[])
 }
 
 /// A results directory read back, or the exit code of the message printed

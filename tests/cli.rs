@@ -617,3 +617,58 @@ fn csv_numbers_carry_at_most_ten_significant_digits_and_regions_csv_names_the_re
     }
     assert!(numbers > 1000, "only {numbers} numbers read");
 }
+
+/// `run --shard I/N` three times and `merge` give, byte for byte, the
+/// tables of one whole run (the UK baseline: every kind of input), and
+/// `merge` reads the shards in any order.
+#[test]
+fn three_shards_merged_are_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/uk-baseline.toml");
+    let baseline = baseline.to_str().unwrap();
+    let dir = tmp.path();
+    for i in 1..=3 {
+        let shard = format!("{i}/3");
+        let out = format!("shard-{i}");
+        run_ok(&["run", baseline, "--runs", "1300", "--seed", "7", "--shard", &shard, "--out", &out], dir);
+        assert!(dir.join(&out).join("shard.bin").is_file());
+        assert!(!dir.join(&out).join("summary.csv").exists(), "a shard writes no rounded tables");
+    }
+    run_ok(&["merge", "shard-3", "shard-1", "shard-2", "--out", "merged"], dir);
+    run_ok(&["run", baseline, "--runs", "1300", "--seed", "7", "--threads", "1", "--no-charts", "--out", "whole"], dir);
+    for name in ["summary.csv", "survival.csv", "posts_by_source.csv", "regions.csv"] {
+        let merged = std::fs::read(dir.join("merged").join(name)).unwrap();
+        let whole = std::fs::read(dir.join("whole").join(name)).unwrap();
+        assert!(merged == whole, "{name} of the merged shards differs from one run's");
+    }
+    assert!(dir.join("merged/report.html").is_file() && dir.join("merged/charts").is_dir());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("merged/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs"], 1300);
+    assert_eq!(manifest["seed"], 7);
+
+    // Refusals: exit 2, a message that says what is wrong, nothing written.
+    run_ok(&["run", baseline, "--runs", "1300", "--seed", "8", "--shard", "3/3", "--out", "other-seed"], dir);
+    run_ok(&["run", baseline, "--runs", "1000", "--seed", "7", "--shard", "3/3", "--out", "other-runs"], dir);
+    let cases: [(&[&str], &str); 5] = [
+        (&["shard-1", "shard-2"], "missing shard 3/3"),
+        (&["shard-1", "shard-2", "shard-2", "shard-3"], "shard 2/3 is given twice"),
+        (&["shard-1", "shard-2", "other-seed"], "has seed 8 but shard 1/3 has 7"),
+        (&["shard-1", "shard-2", "other-runs"], "has runs 1000 but shard 1/3 has 1300"),
+        (&["shard-1", "whole"], "it is not a shard"),
+    ];
+    for (dirs, message) in cases {
+        let out = bin().arg("merge").args(dirs).args(["--out", "refused"]).current_dir(dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(message), "{}", show(&out));
+        assert!(!dir.join("refused").exists());
+    }
+    let out = bin()
+        .args(["run", baseline, "--runs", "300", "--shard", "3/3", "--out", "refused"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give at most 2 shards"), "{}", show(&out));
+    assert!(!dir.join("refused").exists());
+}

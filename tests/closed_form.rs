@@ -287,3 +287,93 @@ fn correlation_widens_the_spread_of_total_demand() {
         assert!((total.sd - want).abs() < 0.06 * want, "rho {rho}: sd {} vs {want}", total.sd);
     }
 }
+
+/// Legal-aid offices month by month. With exit probability p a month
+/// (q = 1 − p) and Poisson(λ) entries a month from N₀ offices, the offices at
+/// the end of month m are Binomial(N₀, q^(m+1)) + Poisson(λ(1 − q^(m+1))/p):
+/// mean `N₀q^(m+1) + λ(1 − q^(m+1))/p`, and the variance is the sum of the
+/// two parts'. A change of exit and entry rates at month c starts the same
+/// recursion again from month c, with the new rates applied to the offices
+/// then present; an exit wave of share s at month w keeps a share 1 − s of
+/// them, which ends as Binomial(N, 1 − s) before that month's exits.
+fn expected_offices(
+    n0: f64,
+    months: usize,
+    rates: impl Fn(usize) -> (f64, f64),
+    wave: Option<(usize, f64)>,
+) -> Vec<(f64, f64)> {
+    // (mean, variance) at the end of each month. Each month maps N to
+    // Binomial(Binomial(N, 1 − s), q) + Poisson(λ): mean μ·(1 − s)q + λ and
+    // variance σ²·((1 − s)q)² + μ·(1 − s)q·(1 − (1 − s)q) + λ.
+    let (mut mean, mut var) = (n0, 0.0);
+    (0..months)
+        .map(|m| {
+            let (p, lambda) = rates(m);
+            let keep = (1.0 - p) * wave.filter(|(w, _)| *w == m).map_or(1.0, |(_, s)| 1.0 - s);
+            var = var * keep * keep + mean * keep * (1.0 - keep) + lambda;
+            mean = mean * keep + lambda;
+            (mean, var)
+        })
+        .collect()
+}
+
+fn offices_scenario(extra: &str) -> String {
+    format!(
+        r#"
+        [scenario]
+        start = "2025-04"
+        years = 3
+        [[regions]]
+        id = "wales"
+        demand = 1000
+        abandon_rate = 0.05
+        legal_aid = {{ providers = 40, cases_per_provider = 100, exit_rate = 0.3, entry_rate = 6.0 }}
+        {extra}
+        "#
+    )
+}
+
+fn assert_offices(s: &fundscape_sim::Scenario, runs: u64, seed: u64, expected: &[(f64, f64)]) {
+    let traces = traces(s, runs, seed);
+    for (m, &(mean, var)) in expected.iter().enumerate() {
+        let offices: Vec<f64> = traces.iter().map(|t| t[m].providers as f64).collect();
+        let (got, se) = mean_se(&offices);
+        assert_within(&format!("offices at the end of month {m}"), got, se, mean, K);
+        let sd = (se * se * runs as f64).sqrt();
+        // The sample sd of 3000 near-Poisson counts is within 10% of the true
+        // sd (its relative standard error is about 1/√6000 ≈ 1.3%).
+        assert!((sd - var.sqrt()).abs() < 0.1 * var.sqrt(), "month {m}: sd {sd} vs {}", var.sqrt());
+    }
+}
+
+#[test]
+fn legal_aid_offices_leave_and_enter_at_their_monthly_rates() {
+    let p = 1.0 - 0.7f64.powf(1.0 / 12.0);
+    let expected = expected_offices(40.0, 36, |_| (p, 0.5), None);
+    assert_offices(&scenario(&offices_scenario("")), 3000, 31, &expected);
+}
+
+#[test]
+fn legal_aid_rate_changes_and_exit_waves_act_from_their_month() {
+    let s = scenario(&offices_scenario(
+        r#"
+        [[changes]]
+        id = "fees"
+        start = "2026-01"
+        probability = 1.0
+        regions = ["wales"]
+        exit_rate = 0.05
+        entry_rate = 1.2
+        [[shocks]]
+        id = "wave"
+        kind = "legal_aid_exit"
+        start = "2026-10"
+        regions = ["wales"]
+        share = 0.4
+        "#,
+    ));
+    let (before, after) = (1.0 - 0.7f64.powf(1.0 / 12.0), 1.0 - 0.95f64.powf(1.0 / 12.0));
+    // The change is at month 9 (2026-01), the wave at month 18 (2026-10).
+    let expected = expected_offices(40.0, 36, |m| if m < 9 { (before, 0.5) } else { (after, 0.1) }, Some((18, 0.4)));
+    assert_offices(&s, 3000, 32, &expected);
+}

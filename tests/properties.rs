@@ -176,6 +176,29 @@ proptest! {
         prop_assert_eq!(fundscape_output::survival_csv(&one), fundscape_output::survival_csv(&two));
     }
 
+    /// Shards merged, in any order and whatever their number, are the whole
+    /// run, and each shard survives its byte encoding.
+    #[test]
+    fn shards_merged_are_the_whole_run(g in gen(), seed in 0u64..1000, runs in 1u64..1400, count in 1u64..6, rotate in 0usize..6) {
+        let s = scenario(&toml(&g));
+        let count = count.min(fundscape_sim::driver::n_blocks(runs));
+        let config = RunConfig { runs, seed, threads: 2 };
+        let whole = run(&s, &config, &|_| {});
+        let mut slices: Vec<fundscape_sim::Slice> = (1..=count)
+            .map(|index| {
+                let slice = fundscape_sim::run_shard(&s, &config, fundscape_sim::ShardSpec { index, count }, &|_| {});
+                fundscape_sim::Slice::from_bytes(&slice.to_bytes()).unwrap()
+            })
+            .collect();
+        let len = slices.len();
+        slices.rotate_left(rotate % len);
+        let merged = fundscape_sim::merge_slices(&s, &slices, whole.threads).unwrap();
+        prop_assert_eq!(fundscape_output::summary_csv(&merged), fundscape_output::summary_csv(&whole));
+        prop_assert_eq!(fundscape_output::survival_csv(&merged), fundscape_output::survival_csv(&whole));
+        prop_assert_eq!(fundscape_output::posts_by_source_csv(&merged), fundscape_output::posts_by_source_csv(&whole));
+        prop_assert_eq!(merged, whole);
+    }
+
     #[test]
     fn an_overlay_that_changes_nothing_changes_no_byte(g in gen(), seed in 0u64..1000, restate in any::<bool>()) {
         let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;

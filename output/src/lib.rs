@@ -22,6 +22,7 @@ mod report;
 mod samples;
 mod scaled;
 mod sensitivity;
+mod shard;
 mod words;
 
 pub use assumptions::{assumptions, Assumption};
@@ -45,4 +46,5 @@ pub use sensitivity::{
     number, reading as sensitivity_reading, sensitivity_charts, sensitivity_report, sobol_csv, solve_chart_files,
     solve_csv, tornado_csv, SolveWords,
 };
+pub use shard::{read_shard, shard_files, ShardManifest, MAX_SHARD_BYTES, SHARD_KIND};
 pub use words::thousands;

@@ -8,7 +8,7 @@
 //! of runs.
 
 use crate::driver::{in_blocks, RunConfig};
-use crate::model::{Plan, RunRecord, METRICS, SPEND};
+use crate::model::{Plan, Run, RunRecord, METRICS, SPEND};
 use crate::scenario::{Scenario, SuccessorSource};
 use crate::stats::{Moments, Sketch, Stat};
 
@@ -308,10 +308,11 @@ pub fn compare(
     let block = |first: u64, last: u64| {
         let mut part = Partial::new(len, horizon_len, n_alts);
         let mut records: Vec<RunRecord> = plans.iter().map(Plan::new_record).collect();
+        let mut sims: Vec<Run> = plans.iter().map(Run::new).collect();
         let mut views = vec![vec![0.0; len]; plans.len()];
         for run in first..last {
             for (s, plan) in plans.iter().enumerate() {
-                plan.simulate(config.seed, run, &mut records[s], None);
+                sims[s].simulate(config.seed, run, records[s].as_mut(), None);
                 layout.view(s, plan, &records[s], nr, years, &mut views[s]);
             }
             for (i, x) in views[0].iter().enumerate() {

@@ -1,17 +1,27 @@
 //! The Monte Carlo driver: runs in parallel, reduced deterministically.
 //!
 //! Runs are grouped in fixed blocks of [`BLOCK`] runs. Each block is
-//! simulated and accumulated in run order on one thread; blocks are merged
-//! into the totals in block order. The partition does not depend on the
-//! number of threads, so results are byte-identical at any thread count.
-//! Memory is bounded: only the totals and one wave of block partials live
-//! at once, whatever the number of runs.
+//! simulated in run order on one thread, and its moments (mean and sd,
+//! floating-point sums) are merged into the totals in block order. Quantile
+//! sketches hold integer counts, whose merge is exact in any order, so each
+//! worker thread keeps one set of sketches for all the blocks it simulates,
+//! and the workers' sets are merged at the end. The partition into blocks
+//! does not depend on the number of threads, so results are byte-identical
+//! at any thread count. Memory is bounded: the totals, one wave of block
+//! moments and one set of sketches per worker, whatever the number of runs.
+//!
+//! A slice of whole blocks, with its moments in block order and its
+//! sketches, is everything needed to merge it exactly with the other slices.
+
+use std::ops::Range;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::model::{Plan, METRICS, SPEND};
+use crate::bytes::{DecodeError, Reader, Writer};
+use crate::model::{Plan, RecordMut, Run, METRICS, SPEND};
 use crate::scenario::Scenario;
-use crate::stats::Accumulator;
+use crate::stats::{MomentsTable, Sketch, Stat};
 use crate::summary::{Summary, SummaryRow, SurvivalRow};
 
 /// Runs per block: the unit of parallel work and of ordered reduction.
@@ -26,71 +36,357 @@ pub struct RunConfig {
     pub threads: usize,
 }
 
-struct Partial {
-    values: Vec<Accumulator>,
-    survival: Vec<Accumulator>,
+/// The moments of every figure of the run record over some runs: one
+/// block's, or the totals of the blocks merged so far in block order.
+#[derive(Debug, Clone)]
+struct Moments {
+    values: MomentsTable,
+    survival: MomentsTable,
 }
 
-impl Partial {
+impl Moments {
     fn new(plan: &Plan) -> Self {
         Self {
-            values: vec![Accumulator::default(); plan.record_len()],
-            survival: vec![Accumulator::default(); plan.survival_offsets().len()],
+            values: MomentsTable::new(plan.record_len()),
+            survival: MomentsTable::new(plan.survival_offsets().len()),
         }
     }
 
-    fn merge(&mut self, other: &Partial) {
-        for (a, b) in self.values.iter_mut().zip(&other.values) {
-            a.merge(b);
-        }
-        for (a, b) in self.survival.iter_mut().zip(&other.survival) {
-            a.merge(b);
-        }
+    fn merge(&mut self, later: &Moments) {
+        self.values.merge(&later.values);
+        self.survival.merge(&later.survival);
     }
 }
 
-/// Runs per mini-batch: records are buffered slot-major so that each
-/// figure's accumulator is updated for a whole mini-batch while it is hot.
-const MINI: usize = 32;
+/// Quantile sketches of the figures that can vary (the others are zero in
+/// every run, [`Plan::varying_slots`]) and of survival.
+#[derive(Debug, Clone)]
+struct Quantiles {
+    values: Vec<Sketch>,
+    survival: Vec<Sketch>,
+}
 
-fn simulate_block(plan: &Plan, seed: u64, first: u64, last: u64) -> Partial {
-    let mut partial = Partial::new(plan);
-    let mut record = plan.new_record();
-    let len = plan.record_len();
-    let mut buffer = vec![0.0f64; len * MINI];
-    let mut run = first;
-    while run < last {
-        let batch = ((last - run) as usize).min(MINI);
-        for i in 0..batch {
-            plan.simulate(seed, run + i as u64, &mut record, None);
-            for (slot, &x) in record.values.iter().enumerate() {
-                buffer[slot * MINI + i] = x;
-            }
-            for (acc, &x) in partial.survival.iter_mut().zip(&record.survival) {
-                acc.add(x);
-            }
+impl Quantiles {
+    fn new(plan: &Plan) -> Self {
+        Self {
+            values: vec![Sketch::default(); plan.varying_slots().len()],
+            survival: vec![Sketch::default(); plan.survival_offsets().len()],
         }
-        for (slot, acc) in partial.values.iter_mut().enumerate() {
-            acc.add_all(&buffer[slot * MINI..slot * MINI + batch]);
-        }
-        run += batch as u64;
     }
-    partial
+
+    fn merge(&mut self, other: &Quantiles) {
+        self.values.iter_mut().zip(&other.values).for_each(|(a, b)| a.merge(b));
+        self.survival.iter_mut().zip(&other.survival).for_each(|(a, b)| a.merge(b));
+    }
+}
+
+/// One worker thread's state, kept across the blocks it simulates: the
+/// run's buffers, a block's records, and its quantile sketches.
+struct Worker<'p> {
+    plan: &'p Plan,
+    run: Run<'p>,
+    /// The records of a batch of runs, one row per run.
+    values: Vec<f64>,
+    survival: Vec<f64>,
+    quantiles: Quantiles,
+    /// One figure over a batch's runs.
+    column: Vec<f64>,
+}
+
+/// Runs whose records are kept before their quantiles are added figure by
+/// figure (a figure's sketch then takes a whole batch while in cache).
+const BATCH: usize = 128;
+
+impl<'p> Worker<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        Self {
+            plan,
+            run: Run::new(plan),
+            values: vec![0.0; BATCH * plan.record_len()],
+            survival: vec![0.0; BATCH * plan.survival_offsets().len()],
+            quantiles: Quantiles::new(plan),
+            column: Vec::with_capacity(BATCH),
+        }
+    }
+
+    /// Simulates runs `first..last` in order, each writing its record once
+    /// into its row of a batch; returns their moments, and adds their
+    /// quantiles to the worker's sketches.
+    fn simulate_block(&mut self, seed: u64, first: u64, last: u64) -> Moments {
+        let mut moments = Moments::new(self.plan);
+        let mut run = first;
+        while run < last {
+            let batch = ((last - run) as usize).min(BATCH);
+            self.simulate_batch(seed, run, batch, &mut moments);
+            run += batch as u64;
+        }
+        moments
+    }
+
+    fn simulate_batch(&mut self, seed: u64, first: u64, runs: usize, moments: &mut Moments) {
+        let plan = self.plan;
+        let (len, n_survival) = (plan.record_len(), plan.survival_offsets().len());
+        for i in 0..runs {
+            let values = &mut self.values[i * len..(i + 1) * len];
+            let survival = &mut self.survival[i * n_survival..(i + 1) * n_survival];
+            self.run.simulate(seed, first + i as u64, RecordMut { values, survival }, None);
+            debug_assert!(plan.constant_slots_are_zero(&self.values[i * len..(i + 1) * len]));
+            moments.values.add_row(&self.values[i * len..(i + 1) * len]);
+            moments.survival.add_row(&self.survival[i * n_survival..(i + 1) * n_survival]);
+        }
+        let columns = [(&self.values, len, plan.varying_slots(), &mut self.quantiles.values)];
+        let survival_slots: Vec<usize> = (0..n_survival).collect();
+        let survival = [(&self.survival, n_survival, survival_slots.as_slice(), &mut self.quantiles.survival)];
+        for (rows, width, slots, sketches) in columns.into_iter().chain(survival) {
+            for (&slot, sketch) in slots.iter().zip(sketches.iter_mut()) {
+                self.column.clear();
+                self.column.extend((0..runs).map(|i| rows[i * width + slot]));
+                sketch.add_all(&self.column);
+            }
+        }
+    }
 }
 
 /// Runs `config.runs` replicates of `scenario` and summarises them.
 /// `progress` is called with the number of runs completed so far.
 pub fn run(scenario: &Scenario, config: &RunConfig, progress: &(dyn Fn(u64) + Sync)) -> Summary {
     let plan = Plan::new(scenario);
-    let (total, threads) = in_blocks(
+    let (moments, workers, threads) = in_blocks_with_workers(
         config,
+        0..n_blocks(config.runs),
         progress,
         2,
-        || Partial::new(&plan),
-        |first, last| simulate_block(&plan, config.seed, first, last),
-        |total, part| total.merge(part),
+        || Moments::new(&plan),
+        || Worker::new(&plan),
+        |worker, first, last| worker.simulate_block(config.seed, first, last),
+        Moments::merge,
     );
-    summarise(scenario, &plan, &total, config, threads)
+    let mut quantiles = Quantiles::new(&plan);
+    workers.iter().for_each(|w| quantiles.merge(&w.quantiles));
+    summarise(scenario, &plan, &moments, &quantiles, config, threads)
+}
+
+/// The number of blocks of `runs` runs.
+pub fn n_blocks(runs: u64) -> u64 {
+    runs.max(1).div_ceil(BLOCK)
+}
+
+/// Slice `index` of `count` (1-based) of a run: the blocks
+/// `n·(index−1)/count .. n·index/count` of its `n` blocks, so the slices of
+/// any `count` cover every block once, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl ShardSpec {
+    /// The blocks of this slice of `runs` runs.
+    pub fn blocks(self, runs: u64) -> Range<u64> {
+        let n = n_blocks(runs);
+        n * (self.index - 1) / self.count..n * self.index / self.count
+    }
+}
+
+impl std::fmt::Display for ShardSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// What one shard of a run holds: the moments of each of its blocks, in
+/// block order (floating-point sums, merged only in that order), and its
+/// quantile sketches (integer counts, merged in any order). Merging every
+/// slice of a run gives exactly the statistics of the run done at once.
+#[derive(Debug, Clone)]
+pub struct Slice {
+    pub scenario_hash: String,
+    pub seed: u64,
+    /// The runs of the whole run, of which this is a slice.
+    pub runs: u64,
+    pub shard: ShardSpec,
+    pub blocks: Range<u64>,
+    block_moments: Vec<Moments>,
+    quantiles: Quantiles,
+}
+
+/// Why slices cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("{0}")]
+    Mismatch(String),
+    #[error("{0}")]
+    Coverage(String),
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+/// Runs slice `shard` of `config.runs` runs of `scenario` (the same runs,
+/// on the same streams, as those blocks of a whole run).
+pub fn run_shard(scenario: &Scenario, config: &RunConfig, shard: ShardSpec, progress: &(dyn Fn(u64) + Sync)) -> Slice {
+    let plan = Plan::new(scenario);
+    let blocks = shard.blocks(config.runs);
+    let (block_moments, workers, _) = in_blocks_with_workers(
+        config,
+        blocks.clone(),
+        progress,
+        2,
+        Vec::new,
+        || Worker::new(&plan),
+        |worker, first, last| vec![worker.simulate_block(config.seed, first, last)],
+        |all: &mut Vec<Moments>, part| all.extend(part.iter().cloned()),
+    );
+    let mut quantiles = Quantiles::new(&plan);
+    workers.iter().for_each(|w| quantiles.merge(&w.quantiles));
+    Slice {
+        scenario_hash: scenario.hash.clone(),
+        seed: config.seed,
+        runs: config.runs.max(1),
+        shard,
+        blocks,
+        block_moments,
+        quantiles,
+    }
+}
+
+/// The summary of a whole run from all its slices (in any order): byte for
+/// byte the summary of [`run`] with the same scenario, seed and runs.
+/// Refuses slices of another scenario, seed, run count or number of
+/// slices, and a slice missing or given twice.
+pub fn merge_slices(scenario: &Scenario, slices: &[Slice], threads: usize) -> Result<Summary, MergeError> {
+    let plan = Plan::new(scenario);
+    let Some(first) = slices.first() else {
+        return Err(MergeError::Coverage("no shards to merge".into()));
+    };
+    for s in slices {
+        if s.scenario_hash != scenario.hash {
+            return Err(MergeError::Mismatch(format!(
+                "shard {} is of another scenario (hash {}, not {})",
+                s.shard, s.scenario_hash, scenario.hash
+            )));
+        }
+        let same = |what: &str, a: u64, b: u64| {
+            if a == b {
+                Ok(())
+            } else {
+                Err(MergeError::Mismatch(format!(
+                    "shard {} has {what} {a} but shard {} has {b}: merge only the shards of one run",
+                    s.shard,
+                    first.shard,
+                    b = b
+                )))
+            }
+        };
+        same("seed", s.seed, first.seed)?;
+        same("runs", s.runs, first.runs)?;
+        same("a number of shards of", s.shard.count, first.shard.count)?;
+        if s.blocks != s.shard.blocks(s.runs) || s.block_moments.len() as u64 != s.blocks.end - s.blocks.start {
+            return Err(MergeError::Corrupt(format!("shard {} does not hold the blocks its number says", s.shard)));
+        }
+        let widths_ok = s
+            .block_moments
+            .iter()
+            .all(|m| m.values.width() == plan.record_len() && m.survival.width() == plan.survival_offsets().len())
+            && s.quantiles.values.len() == plan.varying_slots().len()
+            && s.quantiles.survival.len() == plan.survival_offsets().len();
+        if !widths_ok {
+            return Err(MergeError::Corrupt(format!("shard {} does not fit the scenario's figures", s.shard)));
+        }
+    }
+    let count = first.shard.count;
+    let mut by_index: Vec<Option<&Slice>> = vec![None; count as usize];
+    for s in slices {
+        let slot = &mut by_index[(s.shard.index - 1) as usize];
+        if slot.is_some() {
+            return Err(MergeError::Coverage(format!("shard {} is given twice", s.shard)));
+        }
+        *slot = Some(s);
+    }
+    let missing: Vec<String> =
+        (1..=count).filter(|i| by_index[(*i - 1) as usize].is_none()).map(|i| format!("{i}/{count}")).collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Coverage(format!(
+            "missing shard{} {}",
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )));
+    }
+    let mut total = Moments::new(&plan);
+    let mut quantiles = Quantiles::new(&plan);
+    for s in by_index.into_iter().flatten() {
+        s.block_moments.iter().for_each(|m| total.merge(m));
+        quantiles.merge(&s.quantiles);
+    }
+    let config = RunConfig { runs: first.runs, seed: first.seed, threads };
+    Ok(summarise(scenario, &plan, &total, &quantiles, &config, threads))
+}
+
+/// The first bytes of an encoded [`Slice`].
+const SLICE_MAGIC: &[u8; 8] = b"FSSLICE1";
+
+impl Slice {
+    /// The slice as bytes ([`crate::bytes`]): everything [`Slice::from_bytes`] needs.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.bytes.extend_from_slice(SLICE_MAGIC);
+        w.str(&self.scenario_hash);
+        for x in [self.seed, self.runs, self.shard.index, self.shard.count, self.blocks.start, self.blocks.end] {
+            w.u64(x);
+        }
+        let (values, survival) = self.block_moments.first().map_or((0, 0), |m| (m.values.width(), m.survival.width()));
+        w.u64(values as u64);
+        w.u64(survival as u64);
+        w.u64(self.block_moments.len() as u64);
+        for m in &self.block_moments {
+            m.values.encode(&mut w);
+            m.survival.encode(&mut w);
+        }
+        w.u64(self.quantiles.values.len() as u64);
+        self.quantiles.values.iter().for_each(|s| s.encode(&mut w));
+        w.u64(self.quantiles.survival.len() as u64);
+        self.quantiles.survival.iter().for_each(|s| s.encode(&mut w));
+        w.bytes
+    }
+
+    /// A slice from the bytes of [`Slice::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Slice, MergeError> {
+        let corrupt = |e: DecodeError| MergeError::Corrupt(format!("not a whole shard file: {e}"));
+        if bytes.get(..8) != Some(SLICE_MAGIC.as_slice()) {
+            return Err(MergeError::Corrupt("not a shard file of this version of fundscape".into()));
+        }
+        let mut r = Reader::new(&bytes[8..]);
+        let scenario_hash = r.str().map_err(corrupt)?;
+        let mut next = || r.u64().map_err(corrupt);
+        let (seed, runs, index, count, lo, hi) = (next()?, next()?, next()?, next()?, next()?, next()?);
+        if count == 0 || index == 0 || index > count || lo > hi || runs == 0 {
+            return Err(MergeError::Corrupt(format!("a shard numbered {index}/{count} (blocks {lo}..{hi}) cannot be")));
+        }
+        let (values, survival) = (next()? as usize, next()? as usize);
+        let n = r.len(16).map_err(corrupt)?;
+        let mut block_moments = Vec::with_capacity(n);
+        for _ in 0..n {
+            let values = MomentsTable::decode(&mut r, values).map_err(corrupt)?;
+            let survival = MomentsTable::decode(&mut r, survival).map_err(corrupt)?;
+            block_moments.push(Moments { values, survival });
+        }
+        let sketches = |r: &mut Reader<'_>| -> Result<Vec<Sketch>, MergeError> {
+            let n = r.len(16).map_err(corrupt)?;
+            (0..n).map(|_| Sketch::decode(r).map_err(corrupt)).collect()
+        };
+        let quantiles = Quantiles { values: sketches(&mut r)?, survival: sketches(&mut r)? };
+        if !r.is_done() {
+            return Err(MergeError::Corrupt("a shard file with bytes after its end".into()));
+        }
+        Ok(Slice {
+            scenario_hash,
+            seed,
+            runs,
+            shard: ShardSpec { index, count },
+            blocks: lo..hi,
+            block_moments,
+            quantiles,
+        })
+    }
 }
 
 /// Runs `config.runs` runs in fixed blocks of [`BLOCK`] on a pool of
@@ -107,28 +403,64 @@ pub(crate) fn in_blocks<P: Send + Sync>(
     block: impl Fn(u64, u64) -> P + Sync,
     merge: impl Fn(&mut P, &P) + Sync,
 ) -> (P, usize) {
+    let (total, _, threads) = in_blocks_with_workers(
+        config,
+        0..n_blocks(config.runs),
+        progress,
+        blocks_per_thread,
+        empty,
+        || (),
+        |(), a, b| block(a, b),
+        merge,
+    );
+    (total, threads)
+}
+
+/// [`in_blocks`] with a state per worker: `worker()` makes one for each
+/// block simulated at the same time (at most one per thread), `block` gets
+/// one to use, and they are all returned with the total, in no particular
+/// order (merge them only with an operation whose result does not depend on
+/// the order, such as the integer counts of quantile sketches).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn in_blocks_with_workers<P: Send + Sync, W: Send>(
+    config: &RunConfig,
+    blocks: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+    blocks_per_thread: u64,
+    empty: impl Fn() -> P,
+    worker: impl Fn() -> W + Sync,
+    block: impl Fn(&mut W, u64, u64) -> P + Sync,
+    merge: impl Fn(&mut P, &P) + Sync,
+) -> (P, Vec<W>, usize) {
     let runs = config.runs.max(1);
-    let n_blocks = runs.div_ceil(BLOCK);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(config.threads).build();
     let threads = pool.as_ref().map_or(1, |p| p.current_num_threads());
     let wave = (threads as u64 * blocks_per_thread).max(1);
+    // Idle worker states; a block takes one (or makes one) and gives it back.
+    let idle: Mutex<Vec<W>> = Mutex::new(Vec::new());
+    let lock = || idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let simulate = |i: u64| {
+        let taken = lock().pop();
+        let mut w = taken.unwrap_or_else(&worker);
+        let part = block(&mut w, i * BLOCK, ((i + 1) * BLOCK).min(runs));
+        lock().push(w);
+        part
+    };
     let mut total = empty();
     let mut work = || {
         let mut pending: Vec<P> = Vec::new();
-        let mut b = 0;
-        while b < n_blocks {
-            let end = (b + wave).min(n_blocks);
+        let mut b = blocks.start;
+        while b < blocks.end {
+            let end = (b + wave).min(blocks.end);
             let done = std::mem::take(&mut pending);
             let total = &mut total;
             let ((), parts) = rayon::join(
                 || done.iter().for_each(|p| merge(total, p)),
-                || -> Vec<P> {
-                    (b..end).into_par_iter().map(|i| block(i * BLOCK, ((i + 1) * BLOCK).min(runs))).collect()
-                },
+                || -> Vec<P> { (b..end).into_par_iter().map(&simulate).collect() },
             );
             pending = parts;
             b = end;
-            progress((end * BLOCK).min(runs));
+            progress((end * BLOCK).min(runs) - (blocks.start * BLOCK).min(runs));
         }
         pending.iter().for_each(|p| merge(&mut total, p));
     };
@@ -136,10 +468,26 @@ pub(crate) fn in_blocks<P: Send + Sync>(
         Ok(p) => p.install(work),
         Err(_) => work(),
     }
-    (total, threads)
+    let workers = idle.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    (total, workers, threads)
 }
 
-fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConfig, threads: usize) -> Summary {
+fn summarise(
+    scenario: &Scenario,
+    plan: &Plan,
+    moments: &Moments,
+    quantiles: &Quantiles,
+    config: &RunConfig,
+    threads: usize,
+) -> Summary {
+    let runs = config.runs.max(1);
+    // A figure that is zero in every run has the sketch of `runs` zeros.
+    let mut zeros = Sketch::default();
+    zeros.add_repeated(0.0, runs);
+    let mut sketch_of = vec![&zeros; plan.record_len()];
+    for (&slot, sketch) in plan.varying_slots().iter().zip(&quantiles.values) {
+        sketch_of[slot] = sketch;
+    }
     let sources = scenario.spend_sources();
     let n_regions = scenario.regions.len();
     let region_order: Vec<(usize, String)> = std::iter::once((n_regions, "all".to_string()))
@@ -149,7 +497,10 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
     let mut posts_by_source = Vec::new();
     for (ri, name) in &region_order {
         for y in 0..scenario.years as usize {
-            let stat = |m: usize| total.values[plan.index(*ri, y, m)].stat();
+            let stat = |m: usize| {
+                let slot = plan.index(*ri, y, m);
+                Stat::of(&moments.values.get(slot), sketch_of[slot])
+            };
             let row = |metric: String, m: usize| SummaryRow {
                 region: name.clone(),
                 year: scenario.year_label(y),
@@ -171,10 +522,10 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
         .survival_offsets()
         .into_iter()
         .zip(plan.survival_eligible())
-        .zip(&total.survival)
-        .map(|((k, eligible), acc)| SurvivalRow {
+        .enumerate()
+        .map(|(i, (k, eligible))| SurvivalRow {
             months_after_first_end: k,
-            stat: acc.stat().scaled(1.0 / eligible as f64),
+            stat: Stat::of(&moments.survival.get(i), &quantiles.survival[i]).scaled(1.0 / eligible as f64),
             posts_followed: eligible,
         })
         .collect();
@@ -182,7 +533,7 @@ fn summarise(scenario: &Scenario, plan: &Plan, total: &Partial, config: &RunConf
         scenario_name: scenario.name.clone(),
         scenario_hash: scenario.hash.clone(),
         seed: config.seed,
-        runs: config.runs.max(1),
+        runs,
         threads,
         regions: scenario.regions.iter().map(|r| r.id.clone()).collect(),
         years: (0..scenario.years as usize).map(|y| scenario.year_label(y)).collect(),

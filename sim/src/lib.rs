@@ -19,6 +19,7 @@
 // Checks are written `!(x > 0.0)` on purpose, so that NaN fails them.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+pub mod bytes;
 pub mod compare;
 pub mod correlation;
 pub mod driver;
@@ -38,7 +39,7 @@ pub mod summary;
 pub mod value;
 
 pub use compare::{compare, CompareScenariosError, Comparison};
-pub use driver::{run, RunConfig};
+pub use driver::{merge_slices, run, run_shard, MergeError, RunConfig, ShardSpec, Slice};
 pub use load::levers::LeverSpec;
 pub use load::limits::{MAX_POSTS, MAX_RUNS};
 pub use load::{load, load_str, load_with_levers, scenario_schema, LoadScenarioError};

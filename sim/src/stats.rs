@@ -20,6 +20,8 @@ const ZERO: f64 = 1e-12;
 const SUB_BITS: u32 = 7;
 const SHIFT: u32 = 52 - SUB_BITS;
 
+use crate::bytes::{DecodeError, Reader, Writer};
+
 /// The bucket of a positive, normal magnitude.
 #[inline]
 fn bucket(magnitude: f64) -> i32 {
@@ -137,6 +139,56 @@ impl Sketch {
         }
     }
 
+    /// Adds `xs` (the same state as one `add` each). A batch of equal values
+    /// (a figure that is zero or constant across runs, which is common) is
+    /// added in one step, and a batch of numbers none of them negative (most
+    /// figures) with one pass for the count, bounds and whole-number flag and
+    /// one for the bucket counts, the store widened once.
+    pub fn add_all(&mut self, xs: &[f64]) {
+        let Some(&first) = xs.first() else { return };
+        let (mut lo, mut hi, mut least_positive) = (first, first, f64::INFINITY);
+        let (mut equal, mut nan, mut positive) = (true, false, false);
+        for &x in xs {
+            lo = lo.min(x);
+            hi = hi.max(x);
+            least_positive = least_positive.min(if x > ZERO { x } else { f64::INFINITY });
+            positive |= x > ZERO;
+            equal &= x.to_bits() == first.to_bits();
+            nan |= x.is_nan();
+        }
+        if equal {
+            return self.add_repeated(first, xs.len() as u64);
+        }
+        if nan || !(lo >= -ZERO) {
+            return xs.iter().for_each(|&x| self.add(x));
+        }
+        self.count += xs.len() as u64;
+        self.min = self.min.min(lo);
+        self.max = self.max.max(hi);
+        if self.integral {
+            self.integral = xs.iter().all(|&x| x < 9.0e15 && (x as i64) as f64 == x);
+        }
+        // Every value is a zero (|x| ≤ ZERO) or positive: widen the store to
+        // the positive ones' buckets once.
+        if !positive {
+            self.zeros += xs.len() as u64;
+            return;
+        }
+        let store = &mut self.positive;
+        store.add(bucket(least_positive), 0);
+        store.add(bucket(hi), 0);
+        let offset = store.offset;
+        let mut zeros = 0;
+        for &x in xs {
+            if x > ZERO {
+                store.counts[bucket(x).wrapping_sub(offset) as usize] += 1;
+            } else {
+                zeros += 1;
+            }
+        }
+        self.zeros += zeros;
+    }
+
     /// Adds `n` copies of `x` (the same state as `n` calls of `add`).
     pub fn add_repeated(&mut self, x: f64, n: u64) {
         if x.is_nan() || n == 0 {
@@ -232,20 +284,6 @@ impl Moments {
         self.n += 1;
     }
 
-    /// Adds `n` copies of `x` if that can be done exactly as `n` single
-    /// adds would (`x` equal to the shift, so each deviation is zero);
-    /// returns whether it did.
-    fn add_repeated(&mut self, x: f64, n: u64) -> bool {
-        if self.n == 0 {
-            self.shift = x;
-        }
-        if x.to_bits() != self.shift.to_bits() {
-            return false;
-        }
-        self.n += n;
-        true
-    }
-
     /// Sum of squared deviations from the mean.
     fn m2(&self) -> f64 {
         if self.n == 0 {
@@ -289,11 +327,57 @@ impl Moments {
     }
 }
 
-/// Everything kept for one reported figure.
+/// The [`Moments`] of many figures over the same runs, one row of figures
+/// per run, kept as columns so that adding a run is one pass over its row.
+/// Each column follows the arithmetic of [`Moments`] exactly: it reads back,
+/// and merges, bit for bit as a [`Moments`] fed the same values would.
 #[derive(Debug, Clone, Default)]
-pub struct Accumulator {
-    moments: Moments,
-    sketch: Sketch,
+pub struct MomentsTable {
+    n: u64,
+    shift: Vec<f64>,
+    s1: Vec<f64>,
+    s2: Vec<f64>,
+}
+
+impl MomentsTable {
+    /// A table of `width` figures and no rows.
+    pub fn new(width: usize) -> Self {
+        Self { n: 0, shift: vec![0.0; width], s1: vec![0.0; width], s2: vec![0.0; width] }
+    }
+
+    pub fn width(&self) -> usize {
+        self.shift.len()
+    }
+
+    /// Adds one run's figures (`row.len()` is the width).
+    pub fn add_row(&mut self, row: &[f64]) {
+        debug_assert_eq!(row.len(), self.width());
+        if self.n == 0 {
+            self.shift.copy_from_slice(row);
+        }
+        for (((&x, &shift), s1), s2) in row.iter().zip(&self.shift).zip(&mut self.s1).zip(&mut self.s2) {
+            let d = x - shift;
+            *s1 += d;
+            *s2 += d * d;
+        }
+        self.n += 1;
+    }
+
+    /// The moments of figure `i`.
+    pub fn get(&self, i: usize) -> Moments {
+        Moments { n: self.n, shift: self.shift[i], s1: self.s1[i], s2: self.s2[i] }
+    }
+
+    /// Merges `other` (the same figures over later runs) into `self`.
+    pub fn merge(&mut self, other: &MomentsTable) {
+        debug_assert_eq!(self.width(), other.width());
+        for i in 0..self.width() {
+            let mut m = self.get(i);
+            m.merge(&other.get(i));
+            (self.shift[i], self.s1[i], self.s2[i]) = (m.shift, m.s1, m.s2);
+        }
+        self.n += other.n;
+    }
 }
 
 /// The statistics reported for one figure across runs (model.md §8).
@@ -326,46 +410,103 @@ impl Stat {
     }
 }
 
-impl Accumulator {
-    /// Adds `xs` in order. A run of equal values (a figure that is zero or
-    /// constant across runs, which is common) is added in one step when that
-    /// gives exactly the same state as adding them one by one.
-    pub fn add_all(&mut self, xs: &[f64]) {
-        if let Some(&x) = xs.first() {
-            let n = xs.len() as u64;
-            if n > 1 && xs.iter().all(|&y| y.to_bits() == x.to_bits()) && self.moments.add_repeated(x, n) {
-                self.sketch.add_repeated(x, n);
-                return;
-            }
-        }
-        xs.iter().for_each(|&x| self.add(x));
-    }
-
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        self.moments.add(x);
-        self.sketch.add(x);
-    }
-
-    pub fn merge(&mut self, other: &Accumulator) {
-        self.moments.merge(&other.moments);
-        self.sketch.merge(&other.sketch);
-    }
-
-    pub fn stat(&self) -> Stat {
-        let sd = self.moments.sd();
-        let n = self.moments.n.max(1) as f64;
-        debug_assert_eq!(self.moments.n, self.sketch.count);
+impl Stat {
+    /// The statistics of a figure from its moments and its quantile sketch
+    /// (of the same runs).
+    pub fn of(moments: &Moments, sketch: &Sketch) -> Stat {
+        let sd = moments.sd();
+        let n = moments.n.max(1) as f64;
+        debug_assert_eq!(moments.n, sketch.count);
         Stat {
-            mean: self.moments.mean(),
+            mean: moments.mean(),
             sd,
-            p05: self.sketch.quantile(0.05),
-            p25: self.sketch.quantile(0.25),
-            p50: self.sketch.quantile(0.50),
-            p75: self.sketch.quantile(0.75),
-            p95: self.sketch.quantile(0.95),
+            p05: sketch.quantile(0.05),
+            p25: sketch.quantile(0.25),
+            p50: sketch.quantile(0.50),
+            p75: sketch.quantile(0.75),
+            p95: sketch.quantile(0.95),
             mcse: sd / n.sqrt(),
         }
+    }
+}
+
+// The byte encoding of the mergeable statistics, for shards
+// ([`crate::shard`]): a value read back is the value written, bit for bit.
+
+impl Store {
+    fn encode(&self, w: &mut Writer) {
+        w.i32(self.offset);
+        w.u64(self.counts.len() as u64);
+        self.counts.iter().for_each(|&c| w.u32(c));
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let offset = r.i32()?;
+        let n = r.len(4)?;
+        let counts = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { offset, counts })
+    }
+}
+
+impl Sketch {
+    pub fn encode(&self, w: &mut Writer) {
+        self.positive.encode(w);
+        self.negative.encode(w);
+        w.u64(self.zeros);
+        w.u64(self.count);
+        w.f64(self.min);
+        w.f64(self.max);
+        w.u8(u8::from(self.integral));
+    }
+
+    pub fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let sketch = Self {
+            positive: Store::decode(r)?,
+            negative: Store::decode(r)?,
+            zeros: r.u64()?,
+            count: r.u64()?,
+            min: r.f64()?,
+            max: r.f64()?,
+            integral: r.u8()? != 0,
+        };
+        let held = sketch.zeros
+            + sketch.positive.counts.iter().chain(&sketch.negative.counts).map(|&c| u64::from(c)).sum::<u64>();
+        if held != sketch.count {
+            return Err(DecodeError(format!("a sketch holds {held} values but says {}", sketch.count)));
+        }
+        Ok(sketch)
+    }
+}
+
+impl MomentsTable {
+    pub fn encode(&self, w: &mut Writer) {
+        w.u64(self.n);
+        w.u64(self.width() as u64);
+        for i in 0..self.width() {
+            w.f64(self.shift[i]);
+            w.f64(self.s1[i]);
+            w.f64(self.s2[i]);
+        }
+    }
+
+    /// A table of `width` figures, as [`MomentsTable::encode`] wrote it.
+    pub fn decode(r: &mut Reader<'_>, width: usize) -> Result<Self, DecodeError> {
+        let n = r.u64()?;
+        let w = r.len(24)?;
+        if w != width {
+            return Err(DecodeError(format!("a table of {w} figures where {width} were expected")));
+        }
+        let mut t = Self::new(width);
+        t.n = n;
+        for i in 0..width {
+            (t.shift[i], t.s1[i], t.s2[i]) = (r.f64()?, r.f64()?, r.f64()?);
+        }
+        Ok(t)
+    }
+
+    /// Runs added.
+    pub fn runs(&self) -> u64 {
+        self.n
     }
 }
 
@@ -476,33 +617,105 @@ mod tests {
         assert!(!mixed.integral);
     }
 
+    /// Everything a sketch's quantiles and merges read: the nonzero bucket
+    /// counts of each side, the zeros, the count, the bounds and the flag.
+    fn state(s: &Sketch) -> String {
+        let nonzero = |st: &Store| -> Vec<(i32, u32)> {
+            st.counts.iter().enumerate().filter(|(_, &c)| c > 0).map(|(i, &c)| (st.offset + i as i32, c)).collect()
+        };
+        format!(
+            "{:?} {:?} {} {} {} {} {}",
+            nonzero(&s.positive),
+            nonzero(&s.negative),
+            s.zeros,
+            s.count,
+            s.min,
+            s.max,
+            s.integral
+        )
+    }
+
     /// Adding a batch gives exactly the state of adding one by one.
     #[test]
     fn batches_add_exactly_like_single_values() {
-        let batches: [&[f64]; 5] = [&[0.0; 8], &[73.0; 5], &[1.5, 1.5, 2.5], &[-4.0; 3], &[73.0; 2]];
-        let mut one = Accumulator::default();
-        let mut all = Accumulator::default();
+        let batches: [&[f64]; 10] = [
+            &[0.0; 8],
+            &[73.0; 5],
+            &[1.5, 1.5, 2.5],
+            &[-4.0; 3],
+            &[73.0; 2],
+            &[9e3, 2.0, 1e-3, 7.0],
+            &[3.0, f64::NAN],
+            &[0.0, -0.0, 1e-13],
+            &[f64::INFINITY, 0.0, 2.0],
+            &[0.0, 5.0, 0.0, 1e6],
+        ];
+        let mut one = Sketch::default();
+        let mut all = Sketch::default();
         for b in batches {
             b.iter().for_each(|&x| one.add(x));
             all.add_all(b);
         }
-        let (a, b) = (one.stat(), all.stat());
-        assert_eq!(format!("{a:?}"), format!("{b:?}"));
-        assert_eq!(one.sketch.count(), all.sketch.count());
-        let mut z1 = Accumulator::default();
-        let mut z2 = Accumulator::default();
-        [5.0; 4].iter().for_each(|&x| z1.add(x));
-        z2.add_all(&[5.0; 4]);
-        assert_eq!(format!("{:?}", z1.stat()), format!("{:?}", z2.stat()));
+        assert_eq!(state(&one), state(&all));
+    }
+
+    proptest! {
+        /// Batches of any values, in any split, add as single values do.
+        #[test]
+        fn any_batches_add_like_single_values(
+            data in prop::collection::vec(prop_oneof![1e-3f64..1e7, -1e3f64..1e3, (0u32..300).prop_map(f64::from), Just(0.0)], 1..300),
+            cuts in prop::collection::vec(0usize..300, 0..6),
+        ) {
+            let mut one = Sketch::default();
+            data.iter().for_each(|&x| one.add(x));
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(data.len())).chain([0, data.len()]).collect();
+            cuts.sort_unstable();
+            let mut all = Sketch::default();
+            for w in cuts.windows(2) {
+                all.add_all(&data[w[0]..w[1]]);
+            }
+            prop_assert_eq!(state(&one), state(&all));
+        }
+    }
+
+    /// A column of a moments table is bit for bit the moments of its values,
+    /// however the rows are split into tables and merged.
+    #[test]
+    fn a_moments_table_column_is_its_moments() {
+        let rows: Vec<[f64; 3]> =
+            (0..50).map(|i| [f64::from(i) * 0.37, 5.0, if i % 7 == 0 { 1e6 } else { -2.5 }]).collect();
+        let mut singles = [Moments::default(); 3];
+        let mut tables = [MomentsTable::new(3), MomentsTable::new(3)];
+        let mut parts = [[Moments::default(); 3], [Moments::default(); 3]];
+        for (i, row) in rows.iter().enumerate() {
+            let half = usize::from(i >= 20);
+            tables[half].add_row(row);
+            for (f, &x) in row.iter().enumerate() {
+                singles[f].add(x);
+                parts[half][f].add(x);
+            }
+        }
+        let [mut first, second] = tables;
+        for f in 0..3 {
+            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", parts[0][f]));
+            let later = parts[1][f];
+            parts[0][f].merge(&later);
+        }
+        first.merge(&second);
+        for f in 0..3 {
+            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", parts[0][f]));
+            assert!((first.get(f).mean() - singles[f].mean()).abs() <= 1e-9 * (1.0 + singles[f].mean().abs()));
+        }
     }
 
     #[test]
     fn constant_data_gives_exact_quantiles() {
-        let mut acc = Accumulator::default();
+        let (mut moments, mut sketch) = (Moments::default(), Sketch::default());
         for _ in 0..10 {
-            acc.add(73.0);
+            moments.add(73.0);
+            sketch.add(73.0);
         }
-        let s = acc.stat();
+        let s = Stat::of(&moments, &sketch);
         assert_eq!((s.p05, s.p50, s.p95, s.sd, s.mcse), (73.0, 73.0, 73.0, 0.0, 0.0));
     }
 }

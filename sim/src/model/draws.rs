@@ -1,0 +1,318 @@
+//! The samplers the model draws with: Poisson, binomial, geometric waiting
+//! times and vacancy lengths. Each is exact for its distribution; the fast
+//! paths below change the cost of a draw, never its value.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Binomial, Distribution, Exp1, StandardNormal};
+
+use crate::value::Value;
+
+/// Annual probability → monthly probability: `1 − (1 − p)^(1/12)`.
+pub fn monthly_probability(p: f64) -> f64 {
+    if p >= 1.0 {
+        1.0
+    } else {
+        1.0 - (1.0 - p).powf(1.0 / 12.0)
+    }
+}
+
+/// `floor(x)` for `x ≥ 0` by a cast to `i64` (exact below 2^52; one
+/// instruction each way), without the library call that `f64::floor` is on
+/// baseline x86-64.
+#[inline]
+fn floor_non_negative(x: f64) -> f64 {
+    if x < 4.0e15 {
+        (x as i64) as f64
+    } else {
+        x.floor()
+    }
+}
+
+/// The mean above which a Poisson count is taken as its mean (see [`poisson`]).
+pub const MAX_POISSON_MEAN: f64 = 1e15;
+
+/// Poisson draw: inversion for small means (cheap and exact), the
+/// Ahrens–Dieter method above.
+pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    if mean < 30.0 {
+        poisson_by_inversion(rng, mean, (-mean).exp())
+    } else if mean > MAX_POISSON_MEAN {
+        // Beyond 10^15 a Poisson count is its mean to 8 significant digits;
+        // past 10^18 it would not fit the count, so it is capped there
+        // (only absurd growth over a long horizon gets here).
+        mean.min(1e18).round() as u64
+    } else {
+        poisson_by_normal_deviates(rng, mean) as u64
+    }
+}
+
+/// [`poisson`] as a float (the same value, without conversions).
+#[inline]
+pub(super) fn poisson_count<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> f64 {
+    if (30.0..=MAX_POISSON_MEAN).contains(&mean) {
+        poisson_by_normal_deviates(rng, mean)
+    } else {
+        poisson(rng, mean) as f64
+    }
+}
+
+/// Poisson draw by inversion for a small mean, given `p0 = exp(−mean)`.
+pub fn poisson_by_inversion<R: Rng + ?Sized>(rng: &mut R, mean: f64, p0: f64) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    let u: f64 = rng.random();
+    let mut p = p0;
+    let mut cdf = p;
+    let mut k = 0u64;
+    while u > cdf && k < 10_000 {
+        k += 1;
+        p *= mean / k as f64;
+        cdf += p;
+        if p == 0.0 {
+            break;
+        }
+    }
+    k
+}
+
+/// The constants of the Ahrens–Dieter method that only its slow steps need.
+struct SlowSteps {
+    c: f64,
+    c0: f64,
+    c1: f64,
+    c2: f64,
+    c3: f64,
+    omega: f64,
+}
+
+impl SlowSteps {
+    fn new(lambda: f64) -> Self {
+        let b1 = (1.0 / 24.0) / lambda;
+        let b2 = 0.3 * b1 * b1;
+        let c3 = (1.0 / 7.0) * b1 * b2;
+        let c2 = b2 - 15.0 * c3;
+        let c1 = b1 - 6.0 * b2 + 45.0 * c3;
+        let c0 = 1.0 - b1 + 3.0 * b2 - 15.0 * c3;
+        Self { c: 0.1069 / lambda, c0, c1, c2, c3, omega: 1.0 / (2.0 * std::f64::consts::PI).sqrt() / lambda.sqrt() }
+    }
+
+    /// Step F: `(px, py, fx, fy)` at `k`.
+    fn f(&self, lambda: f64, s: f64, k: f64) -> (f64, f64, f64, f64) {
+        const FACT: [f64; 10] = [1.0, 1.0, 2.0, 6.0, 24.0, 120.0, 720.0, 5040.0, 40320.0, 362880.0];
+        const A: [f64; 10] = [
+            -0.5000000002,
+            0.3333333343,
+            -0.2499998565,
+            0.1999997049,
+            -0.1666848753,
+            0.1428833286,
+            -0.1241963125,
+            0.1101687109,
+            -0.1142650302,
+            0.1055093006,
+        ];
+        let (px, py) = if k < 10.0 {
+            (-lambda, lambda.powf(k) / FACT[k as usize])
+        } else {
+            let delta = (12.0 * k).recip();
+            let delta = delta - 4.8 * delta.powi(3);
+            let v = (lambda - k) / k;
+            let px = if v.abs() <= 0.25 {
+                k * v.powi(2) * A.iter().rev().fold(0.0, |acc, &a| acc * v + a) - delta
+            } else {
+                k * (1.0 + v).ln() - (lambda - k) - delta
+            };
+            (px, 1.0 / (2.0 * std::f64::consts::PI).sqrt() / k.sqrt())
+        };
+        let x = (k - lambda + 0.5) / s;
+        let fx = -0.5 * x * x;
+        let fy = self.omega * (((self.c3 * x * x + self.c2) * x * x + self.c1) * x * x + self.c0);
+        (px, py, fx, fy)
+    }
+}
+
+/// Poisson(λ) for λ ≥ 12 by Ahrens and Dieter (1982), "Computer generation
+/// of Poisson deviates from modified normal distributions": the method and
+/// the arithmetic of `rand_distr::Poisson`, step for step, so a draw takes
+/// the same random numbers and gives the same value; only what the usual
+/// first step needs (√λ and one floor) is computed before it.
+fn poisson_by_normal_deviates<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> f64 {
+    let s = lambda.sqrt();
+    // Step N: a normal deviate, accepted at once when far enough up (step I).
+    let z: f64 = StandardNormal.sample(rng);
+    let g = lambda + s * z;
+    let mut slow = None;
+    if g >= 0.0 {
+        let k1 = floor_non_negative(g);
+        if k1 >= floor_non_negative(lambda - 1.1484) {
+            return k1;
+        }
+        // Step S.
+        let u: f64 = rng.random();
+        if 6.0 * lambda.powi(2) * u >= (lambda - k1).powi(3) {
+            return k1;
+        }
+        let steps = SlowSteps::new(lambda);
+        let (px, py, fx, fy) = steps.f(lambda, s, k1);
+        if fy * (1.0 - u) <= py * (px - fx).exp() {
+            return k1;
+        }
+        slow = Some(steps);
+    }
+    let steps = slow.unwrap_or_else(|| SlowSteps::new(lambda));
+    loop {
+        // Step E: a double-exponential deviate, accepted by step H.
+        let e: f64 = Exp1.sample(rng);
+        let u: f64 = rng.random::<f64>() * 2.0 - 1.0;
+        let t = 1.8 + e * u.signum();
+        if t > -0.6744 {
+            let k2 = floor_non_negative(lambda + s * t);
+            let (px, py, fx, fy) = steps.f(lambda, s, k2);
+            if steps.c * u.abs() <= py * (px + e).exp() - fy * (fx + e).exp() {
+                return k2;
+            }
+        }
+    }
+}
+
+/// Binomial draw of `n` trials with probability `p`.
+pub fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    if n == 0 || !(p > 0.0) {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if (n as f64) * p < 10.0 && n < 1000 {
+        binomial_by_inversion(rng, n, p, (1.0 - p).powi(n as i32))
+    } else {
+        match Binomial::new(n, p) {
+            Ok(d) => d.sample(rng),
+            Err(_) => 0,
+        }
+    }
+}
+
+/// Binomial(n, p) by inversion (BINV) for small `n·p`, given `q_n = (1 − p)^n`:
+/// usually a single uniform and no logarithm.
+pub fn binomial_by_inversion<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64, q_n: f64) -> u64 {
+    binomial_by_inversion_odds(rng, n, p / (1.0 - p), q_n)
+}
+
+/// [`binomial_by_inversion`] given the odds `s = p / (1 − p)` (kept by a
+/// caller that draws often at the same `p`).
+#[inline]
+pub(super) fn binomial_by_inversion_odds<R: Rng + ?Sized>(rng: &mut R, n: u64, s: f64, q_n: f64) -> u64 {
+    let a = (n + 1) as f64 * s;
+    let mut r = q_n;
+    let mut u: f64 = rng.random();
+    let mut x = 0u64;
+    loop {
+        if u < r {
+            return x;
+        }
+        u -= r;
+        x += 1;
+        if x >= n {
+            return n;
+        }
+        r *= a / x as f64 - s;
+    }
+}
+
+/// A geometric waiting time: the number of monthly checks survived before
+/// the first failure, each failing with probability `q` (a holder's stay in
+/// post, an office's life). One uniform and one logarithm a draw; `ln(1 − q)`
+/// is kept.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Geometric {
+    q: f64,
+    ln_stay: f64,
+}
+
+impl Geometric {
+    pub fn new(q: f64) -> Self {
+        Self { q, ln_stay: (-q).ln_1p() }
+    }
+
+    #[inline]
+    pub fn months<R: Rng + ?Sized>(&self, rng: &mut R) -> i32 {
+        if !(self.q > 0.0) {
+            return i32::MAX / 2;
+        }
+        if self.q >= 1.0 {
+            return 0;
+        }
+        let u = 1.0 - rng.random::<f64>(); // (0, 1]
+        let g = u.ln() / self.ln_stay; // ≥ 0, so truncation is floor
+        if g >= (i32::MAX / 4) as f64 {
+            i32::MAX / 2
+        } else {
+            g as i32
+        }
+    }
+}
+
+/// A draw of a vacancy length, rounded half up to whole months.
+pub(super) fn vacancy<R: Rng + ?Sized>(rng: &mut R, v: &Value) -> i32 {
+    let x = v.sample(rng);
+    (x + 0.5).floor().clamp(0.0, 1.0e6) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::StreamRng;
+    use rand::SeedableRng;
+
+    #[test]
+    fn monthly_probability_compounds_back_to_the_annual_one() {
+        for p in [0.0, 0.05, 0.2, 0.9] {
+            let q = monthly_probability(p);
+            assert!((1.0 - (1.0 - q).powi(12) - p).abs() < 1e-12);
+        }
+        assert_eq!(monthly_probability(1.0), 1.0);
+    }
+
+    /// Poisson and binomial samplers against their means, within 4 standard
+    /// errors.
+    #[test]
+    fn samplers_match_their_means() {
+        let mut rng = StreamRng::seed_from_u64(3);
+        let n = 50_000;
+        for mean in [0.04, 2.5, 29.0, 30.0, 31.5, 750.0] {
+            let total: u64 = (0..n).map(|_| poisson(&mut rng, mean)).sum();
+            let se = (mean / n as f64).sqrt();
+            assert!((total as f64 / n as f64 - mean).abs() < 4.0 * se, "poisson {mean}");
+        }
+        let (trials, p) = (40u64, 0.1);
+        let total: u64 = (0..n).map(|_| binomial(&mut rng, trials, p)).sum();
+        let se = (trials as f64 * p * (1.0 - p) / n as f64).sqrt();
+        assert!((total as f64 / n as f64 - 4.0).abs() < 4.0 * se);
+        // Geometric waiting time: mean (1 − q)/q.
+        let q = 0.05;
+        let total: i64 = (0..n).map(|_| i64::from(Geometric::new(q).months(&mut rng))).sum();
+        let sd = ((1.0 - q) / (q * q)).sqrt();
+        assert!((total as f64 / n as f64 - (1.0 - q) / q).abs() < 4.0 * sd / (n as f64).sqrt());
+    }
+
+    /// The Poisson sampler for large means takes the same random numbers and
+    /// gives the same values as `rand_distr::Poisson`, whose method it
+    /// follows, slow steps included (small means reach them most often).
+    #[test]
+    fn large_mean_poisson_draws_are_rand_distr_draws() {
+        for mean in [30.0, 31.7, 45.0, 200.0, 2_345.6, 1.0e6] {
+            let mut ours = StreamRng::seed_from_u64(11);
+            let mut theirs = ours.clone();
+            let reference = rand_distr::Poisson::new(mean).unwrap_or_else(|e| panic!("{e}"));
+            for i in 0..20_000 {
+                let want: f64 = reference.sample(&mut theirs);
+                assert_eq!(poisson(&mut ours, mean), want as u64, "mean {mean}, draw {i}");
+            }
+        }
+    }
+}

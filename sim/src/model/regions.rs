@@ -1,0 +1,200 @@
+//! A region's stocks in a run: its queue of cases, its legal-aid offices,
+//! its local-authority budget, and the values drawn for it (model.md §4–6).
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use super::draws::{binomial, Geometric};
+use crate::rng::StreamRng;
+
+/// A region's legal-aid offices (model.md §5), drawn as events. Each month
+/// every office leaves with probability `exit`, and Poisson(`entry`) offices
+/// enter. Drawn month by month that is a binomial and a Poisson draw; here
+/// each office draws, when it opens, the month of its first failed monthly
+/// check (a geometric waiting time), and entries are the arrivals of a
+/// Poisson process (exponential gaps), which is the same distribution and
+/// costs a draw per office and per entry rather than per month. Both are
+/// memoryless, so a change of rate redraws the offices' waiting times and
+/// the next arrival from the month of the change, exactly.
+#[derive(Debug, Clone)]
+pub(super) struct LegalAid {
+    /// The month each office leaves, latest first (the next to leave last).
+    leaves: Vec<i32>,
+    /// An office's life: leaving with the monthly exit probability.
+    exit: Geometric,
+    /// Mean entries a month, and the time (in months) of the next entry.
+    entry: f64,
+    next_entry: f64,
+    rng: StreamRng,
+}
+
+impl LegalAid {
+    pub fn new(rng: StreamRng) -> Self {
+        Self { leaves: Vec::new(), exit: Geometric::new(0.0), entry: 0.0, next_entry: f64::INFINITY, rng }
+    }
+
+    /// `providers` offices at the start, checked from month 0.
+    pub fn reset(&mut self, providers: u64, exit: f64, entry: f64, rng: StreamRng) {
+        self.rng = rng;
+        self.leaves.clear();
+        self.exit = Geometric::new(exit);
+        for _ in 0..providers {
+            let leaves = self.exit.months(&mut self.rng);
+            self.leaves.push(leaves);
+        }
+        self.sort();
+        self.set_entry(0, entry);
+    }
+
+    pub fn providers(&self) -> u64 {
+        self.leaves.len() as u64
+    }
+
+    /// The number of offices, as a float (a signed conversion: one
+    /// instruction on baseline x86-64).
+    pub fn providers_f64(&self) -> f64 {
+        self.leaves.len() as i64 as f64
+    }
+
+    fn sort(&mut self) {
+        self.leaves.sort_unstable_by(|a, b| b.cmp(a));
+    }
+
+    /// From month `m` offices leave with monthly probability `exit`: each
+    /// draws a fresh wait, checked from this month.
+    pub fn set_exit(&mut self, m: i32, exit: f64) {
+        self.exit = Geometric::new(exit);
+        for leaves in &mut self.leaves {
+            *leaves = m.saturating_add(self.exit.months(&mut self.rng));
+        }
+        self.sort();
+    }
+
+    /// From month `m`, Poisson(`entry`) entries a month.
+    pub fn set_entry(&mut self, m: i32, entry: f64) {
+        self.entry = entry;
+        self.next_entry = f64::from(m) + self.gap();
+    }
+
+    /// The wait to the next entry, in months.
+    fn gap(&mut self) -> f64 {
+        if self.entry > 0.0 {
+            let e: f64 = Exp1.sample(&mut self.rng);
+            e / self.entry
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    /// An exit shock: Binomial(N, `share`) of the N offices, chosen
+    /// uniformly, leave at once. `rng` is the shock's own stream (for this
+    /// arrival and region), so the offices' own draws stay as they were.
+    pub fn shock(&mut self, share: f64, rng: &mut StreamRng) {
+        let gone = binomial(rng, self.providers(), share);
+        for _ in 0..gone {
+            let i = rng.random_range(0..self.leaves.len());
+            self.leaves.remove(i);
+        }
+    }
+
+    /// Month `m`'s exits, then its entries; an office that enters is first
+    /// checked next month.
+    #[inline]
+    pub fn month(&mut self, m: i32) {
+        while self.leaves.last().is_some_and(|&leaves| leaves <= m) {
+            self.leaves.pop();
+        }
+        if self.next_entry < f64::from(m) + 1.0 {
+            self.enter(m);
+        }
+    }
+
+    /// The entries of month `m`.
+    fn enter(&mut self, m: i32) {
+        let end = f64::from(m) + 1.0;
+        while self.next_entry < end {
+            let leaves = (m + 1).saturating_add(self.exit.months(&mut self.rng));
+            let at = self.leaves.partition_point(|&x| x > leaves);
+            self.leaves.insert(at, leaves);
+            self.next_entry += self.gap();
+        }
+    }
+}
+
+/// One region in a run.
+#[derive(Debug, Clone)]
+pub(super) struct Region {
+    /// New cases a year at the start, as drawn.
+    pub demand: f64,
+    /// Monthly share of waiting cases that give up.
+    pub abandon: f64,
+    /// Cases a month served by advice the scenario does not itemise.
+    pub other_capacity: f64,
+    /// Cases a month one legal-aid office serves.
+    pub cases_per_provider: f64,
+    /// £ a year for posts funded by local authorities, and the share of a
+    /// round post's cost they pay.
+    pub la_budget: f64,
+    pub la_match: f64,
+    /// Start-year annual costs of the posts local authorities fund now.
+    pub la_committed: f64,
+    pub legal_aid: LegalAid,
+    /// Cases waiting.
+    pub backlog: f64,
+    /// Posts lost so far.
+    pub lost: u32,
+    /// Abandoned cases in each of the last 12 months (month `m` at `m % 12`).
+    pub recent_abandoned: [f64; 12],
+    /// Cases a month the region's filled posts serve this month.
+    pub post_capacity: f64,
+}
+
+/// What happened in one region in one month (model.md §6).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Service {
+    pub backlog_start: f64,
+    pub demand: f64,
+    pub capacity: f64,
+    pub served: f64,
+    pub abandoned: f64,
+}
+
+impl Region {
+    /// A region to be drawn by the start of a run (`rng` is a placeholder).
+    pub fn new(rng: StreamRng) -> Self {
+        Self {
+            demand: 0.0,
+            abandon: 0.0,
+            other_capacity: 0.0,
+            cases_per_provider: 0.0,
+            la_budget: 0.0,
+            la_match: 0.0,
+            la_committed: 0.0,
+            legal_aid: LegalAid::new(rng),
+            backlog: 0.0,
+            lost: 0,
+            recent_abandoned: [0.0; 12],
+            post_capacity: 0.0,
+        }
+    }
+
+    /// `demand` new cases arrive; capacity serves the queue, and a share of
+    /// the rest gives up (model.md §6).
+    #[inline]
+    pub fn serve(&mut self, m: usize, demand: f64) -> Service {
+        let capacity =
+            self.other_capacity + self.legal_aid.providers_f64() * self.cases_per_provider + self.post_capacity;
+        let backlog_start = self.backlog;
+        let queue = backlog_start + demand;
+        let served = queue.min(capacity);
+        let abandoned = (queue - served) * self.abandon;
+        self.backlog = queue - served - abandoned;
+        self.recent_abandoned[m % 12] = abandoned;
+        Service { backlog_start, demand, capacity, served, abandoned }
+    }
+
+    /// Abandoned cases over the last 12 months.
+    pub fn abandoned_last_year(&self) -> f64 {
+        self.recent_abandoned.iter().sum()
+    }
+}

@@ -1,0 +1,233 @@
+//! The start of a run: the values drawn once per run (model.md §2), which
+//! dated changes happen, the demand multipliers (§4), the shocks, and the
+//! posts of `[[grants]]` (§5). Every value draws from its own keyed stream,
+//! so the order of these draws changes nothing.
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::draws::{monthly_probability, poisson_count, Geometric};
+use super::posts::{Post, PostStreams, Staff};
+use super::regions::Region;
+use super::run::{ChangeDraw, PostDraw, Run, Successor, SuccessorChange};
+use crate::rng::{Kind, RunStreams, StreamId};
+use crate::scenario::SuccessorSource;
+
+impl Run<'_> {
+    /// Draws run `run` of `seed` and resets every stock to the start.
+    pub(super) fn start(&mut self, seed: u64, run: u64) {
+        let plan = self.plan;
+        self.streams = RunStreams::new(seed, run);
+        let streams = &self.streams;
+        self.wage_growth = plan.wage_growth.draw(streams);
+        self.shared = PostDraw {
+            annual_cost: plan.annual_cost.draw(streams),
+            cases_per_year: plan.cases_per_year.draw(streams),
+            ramp_start: plan.ramp_start.draw(streams),
+            turnover_monthly: monthly_probability(plan.turnover.draw(streams)),
+        };
+        self.successors.clear();
+        self.successors.extend(plan.successors.iter().map(|s| Successor {
+            spend_source: s.spend_source,
+            probability: s.probability.draw(streams),
+            term: s.term,
+            needs_budget: s.source == SuccessorSource::LocalAuthority,
+        }));
+        self.regions.resize_with(plan.n_regions, || Region::new(streams.stream(Kind::LegalAid, StreamId(0))));
+        for (region, r) in self.regions.iter_mut().zip(&plan.regions) {
+            region.demand = r.demand.draw(streams);
+            region.abandon = r.abandon.draw(streams);
+            region.other_capacity = r.other_capacity.draw(streams) / 12.0;
+            region.cases_per_provider = r.cases_per_provider.draw(streams) / 12.0;
+            region.la_budget = r.la_budget.draw(streams);
+            region.la_match = r.la_match.draw(streams);
+            region.la_committed = 0.0;
+            region.legal_aid.reset(
+                r.providers,
+                monthly_probability(r.exit_rate.draw(streams)),
+                r.entry_rate.draw(streams) / 12.0,
+                streams.stream(Kind::LegalAid, r.stream),
+            );
+            region.backlog = r.backlog;
+            region.lost = 0;
+            region.recent_abandoned = [0.0; 12];
+            region.post_capacity = 0.0;
+        }
+        self.draw_changes();
+        self.draw_demand();
+        self.demand_scratch.demand.clear();
+        self.demand_scratch.demand.extend(self.regions.iter().map(|r| r.demand));
+        self.shocks.draw(plan, &self.streams, &self.demand_scratch.demand);
+        self.draw_new_cases();
+        self.create_grant_posts();
+        self.next_grant = 0;
+        self.vacancy_values.clear();
+        self.vacancy_values.extend(
+            plan.grants.iter().map(|g| &g.vacancy_months).chain(plan.rounds.iter().map(|_| &plan.vacancy_months)),
+        );
+        self.round_turnover = self.shared.turnover_monthly;
+        self.cost_factor = 1.0;
+        self.year.clear();
+        self.year.resize(plan.n_regions * plan.n_metrics, 0.0);
+    }
+
+    /// Dated changes (model.md §3): whether each happens is drawn once per
+    /// run from its own stream; its new values are drawn once per run.
+    fn draw_changes(&mut self) {
+        let (plan, streams) = (self.plan, &self.streams);
+        self.changes.clear();
+        self.successor_changes.clear();
+        for (i, c) in plan.changes.iter().enumerate() {
+            if !((c.start as usize) < plan.months || c.start < 0) {
+                continue;
+            }
+            if !(streams.stream(Kind::Change, c.stream).random::<f64>() < c.probability.draw(streams)) {
+                continue;
+            }
+            let first = self.successor_changes.len();
+            self.successor_changes.extend(c.successors.iter().map(|s| SuccessorChange {
+                index: s.index,
+                probability: s.probability.as_ref().map(|p| p.draw(streams)),
+                term: s.term,
+            }));
+            self.changes.push(ChangeDraw {
+                at: c.start.max(0),
+                change: i,
+                la_budget: c.la_budget.as_ref().map(|p| p.draw(streams)),
+                la_match: c.la_match.as_ref().map(|p| p.draw(streams)),
+                exit_monthly: c.exit_rate.as_ref().map(|p| monthly_probability(p.draw(streams))),
+                entry_monthly: c.entry_rate.as_ref().map(|p| p.draw(streams) / 12.0),
+                cases_per_provider_monthly: c.cases_per_provider.as_ref().map(|p| p.draw(streams) / 12.0),
+                turnover_monthly: c.turnover.as_ref().map(|p| monthly_probability(p.draw(streams))),
+                successors: first..self.successor_changes.len(),
+            });
+        }
+    }
+
+    /// Demand multipliers (model.md §4): `ln G(y) = ln G(y−1) + g + σ·z(y)`
+    /// with correlated annual noise; the mean new cases a month of each
+    /// region-year follow, before shocks.
+    fn draw_demand(&mut self) {
+        let (plan, streams) = (self.plan, &self.streams);
+        let (nr, years) = (plan.n_regions, plan.years);
+        let d = &mut self.demand_scratch;
+        d.log_g.clear();
+        d.log_g.resize(nr * years, 0.0);
+        // The growth of each region-year: a change of growth applies to the
+        // years that start at or after it, a later change winning (file
+        // order within a month).
+        d.growth.clear();
+        for r in &plan.regions {
+            let g = r.growth.draw(streams);
+            d.growth.extend(std::iter::repeat_n(g, years));
+        }
+        d.by_date.clear();
+        d.by_date.extend(0..self.changes.len());
+        d.by_date.sort_by_key(|&c| self.changes[c].at);
+        for &c in &d.by_date {
+            let (draw, change) = (&self.changes[c], &plan.changes[self.changes[c].change]);
+            if let Some(p) = &change.demand_growth {
+                let g = p.draw(streams);
+                for &r in &change.regions {
+                    for y in (1..years).filter(|y| 12 * *y as i32 >= draw.at) {
+                        d.growth[r * years + y] = g;
+                    }
+                }
+            }
+        }
+        d.sigma.clear();
+        d.sigma.extend(plan.regions.iter().map(|r| r.volatility.draw(streams)));
+        d.noise.clear();
+        d.noise.extend(plan.regions.iter().map(|r| streams.stream(Kind::DemandNoise, r.stream)));
+        d.z.clear();
+        d.z.resize(nr, 0.0);
+        for y in 1..years {
+            for (e, rng) in d.z.iter_mut().zip(&mut d.noise) {
+                *e = StandardNormal.sample(rng);
+            }
+            for r in 0..nr {
+                let z = match &plan.factor {
+                    Some(l) => (0..=r).map(|k| l[r * nr + k] * d.z[k]).sum::<f64>(),
+                    None => d.z[r],
+                };
+                d.log_g[r * years + y] = d.log_g[r * years + y - 1] + d.growth[r * years + y] + d.sigma[r] * z;
+            }
+        }
+        self.demand_mean.clear();
+        self.demand_mean
+            .extend(d.log_g.iter().enumerate().map(|(i, lg)| self.regions[i / years].demand / 12.0 * lg.exp()));
+    }
+
+    /// New cases, by month and region (model.md §4): Poisson with the mean
+    /// of the region's demand multiplier and the month's shocks. Their means
+    /// depend on nothing a month changes, and each region draws from its own
+    /// stream month by month, so drawing them all at the start (in one tight
+    /// loop) gives the draws a month-by-month loop would.
+    fn draw_new_cases(&mut self) {
+        let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
+        self.new_cases.clear();
+        self.new_cases.resize(nr * plan.months, 0.0);
+        for (r, region) in plan.regions.iter().enumerate() {
+            let mut rng = self.streams.stream(Kind::Arrivals, region.stream);
+            let means = &self.demand_mean[r * years..(r + 1) * years];
+            for (m, cases) in self.new_cases.iter_mut().skip(r).step_by(nr).enumerate() {
+                *cases = poisson_count(&mut rng, means[m / 12] + self.shocks.extra_in(m)[r]);
+            }
+        }
+    }
+
+    /// The posts of `[[grants]]`, in file order, each grant's advice posts
+    /// then its influencing posts. A grant that started before the start has
+    /// its posts filled, their ramp counted from the grant's start; a later
+    /// one's posts are pending until it starts.
+    fn create_grant_posts(&mut self) {
+        let (plan, streams) = (self.plan, &self.streams);
+        self.posts.reset(plan.n_regions, plan.months, plan.n_sources, plan.la_source);
+        self.grant_posts.clear();
+        for (gi, g) in plan.grants.iter().enumerate() {
+            let shared = self.shared;
+            let d = PostDraw {
+                annual_cost: g.annual_cost.as_ref().map_or(shared.annual_cost, |p| p.draw(streams)),
+                cases_per_year: g.cases_per_year.as_ref().map_or(shared.cases_per_year, |p| p.draw(streams)),
+                ramp_start: g.ramp_start.as_ref().map_or(shared.ramp_start, |p| p.draw(streams)),
+                turnover_monthly: g
+                    .turnover
+                    .as_ref()
+                    .map_or(shared.turnover_monthly, |p| monthly_probability(p.draw(streams))),
+            };
+            let ramp_step =
+                if g.ramp_months == 0 { f64::INFINITY } else { (1.0 - d.ramp_start) / f64::from(g.ramp_months) };
+            let turnover = Geometric::new(d.turnover_monthly);
+            let first = self.posts.all.len();
+            for j in 0..g.posts() {
+                let id = g.stream.child(u64::from(j));
+                let mut staffing = streams.stream(Kind::Staffing, id);
+                let staff = if g.start < 0 {
+                    let leaves_at = turnover.months(&mut staffing);
+                    Staff::Filled { hired: g.start, leaves_at }
+                } else {
+                    Staff::Pending
+                };
+                let post = Post {
+                    region: g.region,
+                    source: g.funder_source,
+                    staff,
+                    term_end: g.first_end(),
+                    la_funded: false,
+                    match_share: 0.0,
+                    cost: d.annual_cost,
+                    cases_month: if j < g.advice { d.cases_per_year / 12.0 } else { 0.0 },
+                    ramp_start: d.ramp_start,
+                    ramp_step,
+                    turnover,
+                    vacancy: gi,
+                    first_end: Some(g.first_end()),
+                    lost_month: i32::MAX,
+                    charged_from: 0,
+                };
+                self.posts.push(post, PostStreams { staffing, succession: streams.stream(Kind::Succession, id) });
+            }
+            self.grant_posts.push(first..self.posts.all.len());
+        }
+    }
+}
