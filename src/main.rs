@@ -257,6 +257,30 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// A local page with levers for meetings: each change re-runs the scenario against the file as written,
+    /// paired run by run on the same seed, and shows the headline figures, their differences and two charts.
+    Serve {
+        /// The scenario file (TOML); its `[[levers]]`, if any, are the page's levers.
+        scenario: PathBuf,
+        /// The port to listen on (0: any free port; the address is printed).
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Paired runs for each change, 1 to 100,000,000.
+        #[arg(long, default_value_t = fundscape_serve::DEFAULT_RUNS, value_parser = parse_runs, allow_hyphen_values = true)]
+        runs: u64,
+        /// Random seed (default: the scenario's `seed`).
+        #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+        seed: Option<u64>,
+        /// Worker threads, 1 to 65,535 (default: one per core).
+        #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
+        threads: Option<u16>,
+        /// Listen on this address instead of 127.0.0.1 (a warning is printed: anyone who can reach it can use the page).
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<std::net::IpAddr>,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Check a scenario (after overlays) and summarise what it contains.
     Validate {
         /// The scenario file (TOML).
@@ -335,6 +359,10 @@ fn parse_cost(s: &str) -> Result<f64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve { scenario, port, runs, seed, threads, bind, open } => {
+            let options = fundscape_serve::Options { runs, seed, threads: threads.map_or(0, usize::from) };
+            serve(&scenario, port, bind, open, &options)
+        }
         Command::Validate { scenario } => match fundscape_sim::load(&scenario) {
             Ok(s) => {
                 print!("{}", fundscape_output::describe(&s));
@@ -460,6 +488,64 @@ fn main() -> ExitCode {
 const STARTER: &str = include_str!("../scenarios/starter.toml");
 
 /// `fundscape init FILE`: the starter scenario, written only if FILE does not exist.
+/// `fundscape serve`: simulates the scenario as written, then answers the
+/// page until Ctrl-C.
+fn serve(
+    file: &Path,
+    port: u16,
+    bind: Option<std::net::IpAddr>,
+    open: bool,
+    options: &fundscape_serve::Options,
+) -> ExitCode {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let ip = bind.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    if fundscape_serve::is_exposed(ip) {
+        eprintln!(
+            "warning: --bind {ip} makes the page reachable from other machines, with no password; anyone who reaches it can run the scenario and read its files' names"
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        eprintln!("error: cannot install the Ctrl-C handler: {e}");
+        return ExitCode::from(1);
+    }
+    let started = Instant::now();
+    let app = match fundscape_serve::App::new(file, options) {
+        Ok(a) => a,
+        Err(e) => return input_error(&e),
+    };
+    for w in &app.scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+    let server = match fundscape_serve::bind(std::net::SocketAddr::new(ip, port)) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}; choose another --port");
+            return ExitCode::from(1);
+        }
+    };
+    let addr = fundscape_serve::local_addr(&server).map_or_else(|| format!("{ip}:{port}"), |a| a.to_string());
+    let url = format!("http://{addr}/");
+    println!(
+        "serving {url} ({}: {} levers, {} paired runs a change; ready in {:.1} s; Ctrl-C stops)",
+        app.scenario.name,
+        app.levers.len(),
+        fundscape_output::thousands(app.config.runs as f64),
+        started.elapsed().as_secs_f64()
+    );
+    if open {
+        let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+        if let Err(e) = std::process::Command::new(opener).arg(&url).spawn() {
+            eprintln!("warning: cannot open a browser ({opener}: {e}); open {url} yourself");
+        }
+    }
+    fundscape_serve::serve(Arc::new(app), server, &stop);
+    println!("stopped");
+    ExitCode::SUCCESS
+}
+
 fn init(file: &Path) -> ExitCode {
     use std::io::Write;
     let created = std::fs::OpenOptions::new().write(true).create_new(true).open(file);

@@ -152,9 +152,66 @@ pub fn render_charts(r: &Results, png_scale: u32) -> Result<Vec<Chart>, RenderEr
                 caption: caption.clone(),
                 size: spec.size,
             };
-            render_one(frame, &RunChart { kind: spec.kind, r }, png_scale)
+            render_one(frame, &RunChart { kind: spec.kind, r, unmet_max: None }, png_scale)
         })
         .collect()
+}
+
+/// The size of a live chart, in pixels.
+const LIVE_SIZE: (u32, u32) = (720, 470);
+
+/// One chart of the live page, as SVG only.
+#[derive(Debug, Clone)]
+pub struct LiveChart {
+    /// `unmet-demand` or `post-survival`, as in `charts/`.
+    pub name: &'static str,
+    pub title: String,
+    /// What the marks mean (the page prints it beside the chart).
+    pub note: String,
+    /// The chart without its note and caption, as the report shows it.
+    pub svg: String,
+}
+
+/// The two charts `fundscape serve` shows, unmet demand and post survival,
+/// drawn by the same code as `run`'s charts but as SVG only (no PNG, so a
+/// request is answered quickly). `unmet_max` fixes the top of the unmet-demand
+/// scale, so that the charts of two scenarios can be read side by side.
+///
+/// # Errors
+/// A drawing failure inside plotters (not expected for any input).
+pub fn live_charts(r: &Results, unmet_max: Option<f64>) -> Result<Vec<LiveChart>, RenderError> {
+    register_fonts()?;
+    let caption = caption(r);
+    specs(r)
+        .into_iter()
+        .filter(|spec| matches!(spec.kind, Kind::UnmetDemand | Kind::Survival))
+        .map(|spec| {
+            // Smaller than a run's chart, so that two side by side stay
+            // legible; the page prints the title and the note as text.
+            let frame = Frame {
+                name: spec.name,
+                title: String::new(),
+                note: String::new(),
+                caption: caption.clone(),
+                size: LIVE_SIZE,
+            };
+            let body = RunChart { kind: spec.kind, r, unmet_max };
+            let fail = |message: String| RenderError { name: frame.name.to_string(), message };
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, frame.size).into_drawing_area();
+                framed(&frame, &body, &root, false).map_err(|e| fail(e.to_string()))?;
+                root.present().map_err(|e| fail(e.to_string()))?;
+            }
+            Ok(LiveChart { name: frame.name, title: spec.title, note: spec.note, svg })
+        })
+        .collect()
+}
+
+/// The top of the unmet-demand chart's scale for `r`: the largest 95th
+/// percentile of cases abandoned in a year, all regions.
+pub fn unmet_scale(r: &Results) -> f64 {
+    max_p95(&year_series(r, "all", "abandoned"))
 }
 
 /// What every chart has around its body: a name, a title at the top, a
@@ -322,16 +379,23 @@ fn framed<DB: DrawingBackend>(
 struct RunChart<'a> {
     kind: Kind,
     r: &'a Results,
+    /// The top of the unmet-demand scale, when fixed by the caller.
+    unmet_max: Option<f64>,
 }
 
 impl Body for RunChart<'_> {
     fn draw<DB: DrawingBackend>(&self, body: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let r = self.r;
-        draw_run_chart(self.kind, r, body)
+        draw_run_chart(self.kind, r, self.unmet_max, body)
     }
 }
 
-fn draw_run_chart<DB: DrawingBackend>(kind: Kind, r: &Results, body: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+fn draw_run_chart<DB: DrawingBackend>(
+    kind: Kind,
+    r: &Results,
+    unmet_max: Option<f64>,
+    body: &DrawingArea<DB, Shift>,
+) -> DrawResult<DB> {
     match kind {
         Kind::UnmetDemand => {
             let pts = year_series(r, "all", "abandoned");
@@ -343,7 +407,8 @@ fn draw_run_chart<DB: DrawingBackend>(kind: Kind, r: &Results, body: &DrawingAre
                 compact: false,
                 reference: None,
             };
-            fan(body, &pts, 0.0..max_p95(&pts) * 1.08, &axes, Some(SeriesLabelPosition::UpperLeft), None)
+            let top = unmet_max.unwrap_or_else(|| max_p95(&pts)) * 1.08;
+            fan(body, &pts, 0.0..top, &axes, Some(SeriesLabelPosition::UpperLeft), None)
         }
         Kind::UnmetByRegion => panels(body, r, "abandoned", true),
         Kind::Providers => panels(body, r, "legal_aid_providers", false),

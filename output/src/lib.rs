@@ -28,7 +28,7 @@ mod words;
 pub use assumptions::{assumptions, Assumption};
 pub use brief::{check_region, read_ask, render_brief, AskEffect, Brief, BriefError, Difference};
 pub use cell::{csv_number, CSV_DIGITS};
-pub use charts::{render_charts, Chart, RenderError, FAMILY};
+pub use charts::{live_charts, render_charts, unmet_scale, Chart, LiveChart, RenderError, FAMILY};
 pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
 pub use compare_charts::render_compare_charts;
 pub use compare_report::{compare_report_html, render_compare};

@@ -40,7 +40,8 @@ pub mod value;
 
 pub use compare::{compare, CompareScenariosError, Comparison};
 pub use driver::{merge_slices, run, run_shard, MergeError, RunConfig, ShardSpec, Slice};
+pub use load::levers::LeverSpec;
 pub use load::limits::{MAX_POSTS, MAX_RUNS};
-pub use load::{load, load_str, scenario_schema, LoadScenarioError};
+pub use load::{load, load_str, load_with_levers, scenario_schema, LoadScenarioError};
 pub use scenario::Scenario;
 pub use summary::Summary;

@@ -4,6 +4,7 @@
 //! line and key at fault and says how to fix it.
 
 mod convert;
+pub mod levers;
 pub(crate) mod limits;
 mod locate;
 mod raw;
@@ -77,6 +78,15 @@ impl SourceFile {
 /// Any unreadable file, TOML syntax error, unknown key, invalid value or
 /// inconsistency, as a [`LoadScenarioError`] that names the file, line and key.
 pub fn load(path: &Path) -> Result<Scenario, LoadScenarioError> {
+    finish(path, read_chain(path, None)?).map(|(s, _)| s)
+}
+
+/// Loads the scenario at `path` as [`load`] does, with its `[[levers]]`
+/// (checked against its inputs) for `fundscape serve`.
+///
+/// # Errors
+/// As [`load`], and a lever whose key names no input or whose range is not ordered.
+pub fn load_with_levers(path: &Path) -> Result<(Scenario, Vec<levers::LeverSpec>), LoadScenarioError> {
     finish(path, read_chain(path, None)?)
 }
 
@@ -86,17 +96,19 @@ pub fn load(path: &Path) -> Result<Scenario, LoadScenarioError> {
 /// # Errors
 /// As [`load`].
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadScenarioError> {
-    finish(path, read_chain(path, Some(text))?)
+    finish(path, read_chain(path, Some(text))?).map(|(s, _)| s)
 }
 
-fn finish(path: &Path, files: Vec<SourceFile>) -> Result<Scenario, LoadScenarioError> {
+fn finish(path: &Path, files: Vec<SourceFile>) -> Result<(Scenario, Vec<levers::LeverSpec>), LoadScenarioError> {
     let (merged, overlay_changes) = merge_chain(&files)?;
     let locate = |e: FieldError| locate_error(&files, &merged, e);
     let raw: raw::RawScenario =
         serde_path_to_error::deserialize(toml::Value::Table(merged.clone())).map_err(|e| locate(serde_error(e)))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let hash = hash_hex(&toml::to_string(&merged).unwrap_or_default());
+    let raw_levers = raw.levers.clone();
     let mut scenario = convert::scenario(raw, &stem, hash).map_err(locate)?;
+    let levers = levers::check(&raw_levers, &scenario).map_err(locate)?;
     limits::check_sizes(&scenario, &merged).map_err(locate)?;
     for (i, round) in scenario.rounds.iter().enumerate() {
         let preview = crate::rounds::preview(&scenario, i);
@@ -110,7 +122,7 @@ fn finish(path: &Path, files: Vec<SourceFile>) -> Result<Scenario, LoadScenarioE
     }
     scenario.overlay_changes = overlay_changes;
     scenario.files = files.into_iter().map(|f| (f.path, f.text)).collect();
-    Ok(scenario)
+    Ok((scenario, levers))
 }
 
 /// Reads `path` and every file it extends, base first.

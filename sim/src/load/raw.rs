@@ -48,6 +48,9 @@ pub struct RawScenario {
     /// Funders' own budgets and end dates (a funder without an entry is bottomless and never stops).
     #[serde(default)]
     pub funders: Vec<RawFunder>,
+    /// Levers for `fundscape serve`: the inputs its live page offers as sliders (the engine does not read them).
+    #[serde(default)]
+    pub levers: Vec<super::levers::RawLever>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
