@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common::{bin, data, run_ok, show};
 
 const CHARTS: [&str; 6] = [
     "unmet-demand",
@@ -139,7 +138,7 @@ fn png_size_and_ink(bytes: &[u8]) -> ((u32, u32), f64, Vec<[u8; 3]>) {
 /// seed are pinned in `tests/data/tiny-pinned-charts.txt` and
 /// `tests/data/tiny-pinned-report.txt`. After a deliberate change to the
 /// charts, the report or the model, regenerate them with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test report`, read the
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test all -- report::`, read the
 /// diff, and say why in the commit.
 #[test]
 fn charts_and_report_are_pinned() {

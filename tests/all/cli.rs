@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common;
+use crate::common::{bin, data, run_ok, show};
 
 #[test]
 fn run_writes_the_three_files_with_the_contracted_columns() {
@@ -44,7 +44,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
 
 /// The outputs at a fixed seed are pinned byte for byte. If a deliberate
 /// change to the model moves them, regenerate with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test cli` and say why in
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test all -- cli::` and say why in
 /// the commit.
 #[test]
 fn outputs_at_a_fixed_seed_are_pinned() {

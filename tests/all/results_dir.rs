@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common::{bin, data, run_ok, show};
 
 /// The most runs `--runs` accepts: a refusal that came after the simulation
 /// would make these tests run for many minutes, then fail.

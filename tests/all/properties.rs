@@ -3,8 +3,7 @@
 //! never fall, the same seed gives the same bytes at any thread count, and an
 //! overlay that changes nothing changes no byte.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use fundscape_sim::{load, run, RunConfig};
 use proptest::prelude::*;
