@@ -43,4 +43,4 @@ pub use driver::{merge_slices, run, run_shard, MergeError, RunConfig, ShardSpec,
 pub use load::limits::{MAX_POSTS, MAX_RUNS};
 pub use load::{load, load_str, scenario_schema, LoadScenarioError};
 pub use scenario::Scenario;
-pub use summary::Summary;
+pub use summary::{ExceedanceRow, Summary, TotalRow};

@@ -17,3 +17,4 @@ mod report;
 mod results_dir;
 mod sensitivity;
 mod tools;
+mod totals;

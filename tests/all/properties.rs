@@ -195,6 +195,8 @@ proptest! {
         prop_assert_eq!(fundscape_output::summary_csv(&merged), fundscape_output::summary_csv(&whole));
         prop_assert_eq!(fundscape_output::survival_csv(&merged), fundscape_output::survival_csv(&whole));
         prop_assert_eq!(fundscape_output::posts_by_source_csv(&merged), fundscape_output::posts_by_source_csv(&whole));
+        prop_assert_eq!(fundscape_output::totals_csv(&merged), fundscape_output::totals_csv(&whole));
+        prop_assert_eq!(fundscape_output::exceedance_csv(&merged), fundscape_output::exceedance_csv(&whole));
         prop_assert_eq!(merged, whole);
     }
 

@@ -8,9 +8,10 @@ use std::process::Command;
 
 use crate::common::{bin, data, run_ok, show};
 
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 7] = [
     "unmet-demand",
     "unmet-demand-by-region",
+    "exceedance",
     "post-survival",
     "posts-by-source",
     "unmet-share",
@@ -425,7 +426,8 @@ fn compare_draws_charts_and_a_report_that_report_redraws() {
     let tmp = tiny_in_tmp(str::to_string);
     let out = compare_tiny(tmp.path(), "cmp", &[]);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("wrote cmp/ (compare.csv, manifest.json, charts/, report.html)"),
+        String::from_utf8_lossy(&out.stdout)
+            .contains("wrote cmp/ (compare.csv, compare_totals.csv, manifest.json, charts/, report.html)"),
         "{}",
         show(&out)
     );
