@@ -414,12 +414,10 @@ pub(crate) fn level_exceeded(r: &Results, region: &str, p: f64) -> Option<f64> {
 /// The exceedance curve of all regions in plain words, read from the
 /// curve: "A 30% chance that more than N people give up over the horizon; …".
 pub(crate) fn exceedance_words(r: &Results) -> Option<String> {
+    // The median is in the headline; the curve adds the chances of worse.
     let at = |p: f64| level_exceeded(r, "all", p).map(about);
-    let (thirty, half, tenth) = (at(0.3)?, at(0.5), at(0.1));
+    let (thirty, tenth) = (at(0.3)?, at(0.1));
     let mut text = format!("A 30% chance that more than {thirty} people give up over {}", horizon_words(r));
-    if let Some(h) = half {
-        let _ = write!(text, "; an even chance of more than {h}");
-    }
     if let Some(t) = tenth {
         let _ = write!(text, "; a 10% chance of more than {t}");
     }

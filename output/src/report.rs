@@ -353,7 +353,7 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
     }
     h.push_str(
         "</ul><p class=\"note\">Each figure is the median across runs, as the charts draw it; the range in \
-         brackets holds 90% of runs (the 5th to the 95th percentile). Totals over years are means, and shares are ratios of means.</p></section>\n",
+         brackets holds 90% of runs (the 5th to the 95th percentile). A total over the horizon is each run's own total, with its median and range like any figure; shares are ratios of means.</p></section>\n",
     );
     h.push_str(&figures(charts));
     h.push_str("</section>\n<section id=\"regions\"><h2>Region by region</h2>");
