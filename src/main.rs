@@ -181,7 +181,7 @@ enum Command {
         charts: ChartOptions,
     },
     /// Compare alternatives (asks) with a base scenario, paired run by run on
-    /// the same seed, and write compare.csv, manifest.json, charts/ and report.html.
+    /// the same seed, and write compare.csv, compare_totals.csv, manifest.json, charts/ and report.html.
     Compare {
         /// The base scenario (usually doing nothing new).
         base: PathBuf,
@@ -642,6 +642,7 @@ fn compare(
     let manifest = fundscape_output::CompareManifest::new(&base, described, &comparison, seconds);
     let mut files = vec![
         ("compare.csv".to_string(), fundscape_output::compare_csv(&comparison)),
+        ("compare_totals.csv".to_string(), fundscape_output::compare_totals_csv(&comparison)),
         ("manifest.json".to_string(), manifest.json()),
     ];
     // Drawn from the bytes about to be written, through the same reader
@@ -661,7 +662,10 @@ fn compare(
         return write_error(&e);
     }
     print!("{}", fundscape_output::compare_table(&comparison));
-    println!("wrote {}/ (compare.csv, manifest.json, charts/, report.html) in {seconds:.1} s", dir.display());
+    println!(
+        "wrote {}/ (compare.csv, compare_totals.csv, manifest.json, charts/, report.html) in {seconds:.1} s",
+        dir.display()
+    );
     ExitCode::SUCCESS
 }
 
@@ -1026,6 +1030,8 @@ fn write_run(
     let mut files = vec![
         ("summary.csv".to_string(), fundscape_output::summary_csv(summary)),
         ("survival.csv".to_string(), fundscape_output::survival_csv(summary)),
+        ("totals.csv".to_string(), fundscape_output::totals_csv(summary)),
+        ("exceedance.csv".to_string(), fundscape_output::exceedance_csv(summary)),
         ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(summary)),
         ("regions.csv".to_string(), fundscape_output::regions_csv(scenario)),
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
@@ -1345,6 +1351,15 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
                 range(x)
             ));
         }
+        if let Some(x) = s.total("all", "abandoned") {
+            out.push_str(&format!(
+                "  unmet demand over the {} years {} to {}: {}\n",
+                s.years.len(),
+                year_name(start_month, first),
+                year_name(start_month, last),
+                range(x)
+            ));
+        }
     }
     if let Some(k) = s.survival.iter().find(|r| r.months_after_first_end == 24).or(s.survival.first()) {
         out.push_str(&format!(
@@ -1357,7 +1372,7 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
     }
     let extra = if charts { ", charts/, report.html" } else { "" };
     out.push_str(&format!(
-        "  wrote {}/ (summary.csv, survival.csv, posts_by_source.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
+        "  wrote {}/ (summary.csv, totals.csv, exceedance.csv, survival.csv, posts_by_source.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
     out.push_str("  (median across runs, with the 5–95% range in brackets)\n");

@@ -489,7 +489,7 @@ mod tests {
     proptest::proptest! {
         /// Whatever text a grant's fields, the file name or the command
         /// hold, and whatever its amount up to the most a scenario allows
-        /// (larger ones are left out: `tests/import.rs`), the tables written parse as
+        /// (larger ones are left out: `tests/all/import.rs`), the tables written parse as
         /// TOML, with the amount, id and funder meant, an id a scenario
         /// accepts and a funder it does not reserve.
         #[test]

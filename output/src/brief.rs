@@ -120,29 +120,23 @@ pub fn read_ask(dir: &Path, ask: &str, region: &str, results: &Results) -> Resul
             ),
         ));
     };
-    let csv_path = dir.join("compare.csv");
+    let csv_path = dir.join("compare_totals.csv");
     let csv_text = fundscape_sim::input::read_text(&csv_path, fundscape_sim::input::MAX_INPUT_BYTES)
         .map_err(|e| fail(&csv_path, format!("cannot read it: {e}")))?;
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let headers = reader.headers().map_err(|e| fail(&csv_path, format!("malformed: {e}")))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(c_alt), Some(c_region), Some(c_year), Some(c_metric), Some(c_mean), Some(c_lo), Some(c_hi)) = (
-        col("alt"),
-        col("region"),
-        col("year"),
-        col("metric"),
-        col("diff_mean"),
-        col("diff_ci90_low"),
-        col("diff_ci90_high"),
-    ) else {
-        return Err(fail(&csv_path, "the header lacks alt, region, year, metric or the diff columns".into()));
+    let (Some(c_alt), Some(c_region), Some(c_metric), Some(c_mean), Some(c_lo), Some(c_hi)) =
+        (col("alt"), col("region"), col("metric"), col("diff_mean"), col("diff_ci90_low"), col("diff_ci90_high"))
+    else {
+        return Err(fail(&csv_path, "the header lacks alt, region, metric or the diff columns".into()));
     };
     // (metric, line, record) of the ask's horizon rows in the region.
     let mut found: Vec<(String, usize, csv::StringRecord)> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| fail(&csv_path, format!("line {}: {e}", i + 2)))?;
         let field = |c: usize| rec.get(c).unwrap_or_default();
-        if field(c_alt) == ask && field(c_region) == region && field(c_year) == "horizon" {
+        if field(c_alt) == ask && field(c_region) == region {
             found.push((field(c_metric).to_string(), i + 2, rec));
         }
     }

@@ -6,6 +6,7 @@
 //! categories and the heat table; both are read by colour-blind readers and
 //! keep their order in greyscale, because lightness changes monotonically.
 
+use std::fmt::Write;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -18,7 +19,7 @@ use plotters::style::FontStyle;
 
 use crate::read::Results;
 use crate::scaled::Scaled;
-use crate::words::{percent, thousands};
+use crate::words::{about, percent, thousands};
 
 /// The font family charts name. In PNGs it is the embedded DejaVu Sans; in
 /// SVGs the viewer picks the first of these it has (Verdana has nearly the
@@ -76,6 +77,7 @@ pub(crate) type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingB
 enum Kind {
     UnmetDemand,
     UnmetByRegion,
+    Exceedance,
     Survival,
     PostsBySource,
     UnmetShare,
@@ -104,6 +106,16 @@ fn specs(r: &Results) -> Vec<Spec> {
             "Unmet demand by region: cases abandoned each year (same scale in every panel)",
             &format!("{FAN_NOTE} Years are labelled by the calendar year they start in."),
             (1200, panel_height),
+        ),
+        spec(
+            Kind::Exceedance,
+            "exceedance",
+            &format!("Chance that more people give up than each level, all regions, {}", span_words(r)),
+            &format!(
+                "{} The curve is the share of runs in which more cases than each level are abandoned over the horizon (exceedance.csv), at the 1st to 99th percentiles of that total.",
+                exceedance_words(r).unwrap_or_default()
+            ),
+            (1100, 650),
         ),
         spec(
             Kind::Survival,
@@ -427,9 +439,104 @@ fn draw_run_chart<DB: DrawingBackend>(
             };
             fan(body, &pts, 0.0..100.0, &axes, Some(SeriesLabelPosition::UpperRight), None)
         }
+        Kind::Exceedance => exceedance(body, r),
         Kind::PostsBySource => stacked_sources(body, r),
         Kind::UnmetShare => heat_table(body, r),
     }
+}
+
+/// The horizon in words: "the 10 years 2025-26 to 2034-35".
+pub(crate) fn horizon_words(r: &Results) -> String {
+    match (r.summary.years.first(), r.summary.years.last()) {
+        (Some(&a), Some(&b)) if a != b => {
+            format!("the {} years {} to {}", r.summary.years.len(), r.year_name(a), r.year_name(b))
+        }
+        (Some(&a), _) => format!("the year {}", r.year_name(a)),
+        _ => "the horizon".to_string(),
+    }
+}
+
+/// The horizon as a span of years: "2025-26 to 2034-35".
+fn span_words(r: &Results) -> String {
+    match (r.summary.years.first(), r.summary.years.last()) {
+        (Some(&a), Some(&b)) if a != b => format!("{} to {}", r.year_name(a), r.year_name(b)),
+        (Some(&a), _) => r.year_name(a),
+        _ => "the horizon".to_string(),
+    }
+}
+
+/// The largest level of the exceedance curve of `region` that is exceeded
+/// with probability at least `p` (`None` if no level is).
+pub(crate) fn level_exceeded(r: &Results, region: &str, p: f64) -> Option<f64> {
+    r.summary
+        .exceedance
+        .iter()
+        .filter(|e| e.region == region && e.probability >= p - 1e-9)
+        .map(|e| e.level)
+        .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
+}
+
+/// The exceedance curve of all regions in plain words, read from the
+/// curve: "A 30% chance that more than N people give up over the horizon; …".
+pub(crate) fn exceedance_words(r: &Results) -> Option<String> {
+    // The median is in the headline; the curve adds the chances of worse.
+    let at = |p: f64| level_exceeded(r, "all", p).map(about);
+    let (thirty, tenth) = (at(0.3)?, at(0.1));
+    let mut text = format!("A 30% chance that more than {thirty} people give up over {}", horizon_words(r));
+    if let Some(t) = tenth {
+        let _ = write!(text, "; a 10% chance of more than {t}");
+    }
+    text.push('.');
+    Some(text)
+}
+
+/// The exceedance curve of cases abandoned over the horizon, all regions:
+/// levels across, the chance of more than each level up, with the 50%, 30%
+/// and 10% points marked.
+fn exceedance<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Results) -> DrawResult<DB> {
+    let pts: Vec<(f64, f64)> =
+        r.summary.exceedance.iter().filter(|e| e.region == "all").map(|e| (e.level, 100.0 * e.probability)).collect();
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (x, _)| (a.min(*x), b.max(*x)));
+    let (lo, hi) = if lo.is_finite() && hi > lo { (lo, hi) } else { (0.0, lo.abs().max(1.0) * 2.0) };
+    let pad = (hi - lo) * 0.05;
+    let x_range = (lo - pad).max(0.0)..hi + pad;
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .margin_right(40)
+        .x_label_area_size(60)
+        .y_label_area_size(100)
+        .build_cartesian_2d(x_range.clone(), 0.0..100.0)?;
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(11)
+        .x_label_formatter(&|x| thousands(*x))
+        .y_label_formatter(&|y| format!("{y:.0}%"))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(MUTED)
+        .label_style(font(15))
+        .axis_desc_style(font(17))
+        .x_desc("people who give up (cases abandoned) over the horizon")
+        .y_desc("chance of more than this (% of runs)")
+        .draw()?;
+    chart.draw_series(LineSeries::new(pts.iter().copied(), MEDIAN.stroke_width(3)))?;
+    for p in [0.5, 0.3, 0.1] {
+        let Some(level) = level_exceeded(r, "all", p) else { continue };
+        let y = 100.0 * p;
+        let guide = ShapeStyle { color: MUTED.to_rgba(), filled: false, stroke_width: 1 };
+        chart.draw_series(DashedLineSeries::new(vec![(x_range.start, y), (level, y), (level, 0.0)], 6, 4, guide))?;
+        chart.draw_series(std::iter::once(Circle::new((level, y), 5, MEDIAN.filled())))?;
+        // Right of the point, clear of the guides to its left, unless the
+        // words would run past the plot's right edge.
+        let at = (level - x_range.start) / (x_range.end - x_range.start);
+        let words = format!("{} chance of more than {}", percent(p), about(level));
+        let (h, label) =
+            if at < 0.7 { (HPos::Left, format!("  {words}")) } else { (HPos::Right, format!("{words}  ")) };
+        let style = font(15).pos(Pos::new(h, VPos::Bottom)).color(&INK);
+        chart.draw_series(std::iter::once(Text::new(label, (level, y + 2.0), style)))?;
+    }
+    Ok(())
 }
 
 /// The survival points worth drawing: the curve stops before the first

@@ -1,4 +1,4 @@
-//! What `fundscape compare` writes: `compare.csv` and the ranking table.
+//! What `fundscape compare` writes: `compare.csv`, `compare_totals.csv` and the ranking table.
 
 use fundscape_sim::scenario::ScenarioKind;
 use std::fmt::Write;
@@ -29,44 +29,57 @@ pub(crate) const COMPARE_HEADER: [&str; 16] = [
     "prob_worse",
 ];
 
-/// `compare.csv`: one row per alternative, region, year (or `horizon`) and
-/// metric, with the paired difference ALT − BASE (its quantiles on
-/// `horizon` rows only; NaN is written as an empty cell). The two cost metrics
-/// (`cost_per_post_year_saved`, `cost_per_extra_case_served`, horizon only)
-/// fill `diff_mean` alone: £ of extra funder spend per unit gained, empty
-/// where nothing is gained.
+/// The columns of `compare_totals.csv`: those of `compare.csv` without `year`.
+pub(crate) const COMPARE_TOTALS_HEADER: [&str; 15] = [
+    "alt",
+    "region",
+    "metric",
+    "base_mean",
+    "alt_mean",
+    "diff_mean",
+    "diff_ci90_low",
+    "diff_ci90_high",
+    "diff_sd",
+    "diff_p05",
+    "diff_p50",
+    "diff_p95",
+    "diff_mcse",
+    "prob_better",
+    "prob_worse",
+];
+
+/// `compare.csv`: every figure per ask, region and model year (`year` is
+/// always a calendar year; the horizon is in [`compare_totals_csv`]).
 pub fn compare_csv(c: &Comparison) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     let _ = w.write_record(COMPARE_HEADER);
     for r in &c.rows {
-        let d = &r.diff;
-        let year = r.year.map_or_else(|| "horizon".to_string(), |y| y.to_string());
-        let opt = |x: Option<f64>| x.map_or_else(String::new, num);
-        let _ = w.write_record([
-            r.alt.clone(),
-            r.region.clone(),
-            year,
-            r.metric.clone(),
-            num(r.base_mean),
-            num(r.alt_mean),
-            num(d.mean),
-            num(d.mean - 1.645 * d.mcse),
-            num(d.mean + 1.645 * d.mcse),
-            num(d.sd),
-            num(d.p05),
-            num(d.p50),
-            num(d.p95),
-            num(d.mcse),
-            opt(r.prob_better),
-            opt(r.prob_worse),
-        ]);
+        if let Some(year) = r.year {
+            let mut row = diff_fields(r);
+            row.insert(2, year.to_string());
+            let _ = w.write_record(&row);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// `compare_totals.csv`: every figure per ask and region over the horizon
+/// (flows summed over the years, stocks at the last year's end), then what
+/// the asks cost per post-year kept and per extra case served (these two
+/// metrics fill `diff_mean` alone: £ of extra funder spend per unit gained,
+/// empty where nothing is gained). NaN is written as an empty cell.
+pub fn compare_totals_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_record(COMPARE_TOTALS_HEADER);
+    for r in c.rows.iter().filter(|r| r.year.is_none()) {
+        let _ = w.write_record(diff_fields(r));
     }
     for k in &c.costs {
         for (metric, value) in [
             ("cost_per_post_year_saved", k.cost_per_post_year_saved),
             ("cost_per_extra_case_served", k.cost_per_extra_case_served),
         ] {
-            let mut row = vec![k.alt.clone(), k.region.clone(), "horizon".to_string(), metric.to_string()];
+            let mut row = vec![k.alt.clone(), k.region.clone(), metric.to_string()];
             row.extend(std::iter::repeat_n(String::new(), 2));
             row.push(value.map_or_else(String::new, num));
             row.extend(std::iter::repeat_n(String::new(), 9));
@@ -74,6 +87,29 @@ pub fn compare_csv(c: &Comparison) -> Vec<u8> {
         }
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// A row's fields without the year: `alt,region,metric,base_mean,…`.
+fn diff_fields(r: &fundscape_sim::compare::CompareRow) -> Vec<String> {
+    let d = &r.diff;
+    let opt = |x: Option<f64>| x.map_or_else(String::new, num);
+    vec![
+        r.alt.clone(),
+        r.region.clone(),
+        r.metric.clone(),
+        num(r.base_mean),
+        num(r.alt_mean),
+        num(d.mean),
+        num(d.mean - 1.645 * d.mcse),
+        num(d.mean + 1.645 * d.mcse),
+        num(d.sd),
+        num(d.p05),
+        num(d.p50),
+        num(d.p95),
+        num(d.mcse),
+        opt(r.prob_better),
+        opt(r.prob_worse),
+    ]
 }
 
 pub(crate) fn money(x: f64) -> String {
@@ -212,7 +248,7 @@ fn ask() -> String {
 
 /// The contents of a comparison's `manifest.json`. The fields after
 /// `quantile_relative_error` are what the charts and report need beyond
-/// `compare.csv`, so that `fundscape report DIR` can redraw them from the
+/// `compare.csv` and `compare_totals.csv`, so that `fundscape report DIR` can redraw them from the
 /// directory alone.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompareManifest {

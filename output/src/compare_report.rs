@@ -171,9 +171,9 @@ fn method(c: &CompareResults) -> String {
          <strong>paired run by run</strong>: each random quantity has its own stream, so a draw that both scenarios \
          make is the same draw in both, and the difference between them comes from what the ask changes. A \
          difference is taken in every run and summarised across runs: its mean, the Monte Carlo standard error of \
-         the mean, and (over the horizon) its 5th to 95th percentiles, within {:.1}% of the exact value. The table \
-         behind this report is <code>compare.csv</code> in the same directory, every figure per ask, region and \
-         year.</p><dl><dt>Program</dt><dd>{} {}</dd></dl>",
+         the mean, and (over the horizon) its 5th to 95th percentiles, within {:.1}% of the exact value. The tables \
+         behind this report are in the same directory: <code>compare.csv</code>, every figure per ask, region and \
+         year, and <code>compare_totals.csv</code>, the same over the horizon.</p><dl><dt>Program</dt><dd>{} {}</dd></dl>",
         thousands(m.runs as f64),
         m.seed,
         100.0 * m.quantile_relative_error,

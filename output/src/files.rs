@@ -103,6 +103,30 @@ pub fn survival_csv(summary: &Summary) -> Vec<u8> {
     )
 }
 
+/// `totals.csv`: `region,metric,mean,sd,p05,p25,p50,p75,p95,mcse`, flows
+/// summed over the horizon (`demand`, `served`, `abandoned`, `post_years`,
+/// `spend:<source>`), per region and `all`, with the statistics across runs.
+pub fn totals_csv(summary: &Summary) -> Vec<u8> {
+    csv_bytes(
+        &["region", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"],
+        summary.totals.iter().map(|r| {
+            let mut row = vec![r.region.clone(), r.metric.clone()];
+            row.extend(stat_fields(&r.stat));
+            row
+        }),
+    )
+}
+
+/// `exceedance.csv`: `region,level,probability`, the share of runs in which
+/// more than `level` cases are abandoned over the horizon, at the 1st … 99th
+/// percentiles of that total, per region and `all`.
+pub fn exceedance_csv(summary: &Summary) -> Vec<u8> {
+    csv_bytes(
+        &["region", "level", "probability"],
+        summary.exceedance.iter().map(|r| vec![r.region.clone(), csv_number(r.level), csv_number(r.probability)]),
+    )
+}
+
 /// The contents of `manifest.json`. The fields after `warnings` are what the
 /// report needs beyond the CSV files, so that `fundscape report DIR` can
 /// re-render from the directory alone.

@@ -29,14 +29,14 @@ pub use assumptions::{assumptions, Assumption};
 pub use brief::{check_region, read_ask, render_brief, AskEffect, Brief, BriefError, Difference};
 pub use cell::{csv_number, CSV_DIGITS};
 pub use charts::{live_charts, render_charts, unmet_scale, Chart, LiveChart, RenderError, FAMILY};
-pub use compare::{compare_csv, compare_table, CompareManifest, ComparedScenario};
+pub use compare::{compare_csv, compare_table, compare_totals_csv, CompareManifest, ComparedScenario};
 pub use compare_charts::render_compare_charts;
 pub use compare_report::{compare_report_html, render_compare};
 pub use describe::describe;
 pub use files::{
-    check_out_dir, has_marker, manifest_json, posts_by_source_csv, regions_csv, scenario_copies, summary_csv,
-    survival_csv, write_file, write_report, write_results, Manifest, PrecisionInfo, RegionName, ScenarioFile,
-    WriteResultsError, MARKER,
+    check_out_dir, exceedance_csv, has_marker, manifest_json, posts_by_source_csv, regions_csv, scenario_copies,
+    summary_csv, survival_csv, totals_csv, write_file, write_report, write_results, Manifest, PrecisionInfo,
+    RegionName, ScenarioFile, WriteResultsError, MARKER,
 };
 pub use read::{year_name, Fetched, Get, ReadResultsError, Results};
 pub use read_compare::{CompareResults, ResultsDir};

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use fundscape_sim::input::{read_bytes, ReadInputError, MAX_INPUT_BYTES};
 use fundscape_sim::scenario::YearMonth;
 use fundscape_sim::stats::Stat;
-use fundscape_sim::summary::{SummaryRow, SurvivalRow};
+use fundscape_sim::summary::{ExceedanceRow, SummaryRow, SurvivalRow, TotalRow};
 use fundscape_sim::Summary;
 
 use crate::files::{has_marker, Manifest, MARKER};
@@ -63,6 +63,8 @@ const SUMMARY_HEADER: [&str; 11] =
     ["region", "year", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
 const BY_SOURCE_HEADER: [&str; 11] =
     ["region", "year", "source", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+const TOTALS_HEADER: [&str; 10] = ["region", "metric", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse"];
+const EXCEEDANCE_HEADER: [&str; 3] = ["region", "level", "probability"];
 const SURVIVAL_HEADER: [&str; 10] =
     ["months_after_first_end", "mean", "sd", "p05", "p25", "p50", "p75", "p95", "mcse", "posts_followed"];
 
@@ -150,6 +152,10 @@ impl Results {
         let posts_by_source = summary_rows(&path, &text, &BY_SOURCE_HEADER)?;
         let (path, text) = fetch("survival.csv")?;
         let survival = survival_rows(&path, &text)?;
+        let (path, text) = fetch("totals.csv")?;
+        let totals = total_rows(&path, &text)?;
+        let (path, text) = fetch("exceedance.csv")?;
+        let exceedance = exceedance_rows(&path, &text)?;
 
         let mut regions: Vec<String> = Vec::new();
         let mut years: Vec<i32> = Vec::new();
@@ -190,6 +196,8 @@ impl Results {
             rows,
             posts_by_source,
             survival,
+            totals,
+            exceedance,
             warnings: manifest.warnings.clone(),
         };
         Ok(Self { manifest, summary, start, scenario_files })
@@ -307,6 +315,36 @@ fn survival_rows(path: &Path, text: &str) -> Result<Vec<SurvivalRow>, ReadResult
         .collect()
 }
 
+fn total_rows(path: &Path, text: &str) -> Result<Vec<TotalRow>, ReadResultsError> {
+    records(path, text, &TOTALS_HEADER)?
+        .into_iter()
+        .map(|(line, rec)| {
+            Ok(TotalRow {
+                region: rec.get(0).unwrap_or_default().to_string(),
+                metric: rec.get(1).unwrap_or_default().to_string(),
+                stat: stat(path, line, &rec, 2)?,
+            })
+        })
+        .collect()
+}
+
+fn exceedance_rows(path: &Path, text: &str) -> Result<Vec<ExceedanceRow>, ReadResultsError> {
+    records(path, text, &EXCEEDANCE_HEADER)?
+        .into_iter()
+        .map(|(line, rec)| {
+            let probability: f64 = number(path, line, "probability", rec.get(2).unwrap_or_default())?;
+            if !(0.0..=1.0).contains(&probability) {
+                return Err(malformed(path, line, format!("`probability` is {probability}, not between 0 and 1")));
+            }
+            Ok(ExceedanceRow {
+                region: rec.get(0).unwrap_or_default().to_string(),
+                level: number(path, line, "level", rec.get(1).unwrap_or_default())?,
+                probability,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,6 +365,8 @@ mod tests {
                 ("summary.csv", "region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse\nall,2025,demand,1,0,1,1,1,1,1,0\nwales,2025,demand,1,0,1,1,1,1,1,0\n"),
                 ("posts_by_source.csv", "region,year,source,mean,sd,p05,p25,p50,p75,p95,mcse\n"),
                 ("survival.csv", "months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed\n0,0.5,0,0.5,0.5,0.5,0.5,0.5,0,2\n"),
+                ("totals.csv", "region,metric,mean,sd,p05,p25,p50,p75,p95,mcse\nall,demand,12,0,12,12,12,12,12,0\n"),
+                ("exceedance.csv", "region,level,probability\nall,3,0.5\n"),
                 ("scenario.toml", "[scenario]\n"),
             ];
             let text = overrides.iter().chain(base).find(|(n, _)| *n == name).map(|(_, t)| t.as_bytes().to_vec());

@@ -1,4 +1,5 @@
-//! Reading a comparison's directory back (`compare.csv` and its manifest)
+//! Reading a comparison's directory back (`compare.csv`, `compare_totals.csv`
+//! and its manifest)
 //! into the [`Comparison`] its charts and report are drawn from, and telling
 //! a comparison's directory from a run's by its manifest. `compare` draws its
 //! charts from the bytes it is about to write, through the same parser, so
@@ -11,7 +12,7 @@ use fundscape_sim::scenario::YearMonth;
 use fundscape_sim::stats::Stat;
 use fundscape_sim::Comparison;
 
-use crate::compare::{CompareManifest, COMPARE_HEADER};
+use crate::compare::{CompareManifest, COMPARE_HEADER, COMPARE_TOTALS_HEADER};
 use crate::read::{
     fetch_text, from_disk, malformed, number, records, region_name, year_name, Get, ReadResultsError, Results,
 };
@@ -84,72 +85,86 @@ impl CompareResults {
             path: path.clone(),
             message: format!("`start` is `{}`, not a month written as \"YYYY-MM\"", manifest.start),
         })?;
-        let (path, text) = fetch_text(dir, "compare.csv", get)?;
         let alts: Vec<String> = manifest.alts.iter().map(|a| a.label.clone()).collect();
         let mut rows = Vec::new();
         let mut costs: Vec<CostRow> = Vec::new();
         let mut years: Vec<i32> = Vec::new();
-        for (line, rec) in records(&path, &text, &COMPARE_HEADER)? {
-            let field = |i: usize| rec.get(i).unwrap_or_default();
-            let num = |i: usize| cell(&path, line, COMPARE_HEADER[i], field(i));
-            let alt = field(0).to_string();
-            if !alts.contains(&alt) {
-                return Err(malformed(&path, line, format!("`alt` is `{alt}`, which the manifest does not list")));
-            }
-            let region = field(1).to_string();
-            let year = match field(2) {
-                "horizon" => None,
-                y => Some(number::<i32>(&path, line, "year", y)?),
-            };
-            if let Some(y) = year.filter(|y| !years.contains(y)) {
-                years.push(y);
-            }
-            let metric = field(3).to_string();
-            if let Some(kind) = metric.strip_prefix("cost_per_") {
-                let value = Some(num(6)?).filter(|x| x.is_finite());
-                let at = match costs.iter().position(|k| k.alt == alt && k.region == region) {
-                    Some(i) => i,
-                    None => {
-                        costs.push(CostRow {
-                            alt: alt.clone(),
-                            region: region.clone(),
-                            extra_funder_spend: f64::NAN,
-                            extra_post_years: f64::NAN,
-                            extra_cases_served: f64::NAN,
-                            cost_per_post_year_saved: None,
-                            cost_per_extra_case_served: None,
-                        });
-                        costs.len() - 1
+        // compare.csv holds the model years; compare_totals.csv the horizon
+        // (the same columns without `year`) and the costs.
+        for (name, header) in [("compare.csv", &COMPARE_HEADER[..]), ("compare_totals.csv", &COMPARE_TOTALS_HEADER[..])]
+        {
+            let (path, text) = fetch_text(dir, name, get)?;
+            let yearly = header.len() == COMPARE_HEADER.len();
+            for (line, rec) in records(&path, &text, header)? {
+                // Columns as in compare.csv: a horizon row has no year.
+                let field = |i: usize| -> &str {
+                    match (yearly, i) {
+                        (true, _) | (false, 0..=1) => rec.get(i).unwrap_or_default(),
+                        (false, 2) => "",
+                        (false, _) => rec.get(i - 1).unwrap_or_default(),
                     }
                 };
-                match kind {
-                    "post_year_saved" => costs[at].cost_per_post_year_saved = value,
-                    "extra_case_served" => costs[at].cost_per_extra_case_served = value,
-                    _ => {
-                        return Err(malformed(&path, line, format!("`metric` is `{metric}`, not a metric of compare")))
-                    }
+                let num = |i: usize| cell(&path, line, COMPARE_HEADER[i], field(i));
+                let alt = field(0).to_string();
+                if !alts.contains(&alt) {
+                    return Err(malformed(&path, line, format!("`alt` is `{alt}`, which the manifest does not list")));
                 }
-                continue;
+                let region = field(1).to_string();
+                let year = if yearly { Some(number::<i32>(&path, line, "year", field(2))?) } else { None };
+                if let Some(y) = year.filter(|y| !years.contains(y)) {
+                    years.push(y);
+                }
+                let metric = field(3).to_string();
+                if let Some(kind) = metric.strip_prefix("cost_per_").filter(|_| !yearly) {
+                    let value = Some(num(6)?).filter(|x| x.is_finite());
+                    let at = match costs.iter().position(|k| k.alt == alt && k.region == region) {
+                        Some(i) => i,
+                        None => {
+                            costs.push(CostRow {
+                                alt: alt.clone(),
+                                region: region.clone(),
+                                extra_funder_spend: f64::NAN,
+                                extra_post_years: f64::NAN,
+                                extra_cases_served: f64::NAN,
+                                cost_per_post_year_saved: None,
+                                cost_per_extra_case_served: None,
+                            });
+                            costs.len() - 1
+                        }
+                    };
+                    match kind {
+                        "post_year_saved" => costs[at].cost_per_post_year_saved = value,
+                        "extra_case_served" => costs[at].cost_per_extra_case_served = value,
+                        _ => {
+                            return Err(malformed(
+                                &path,
+                                line,
+                                format!("`metric` is `{metric}`, not a metric of compare"),
+                            ))
+                        }
+                    }
+                    continue;
+                }
+                let prob =
+                    |i: usize| -> Result<Option<f64>, ReadResultsError> { Ok(Some(num(i)?).filter(|x| x.is_finite())) };
+                let (mean, sd, p05, p50, p95, mcse) = (num(6)?, num(9)?, num(10)?, num(11)?, num(12)?, num(13)?);
+                rows.push(CompareRow {
+                    alt,
+                    region,
+                    year,
+                    metric,
+                    base_mean: num(4)?,
+                    alt_mean: num(5)?,
+                    diff: Stat { mean, sd, p05, p25: f64::NAN, p50, p75: f64::NAN, p95, mcse },
+                    prob_better: prob(14)?,
+                    prob_worse: prob(15)?,
+                });
             }
-            let prob =
-                |i: usize| -> Result<Option<f64>, ReadResultsError> { Ok(Some(num(i)?).filter(|x| x.is_finite())) };
-            let (mean, sd, p05, p50, p95, mcse) = (num(6)?, num(9)?, num(10)?, num(11)?, num(12)?, num(13)?);
-            rows.push(CompareRow {
-                alt,
-                region,
-                year,
-                metric,
-                base_mean: num(4)?,
-                alt_mean: num(5)?,
-                diff: Stat { mean, sd, p05, p25: f64::NAN, p50, p75: f64::NAN, p95, mcse },
-                prob_better: prob(14)?,
-                prob_worse: prob(15)?,
-            });
         }
         years.sort_unstable();
         if years.is_empty() {
             return Err(ReadResultsError::Malformed {
-                path,
+                path: dir.join("compare.csv"),
                 message: "has no yearly rows; run the comparison again".into(),
             });
         }

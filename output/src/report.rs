@@ -8,7 +8,7 @@ use std::fmt::Write;
 use fundscape_sim::stats::Stat;
 
 use crate::assumptions::assumptions;
-use crate::charts::{render_charts, source_layers, unmet_share, Chart, RenderError};
+use crate::charts::{exceedance_words, horizon_words, render_charts, source_layers, unmet_share, Chart, RenderError};
 use crate::read::Results;
 use crate::words::{about, escape, percent, thousands, with_range};
 
@@ -145,15 +145,18 @@ fn headlines(r: &Results) -> Vec<String> {
             about_range(x)
         ));
     }
-    let total: f64 = r.summary.years.iter().filter_map(|&y| r.get("all", y, "abandoned")).map(|s| s.mean).sum();
     let largest = largest_unmet_share(r, last);
-    let mut text = format!(
-        "Over the {} years to {}, about <strong>{}</strong> cases go unmet in all (a mean across runs; yearly ranges \
-         do not add up).",
-        r.summary.years.len(),
-        r.year_name(last),
-        about(total)
-    );
+    let mut text = match r.summary.total("all", "abandoned") {
+        Some(t) => format!(
+            "Over {}, about <strong>{}</strong> people give up waiting in all (the horizon's total in each run).",
+            horizon_words(r),
+            about_range(t)
+        ),
+        None => String::new(),
+    };
+    if let Some(words) = exceedance_words(r) {
+        let _ = write!(text, " {}", escape(&words));
+    }
     match largest {
         Some(Largest::One(id, s)) => {
             let _ = write!(
@@ -178,7 +181,10 @@ fn headlines(r: &Results) -> Vec<String> {
         }
         None => {}
     }
-    out.push(text);
+    let text = text.trim_start().to_string();
+    if !text.is_empty() {
+        out.push(text);
+    }
     out
 }
 
@@ -362,7 +368,7 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
     }
     h.push_str(
         "</ul><p class=\"note\">Each figure is the median across runs, as the charts draw it; the range in \
-         brackets holds 90% of runs (the 5th to the 95th percentile). Totals over years are means, and shares are ratios of means.</p></section>\n",
+         brackets holds 90% of runs (the 5th to the 95th percentile). A total over the horizon is each run's own total, with its median and range like any figure; shares are ratios of means.</p></section>\n",
     );
     h.push_str(&figures(charts));
     h.push_str("</section>\n<section id=\"regions\"><h2>Region by region</h2>");
@@ -411,6 +417,8 @@ mod tests {
                 "survival.csv" => {
                     Some(b"months_after_first_end,mean,sd,p05,p25,p50,p75,p95,mcse,posts_followed\n".to_vec())
                 }
+                "totals.csv" => Some(b"region,metric,mean,sd,p05,p25,p50,p75,p95,mcse\n".to_vec()),
+                "exceedance.csv" => Some(b"region,level,probability\n".to_vec()),
                 "scenario.toml" => Some(b"[scenario]\n".to_vec()),
                 _ => None,
             })

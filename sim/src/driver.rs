@@ -19,10 +19,10 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::bytes::{DecodeError, Reader, Writer};
-use crate::model::{Plan, RecordMut, Run, METRICS, SPEND};
+use crate::model::{Plan, RecordMut, Run, ABANDONED, METRICS, SPEND};
 use crate::scenario::Scenario;
 use crate::stats::{MomentsTable, Sketch, Stat};
-use crate::summary::{Summary, SummaryRow, SurvivalRow};
+use crate::summary::{ExceedanceRow, Summary, SummaryRow, SurvivalRow, TotalRow};
 
 /// Runs per block: the unit of parallel work and of ordered reduction.
 pub const BLOCK: u64 = 256;
@@ -322,7 +322,7 @@ pub fn merge_slices(scenario: &Scenario, slices: &[Slice], threads: usize) -> Re
 }
 
 /// The first bytes of an encoded [`Slice`].
-const SLICE_MAGIC: &[u8; 8] = b"FSSLICE1";
+const SLICE_MAGIC: &[u8; 8] = b"FSSLICE2";
 
 impl Slice {
     /// The slice as bytes ([`crate::bytes`]): everything [`Slice::from_bytes`] needs.
@@ -517,6 +517,26 @@ fn summarise(
         }
     }
     debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len() + 1);
+    let mut totals = Vec::new();
+    let mut exceedance = Vec::new();
+    let horizon_names = ["demand", "served", "abandoned", "post_years"]
+        .map(String::from)
+        .into_iter()
+        .chain(sources.iter().map(|s| format!("spend:{s}")));
+    let horizon_names: Vec<String> = horizon_names.collect();
+    debug_assert_eq!(horizon_names.len(), plan.horizon_metrics().len());
+    let abandoned = plan.horizon_metrics().iter().position(|&m| m == ABANDONED).unwrap_or(0);
+    for (ri, name) in &region_order {
+        for (k, metric) in horizon_names.iter().enumerate() {
+            let slot = plan.horizon_index(*ri, k);
+            totals.push(TotalRow {
+                region: name.clone(),
+                metric: metric.clone(),
+                stat: Stat::of(&moments.values.get(slot), sketch_of[slot]),
+            });
+        }
+        exceedance.extend(exceedance_curve(name, sketch_of[plan.horizon_index(*ri, abandoned)]));
+    }
     // Runs count the posts still funded; the share divides by the eligible.
     let survival = plan
         .survival_offsets()
@@ -540,6 +560,22 @@ fn summarise(
         rows,
         posts_by_source,
         survival,
+        totals,
+        exceedance,
         warnings: scenario.warnings.clone(),
     }
+}
+
+/// The exceedance curve of one figure: at each of its 1st … 99th
+/// percentiles (each level once), the share of runs above it.
+fn exceedance_curve<'a>(region: &'a str, sketch: &'a Sketch) -> impl Iterator<Item = ExceedanceRow> + 'a {
+    let mut last = None;
+    (1..100).filter_map(move |q| {
+        let level = sketch.quantile(f64::from(q) / 100.0);
+        if last == Some(level) {
+            return None;
+        }
+        last = Some(level);
+        Some(ExceedanceRow { region: region.to_string(), level, probability: sketch.share_above(level) })
+    })
 }

@@ -44,4 +44,4 @@ pub use load::levers::LeverSpec;
 pub use load::limits::{MAX_POSTS, MAX_RUNS};
 pub use load::{load, load_str, load_with_levers, scenario_schema, LoadScenarioError};
 pub use scenario::Scenario;
-pub use summary::Summary;
+pub use summary::{ExceedanceRow, Summary, TotalRow};

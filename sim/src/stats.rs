@@ -251,11 +251,42 @@ impl Sketch {
             }
             self.max
         };
-        // Below 128 a bucket is narrower than 1 and the harmonic midpoint is
-        // within half a bucket of every value in it, so rounding whole-number
-        // data gives the exact order statistic.
+        self.reported(value)
+    }
+
+    /// The value reported for a bucket's representative. Below 128 a bucket
+    /// is narrower than 1 and the harmonic midpoint is within half a bucket
+    /// of every value in it, so rounding whole-number data gives the exact
+    /// order statistic.
+    fn reported(&self, value: f64) -> f64 {
         let value = if self.integral && value.abs() < 128.0 { value.round() } else { value };
         value.clamp(self.min, self.max)
+    }
+
+    /// The share of the values added that are above `level`, each value
+    /// taken as the sketch reports it (its bucket's value, as in
+    /// [`Sketch::quantile`]), so that the share above the `q`-quantile is at
+    /// most `1 − q`. `NaN` for an empty sketch.
+    pub fn share_above(&self, level: f64) -> f64 {
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        let above = |value: f64, n: u64| if self.reported(value) > level { n } else { 0 };
+        let negative: u64 = self
+            .negative
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| above(-representative(self.negative.offset + i as i32), u64::from(c)))
+            .sum();
+        let positive: u64 = self
+            .positive
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| above(representative(self.positive.offset + i as i32), u64::from(c)))
+            .sum();
+        (negative + above(0.0, self.zeros) + positive) as f64 / self.count as f64
     }
 }
 

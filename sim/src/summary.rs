@@ -14,6 +14,25 @@ pub struct SummaryRow {
     pub stat: Stat,
 }
 
+/// A flow summed over the horizon (all model years), for a region (or
+/// `all`): `demand`, `served`, `abandoned`, `post_years` or `spend:<source>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TotalRow {
+    pub region: String,
+    pub metric: String,
+    pub stat: Stat,
+}
+
+/// One point of the exceedance curve of the cases abandoned over the
+/// horizon in a region (or `all`): the share of runs in which more than
+/// `level` cases are abandoned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExceedanceRow {
+    pub region: String,
+    pub level: f64,
+    pub probability: f64,
+}
+
 /// Post survival `k` months after the first term end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SurvivalRow {
@@ -43,6 +62,11 @@ pub struct Summary {
     /// source. Same order as `rows`.
     pub posts_by_source: Vec<SummaryRow>,
     pub survival: Vec<SurvivalRow>,
+    /// Flows summed over the horizon, by region (`all` first) and metric.
+    pub totals: Vec<TotalRow>,
+    /// The exceedance curve of horizon abandoned cases, by region (`all`
+    /// first), levels rising.
+    pub exceedance: Vec<ExceedanceRow>,
     pub warnings: Vec<String>,
 }
 
@@ -50,5 +74,10 @@ impl Summary {
     /// The row for a (region, year, metric), if reported.
     pub fn get(&self, region: &str, year: i32, metric: &str) -> Option<&Stat> {
         self.rows.iter().find(|r| r.region == region && r.year == year && r.metric == metric).map(|r| &r.stat)
+    }
+
+    /// The horizon total of a (region, metric), if reported.
+    pub fn total(&self, region: &str, metric: &str) -> Option<&Stat> {
+        self.totals.iter().find(|r| r.region == region && r.metric == metric).map(|r| &r.stat)
     }
 }

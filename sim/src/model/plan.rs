@@ -2,7 +2,7 @@
 //! with the streams they are drawn from, dates in months from the start,
 //! and the layout of a run's record.
 
-use super::{POSTS_FUNDED, SPEND};
+use super::{ABANDONED, DEMAND, POSTS_FUNDED, SERVED, SPEND};
 use crate::rng::{Kind, RunStreams, StreamId};
 use crate::scenario::{Allocation, Scenario, ShockKind, ShockTiming, SuccessorSource};
 use crate::value::Value;
@@ -390,9 +390,49 @@ impl Plan {
         plan
     }
 
-    /// Number of values in a run record: (regions + total) × years × metrics.
+    /// Number of values in a run record: (regions + total) × years ×
+    /// metrics, then the horizon block: (regions + total) × horizon metrics
+    /// ([`Plan::horizon_index`]).
     pub fn record_len(&self) -> usize {
+        self.horizon_start() + (self.n_regions + 1) * self.n_horizon()
+    }
+
+    /// Where the horizon block starts: after every yearly value.
+    fn horizon_start(&self) -> usize {
         (self.n_regions + 1) * self.years * self.n_metrics
+    }
+
+    fn n_horizon(&self) -> usize {
+        4 + self.n_sources
+    }
+
+    /// The yearly metrics summed over the horizon, in the order of
+    /// `totals.csv`: `demand`, `served`, `abandoned`, `post_years`, then
+    /// `spend:<source>` for each spend source.
+    pub fn horizon_metrics(&self) -> Vec<usize> {
+        let mut out = vec![DEMAND, SERVED, ABANDONED, self.post_years_metric()];
+        out.extend(SPEND..SPEND + self.n_sources);
+        out
+    }
+
+    /// Index in [`super::RunRecord::values`] of the `k`-th of
+    /// [`Plan::horizon_metrics`] summed over the horizon, for `region`
+    /// (`n_regions` for the total).
+    pub fn horizon_index(&self, region: usize, k: usize) -> usize {
+        self.horizon_start() + region * self.n_horizon() + k
+    }
+
+    /// Fills the horizon block of a record whose yearly values are written:
+    /// each horizon metric summed over the years, region by region (the
+    /// total's sums are of its own yearly totals).
+    pub(super) fn fill_horizon(&self, values: &mut [f64]) {
+        let metrics = self.horizon_metrics();
+        let (years, block) = values.split_at_mut(self.horizon_start());
+        for (r, row) in block.chunks_exact_mut(self.n_horizon()).enumerate() {
+            for (slot, &m) in row.iter_mut().zip(&metrics) {
+                *slot = (0..self.years).map(|y| years[self.index(r, y, m)]).sum();
+            }
+        }
     }
 
     pub fn n_metrics(&self) -> usize {
@@ -493,14 +533,23 @@ impl Plan {
                 _ => has_posts,
             }
         };
+        let can = |r: usize, m: usize| if r == nr { (0..nr).any(|q| region_can(q, m)) } else { region_can(r, m) };
         let mut out = Vec::new();
         for r in 0..=nr {
             for y in 0..self.years {
                 for m in 0..nm {
-                    let can = if r == nr { (0..nr).any(|q| region_can(q, m)) } else { region_can(r, m) };
-                    if can {
+                    if can(r, m) {
                         out.push(self.index(r, y, m));
                     }
+                }
+            }
+        }
+        // A horizon sum varies where its yearly figures can.
+        let horizon = self.horizon_metrics();
+        for r in 0..=nr {
+            for (k, &m) in horizon.iter().enumerate() {
+                if can(r, m) {
+                    out.push(self.horizon_index(r, k));
                 }
             }
         }

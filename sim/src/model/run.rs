@@ -201,6 +201,7 @@ impl<'p> Run<'p> {
             }
         }
         self.count_survivors(&mut out);
+        self.plan.fill_horizon(out.values);
     }
 
     /// One month, in the order of model.md §5.

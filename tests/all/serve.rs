@@ -8,8 +8,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common::{bin, data, run_ok, show};
 
 /// A running `fundscape serve`, stopped (SIGINT, then kill) when dropped.
 struct Served {

@@ -2,8 +2,7 @@
 //! in Monte Carlo standard errors (k = 4 unless said otherwise: a false
 //! failure about once in 16,000 checks).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 const K: f64 = 4.0;
 

@@ -1,7 +1,6 @@
 //! Funding rounds, dated changes and paired comparison (influencing asks).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use fundscape_sim::rounds::whole_posts;
 use fundscape_sim::{compare, run, RunConfig};

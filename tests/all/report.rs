@@ -6,12 +6,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common::{bin, data, run_ok, show};
 
-const CHARTS: [&str; 6] = [
+const CHARTS: [&str; 7] = [
     "unmet-demand",
     "unmet-demand-by-region",
+    "exceedance",
     "post-survival",
     "posts-by-source",
     "unmet-share",
@@ -139,7 +139,7 @@ fn png_size_and_ink(bytes: &[u8]) -> ((u32, u32), f64, Vec<[u8; 3]>) {
 /// seed are pinned in `tests/data/tiny-pinned-charts.txt` and
 /// `tests/data/tiny-pinned-report.txt`. After a deliberate change to the
 /// charts, the report or the model, regenerate them with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test report`, read the
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test all -- report::`, read the
 /// diff, and say why in the commit.
 #[test]
 fn charts_and_report_are_pinned() {
@@ -426,7 +426,8 @@ fn compare_draws_charts_and_a_report_that_report_redraws() {
     let tmp = tiny_in_tmp(str::to_string);
     let out = compare_tiny(tmp.path(), "cmp", &[]);
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("wrote cmp/ (compare.csv, manifest.json, charts/, report.html)"),
+        String::from_utf8_lossy(&out.stdout)
+            .contains("wrote cmp/ (compare.csv, compare_totals.csv, manifest.json, charts/, report.html)"),
         "{}",
         show(&out)
     );

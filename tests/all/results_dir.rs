@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common::{bin, data, run_ok, show};
 
 /// The most runs `--runs` accepts: a refusal that came after the simulation
 /// would make these tests run for many minutes, then fail.
@@ -144,18 +143,23 @@ fn results_directories_are_marked_and_still_replaced_whole() {
         names(&dir),
         [
             ".fundscape-results",
+            "exceedance.csv",
             "manifest.json",
             "posts_by_source.csv",
             "regions.csv",
             "scenario.toml",
             "summary.csv",
-            "survival.csv"
+            "survival.csv",
+            "totals.csv"
         ]
     );
     let tiny = data("tiny.toml");
     let noop = data("overlay-noop.toml");
     run_ok(&["compare", tiny.to_str().unwrap(), noop.to_str().unwrap(), "--out", "empty", "--runs", "20"], tmp.path());
-    assert_eq!(names(&dir), [".fundscape-results", "charts", "compare.csv", "manifest.json", "report.html"]);
+    assert_eq!(
+        names(&dir),
+        [".fundscape-results", "charts", "compare.csv", "compare_totals.csv", "manifest.json", "report.html"]
+    );
     run_ok(&["run", "tiny.toml", "--out", "empty", "--runs", "20", "--no-charts"], tmp.path());
     run_ok(&["report", "empty"], tmp.path());
     assert!(dir.join("report.html").is_file() && dir.join("charts/unmet-demand.svg").is_file());

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-mod common;
-use common::{bin, data, run_ok, show};
+use crate::common;
+use crate::common::{bin, data, run_ok, show};
 
 #[test]
 fn run_writes_the_three_files_with_the_contracted_columns() {
@@ -44,7 +44,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
 
 /// The outputs at a fixed seed are pinned byte for byte. If a deliberate
 /// change to the model moves them, regenerate with
-/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test cli` and say why in
+/// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test all -- cli::` and say why in
 /// the commit.
 #[test]
 fn outputs_at_a_fixed_seed_are_pinned() {
@@ -424,8 +424,14 @@ fn compare_writes_compare_csv_and_ranks_the_asks() {
         csv.lines().next(),
         Some("alt,region,year,metric,base_mean,alt_mean,diff_mean,diff_ci90_low,diff_ci90_high,diff_sd,diff_p05,diff_p50,diff_p95,diff_mcse,prob_better,prob_worse")
     );
-    assert!(csv.lines().any(|l| l.starts_with("extra-grant,wales,horizon,post_years,")));
-    assert!(csv.lines().any(|l| l.starts_with("extra-grant,all,horizon,cost_per_post_year_saved,,,")));
+    assert!(csv.lines().skip(1).all(|l| l.split(',').nth(2).is_some_and(|y| y.parse::<i32>().is_ok())), "{csv}");
+    let totals = std::fs::read_to_string(tmp.path().join("results/compare-tiny/compare_totals.csv")).unwrap();
+    assert_eq!(
+        totals.lines().next(),
+        Some("alt,region,metric,base_mean,alt_mean,diff_mean,diff_ci90_low,diff_ci90_high,diff_sd,diff_p05,diff_p50,diff_p95,diff_mcse,prob_better,prob_worse")
+    );
+    assert!(totals.lines().any(|l| l.starts_with("extra-grant,wales,post_years,")));
+    assert!(totals.lines().any(|l| l.starts_with("extra-grant,all,cost_per_post_year_saved,,,")));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("results/compare-tiny/manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["alts"][0]["label"], "extra-grant");
@@ -597,7 +603,15 @@ fn csv_numbers_carry_at_most_ten_significant_digits_and_regions_csv_names_the_re
     let regions = std::fs::read_to_string(tmp.path().join("run/regions.csv")).unwrap();
     assert_eq!(regions, "id,name\nall,All regions\nnorth-west,North West\nwales,Wales\n");
     let mut numbers = 0;
-    for file in ["run/summary.csv", "run/survival.csv", "run/posts_by_source.csv", "cmp/compare.csv"] {
+    for file in [
+        "run/summary.csv",
+        "run/totals.csv",
+        "run/exceedance.csv",
+        "run/survival.csv",
+        "run/posts_by_source.csv",
+        "cmp/compare.csv",
+        "cmp/compare_totals.csv",
+    ] {
         let text = std::fs::read_to_string(tmp.path().join(file)).unwrap();
         let mut long = 0;
         for cell in text.lines().skip(1).flat_map(|l| l.split(',')) {
@@ -636,7 +650,7 @@ fn three_shards_merged_are_one_run() {
     }
     run_ok(&["merge", "shard-3", "shard-1", "shard-2", "--out", "merged"], dir);
     run_ok(&["run", baseline, "--runs", "1300", "--seed", "7", "--threads", "1", "--no-charts", "--out", "whole"], dir);
-    for name in ["summary.csv", "survival.csv", "posts_by_source.csv", "regions.csv"] {
+    for name in ["summary.csv", "survival.csv", "posts_by_source.csv", "regions.csv", "totals.csv", "exceedance.csv"] {
         let merged = std::fs::read(dir.join("merged").join(name)).unwrap();
         let whole = std::fs::read(dir.join("whole").join(name)).unwrap();
         assert!(merged == whole, "{name} of the merged shards differs from one run's");

@@ -3,8 +3,7 @@
 //! never fall, the same seed gives the same bytes at any thread count, and an
 //! overlay that changes nothing changes no byte.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use fundscape_sim::{load, run, RunConfig};
 use proptest::prelude::*;
@@ -208,6 +207,8 @@ proptest! {
         prop_assert_eq!(fundscape_output::summary_csv(&merged), fundscape_output::summary_csv(&whole));
         prop_assert_eq!(fundscape_output::survival_csv(&merged), fundscape_output::survival_csv(&whole));
         prop_assert_eq!(fundscape_output::posts_by_source_csv(&merged), fundscape_output::posts_by_source_csv(&whole));
+        prop_assert_eq!(fundscape_output::totals_csv(&merged), fundscape_output::totals_csv(&whole));
+        prop_assert_eq!(fundscape_output::exceedance_csv(&merged), fundscape_output::exceedance_csv(&whole));
         prop_assert_eq!(merged, whole);
     }
 

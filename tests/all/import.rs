@@ -29,8 +29,7 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fundscape"))
 }
 
-mod common;
-use common::show;
+use crate::common::show;
 
 fn lookup() -> RegionLookup {
     RegionLookup::home_office().unwrap_or_else(|e| panic!("{e}"))

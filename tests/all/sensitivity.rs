@@ -1,9 +1,9 @@
 //! Sensitivity and goal seek against closed forms, the input vector's
 //! pairing, and the commands end to end.
 
-mod common;
+use crate::common;
 
-use common::{bin, scenario};
+use crate::common::{bin, scenario};
 use fundscape_sim::inputs::{inputs, with_input};
 use fundscape_sim::model::Plan;
 use fundscape_sim::rng::{Kind, RunStreams, StreamId};
