@@ -189,6 +189,8 @@ pub struct Plan {
     pub(super) survival_offsets: Vec<(usize, usize)>,
     /// The record's slots that can be other than zero (see [`Plan::varying_slots`]).
     varying: Vec<usize>,
+    /// The yearly metrics summed into the horizon block ([`Plan::horizon_metrics`]).
+    horizon: Vec<usize>,
 }
 
 impl Plan {
@@ -385,7 +387,10 @@ impl Plan {
             grants_by_start,
             survival_offsets,
             varying: Vec::new(),
+            horizon: Vec::new(),
         };
+        plan.horizon = vec![DEMAND, SERVED, ABANDONED, plan.post_years_metric()];
+        plan.horizon.extend(SPEND..SPEND + plan.n_sources);
         plan.varying = plan.find_varying_slots();
         plan
     }
@@ -409,10 +414,8 @@ impl Plan {
     /// The yearly metrics summed over the horizon, in the order of
     /// `totals.csv`: `demand`, `served`, `abandoned`, `post_years`, then
     /// `spend:<source>` for each spend source.
-    pub fn horizon_metrics(&self) -> Vec<usize> {
-        let mut out = vec![DEMAND, SERVED, ABANDONED, self.post_years_metric()];
-        out.extend(SPEND..SPEND + self.n_sources);
-        out
+    pub fn horizon_metrics(&self) -> &[usize] {
+        &self.horizon
     }
 
     /// Index in [`super::RunRecord::values`] of the `k`-th of
@@ -426,11 +429,15 @@ impl Plan {
     /// each horizon metric summed over the years, region by region (the
     /// total's sums are of its own yearly totals).
     pub(super) fn fill_horizon(&self, values: &mut [f64]) {
-        let metrics = self.horizon_metrics();
         let (years, block) = values.split_at_mut(self.horizon_start());
-        for (r, row) in block.chunks_exact_mut(self.n_horizon()).enumerate() {
-            for (slot, &m) in row.iter_mut().zip(&metrics) {
-                *slot = (0..self.years).map(|y| years[self.index(r, y, m)]).sum();
+        // Region r's years are consecutive rows of n_metrics values.
+        let per_region = years.chunks_exact(self.years * self.n_metrics);
+        for (row, region) in block.chunks_exact_mut(self.n_horizon()).zip(per_region) {
+            row.fill(0.0);
+            for year in region.chunks_exact(self.n_metrics) {
+                for (slot, &m) in row.iter_mut().zip(&self.horizon) {
+                    *slot += year[m];
+                }
             }
         }
     }
@@ -545,9 +552,8 @@ impl Plan {
             }
         }
         // A horizon sum varies where its yearly figures can.
-        let horizon = self.horizon_metrics();
         for r in 0..=nr {
-            for (k, &m) in horizon.iter().enumerate() {
+            for (k, &m) in self.horizon.iter().enumerate() {
                 if can(r, m) {
                     out.push(self.horizon_index(r, k));
                 }
