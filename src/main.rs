@@ -414,49 +414,8 @@ fn main() -> ExitCode {
         }
         Command::Merge { dirs, out, no_charts, charts } => merge(&dirs, &out, (!no_charts).then_some(charts.png_scale)),
         Command::Run { scenario, options, out, no_charts, precision, precision_on, samples, shard, charts } => {
-            let s = match fundscape_sim::load(&scenario) {
-                Ok(s) => s,
-                Err(e) => return input_error(&e),
-            };
-            let mut config = options.config(&s);
-            let target = match precision {
-                None => None,
-                Some(rel) => {
-                    if options.runs.is_none() {
-                        config.runs = PRECISION_CEILING;
-                    }
-                    match watched_figures(&s, &precision_on) {
-                        Ok(w) => Some((rel, w)),
-                        Err(e) => return input_error(&e),
-                    }
-                }
-            };
-            if let Some(bad) = samples.iter().find(|m| !fundscape_sim::samples::metric_names(&s).contains(m)) {
-                let names = fundscape_sim::samples::metric_names(&s);
-                let hint = fundscape_sim::suggest::did_you_mean(bad, &names);
-                return input_error(&format!(
-                    "--samples: unknown metric `{bad}`{}",
-                    if hint.is_empty() { format!("; the metrics are {}", names.join(", ")) } else { hint }
-                ));
-            }
-            let dir = out.unwrap_or_else(|| default_out(&scenario));
-            if let Err(e) = fundscape_output::check_out_dir(&dir) {
-                return write_error(&e);
-            }
-            if let Some(shard) = shard {
-                let blocks = fundscape_sim::driver::n_blocks(config.runs);
-                if shard.count > blocks {
-                    return input_error(&format!(
-                        "--shard {shard}: {} make {} of {} runs; give at most {blocks} shards, or more runs",
-                        count(config.runs, "run"),
-                        count(blocks, "block"),
-                        fundscape_sim::driver::BLOCK
-                    ));
-                }
-                return run_shard(&scenario, &s, &config, shard, &dir);
-            }
             let png_scale = (!no_charts).then_some(charts.png_scale);
-            run(&scenario, &s, &config, &dir, png_scale, target.as_ref(), &samples)
+            run_command(&scenario, &options, out, png_scale, (precision, &precision_on), &samples, shard)
         }
         Command::Import(Import::Grants { file, funder, words, since, region, post_cost, scenario, out }) => {
             let post_cost = match (post_cost, scenario) {
@@ -1083,6 +1042,61 @@ fn write_run(
         );
     }
     ExitCode::SUCCESS
+}
+
+/// `fundscape run`: loads the scenario, checks the options against it, and
+/// runs it whole, to a precision, or one shard of it.
+fn run_command(
+    scenario: &Path,
+    options: &RunOptions,
+    out: Option<PathBuf>,
+    png_scale: Option<u32>,
+    (precision, precision_on): (Option<f64>, &[String]),
+    samples: &[String],
+    shard: Option<fundscape_sim::ShardSpec>,
+) -> ExitCode {
+    let s = match fundscape_sim::load(scenario) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let mut config = options.config(&s);
+    let target = match precision {
+        None => None,
+        Some(rel) => {
+            if options.runs.is_none() {
+                config.runs = PRECISION_CEILING;
+            }
+            match watched_figures(&s, precision_on) {
+                Ok(w) => Some((rel, w)),
+                Err(e) => return input_error(&e),
+            }
+        }
+    };
+    if let Some(bad) = samples.iter().find(|m| !fundscape_sim::samples::metric_names(&s).contains(m)) {
+        let names = fundscape_sim::samples::metric_names(&s);
+        let hint = fundscape_sim::suggest::did_you_mean(bad, &names);
+        return input_error(&format!(
+            "--samples: unknown metric `{bad}`{}",
+            if hint.is_empty() { format!("; the metrics are {}", names.join(", ")) } else { hint }
+        ));
+    }
+    let dir = out.unwrap_or_else(|| default_out(scenario));
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
+    if let Some(shard) = shard {
+        let blocks = fundscape_sim::driver::n_blocks(config.runs);
+        if shard.count > blocks {
+            return input_error(&format!(
+                "--shard {shard}: {} make {} of {} runs; give at most {blocks} shards, or more runs",
+                count(config.runs, "run"),
+                count(blocks, "block"),
+                fundscape_sim::driver::BLOCK
+            ));
+        }
+        return run_shard(scenario, &s, &config, shard, &dir);
+    }
+    run(scenario, &s, &config, &dir, png_scale, target.as_ref(), samples)
 }
 
 fn parse_shard(s: &str) -> Result<fundscape_sim::ShardSpec, String> {

@@ -95,3 +95,12 @@ pub fn toml_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The `chromium` binary, if installed (the browser tests of the report and the live page).
+pub fn chromium() -> Option<PathBuf> {
+    let fixed = PathBuf::from("/usr/bin/chromium");
+    if fixed.is_file() {
+        return Some(fixed);
+    }
+    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("chromium")).find(|p| p.is_file())
+}

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{bin, data, run_ok, show};
+use crate::common::{bin, chromium, data, run_ok, show};
 
 const CHARTS: [&str; 7] = [
     "unmet-demand",
@@ -314,15 +314,6 @@ const CHROMIUM_OFFLINE: [&str; 9] = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ];
-
-/// The `chromium` binary, if installed.
-fn chromium() -> Option<PathBuf> {
-    let fixed = PathBuf::from("/usr/bin/chromium");
-    if fixed.is_file() {
-        return Some(fixed);
-    }
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("chromium")).find(|p| p.is_file())
-}
 
 /// Renders `page` in headless Chromium, with every host name unresolvable
 /// so nothing can leave the machine, and returns (screenshot PNG, the URLs

@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::common::{bin, data, run_ok, show};
+use crate::common::{bin, chromium, data, run_ok, show};
 
 /// A running `fundscape serve`, stopped (SIGINT, then kill) when dropped.
 struct Served {
@@ -347,14 +347,6 @@ const CHROMIUM_OFFLINE: [&str; 9] = [
     "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ];
-
-fn chromium() -> Option<PathBuf> {
-    let fixed = PathBuf::from("/usr/bin/chromium");
-    if fixed.is_file() {
-        return Some(fixed);
-    }
-    std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join("chromium")).find(|p| p.is_file())
-}
 
 /// The URLs a page asked for, from Chromium's net log (requests with an origin).
 fn fetched(netlog: &Path) -> Vec<String> {

@@ -139,6 +139,75 @@ impl ChangePlan {
     pub fn touches_demand(&self) -> bool {
         self.demand_growth.is_some() || self.demand_scale.is_some()
     }
+
+    /// Change `c` compiled: its values paired with their keyed streams.
+    fn new(c: &crate::scenario::Change, sources: &[String]) -> Self {
+        let p = |key: &str, v: &Option<Value>| v.as_ref().map(|v| Param::new(v, &format!("changes.{}.{key}", c.id)));
+        ChangePlan {
+            start: c.start,
+            stream: StreamId::of(&c.id),
+            probability: Param::new(&c.probability, &format!("changes.{}.probability", c.id)),
+            regions: c.regions.clone(),
+            la_budget: p("local_authority_budget", &c.local_authority_budget),
+            la_match: p("local_authority_match", &c.local_authority_match),
+            exit_rate: p("exit_rate", &c.exit_rate),
+            entry_rate: p("entry_rate", &c.entry_rate),
+            cases_per_provider: p("cases_per_provider", &c.cases_per_provider),
+            demand_growth: p("demand_growth", &c.demand_growth),
+            turnover: p("turnover", &c.turnover),
+            vacancy_months: c.vacancy_months.clone(),
+            successors: c
+                .successors
+                .iter()
+                .enumerate()
+                .map(|(j, cs)| SuccessorChangePlan {
+                    index: cs.index,
+                    probability: cs
+                        .probability
+                        .as_ref()
+                        .map(|v| Param::new(v, &format!("changes.{}.successors[{j}].probability", c.id))),
+                    term: cs.term_months.map(|t| t as i32),
+                })
+                .collect(),
+            demand_scale: p("demand_scale", &c.demand_scale),
+            influence: c.influence.as_ref().map(|inf| InfluencePlan {
+                max: Param::new(&inf.max, &format!("changes.{}.influence.max", c.id)),
+                half_at: Param::new(&inf.half_at, &format!("changes.{}.influence.half_at", c.id)),
+                regions: inf.regions.clone(),
+                sources: inf.funders.as_ref().map(|names| sources.iter().map(|src| names.contains(src)).collect()),
+            }),
+        }
+    }
+}
+
+/// Round `r` compiled, its funder at spend source `funder_source`.
+fn round_plan(r: &crate::scenario::Round, s: &Scenario, funder_source: usize) -> RoundPlan {
+    RoundPlan {
+        start: r.start,
+        term: r.term_months as i32,
+        funder_source,
+        budget: Param::new(&r.budget, &format!("rounds.{}.budget", r.id)),
+        advice_share: Param::new(&r.advice_share, &format!("rounds.{}.advice_share", r.id)),
+        allocation: r.allocation.clone(),
+        region_streams: s
+            .regions
+            .iter()
+            .map(|region| StreamId::of(&format!("{}/{}", r.id, StreamId::of(&region.id).0)))
+            .collect(),
+    }
+}
+
+/// By spend source: its `[[funders]]` ledger, compiled, if it has one.
+fn ledger_plans(s: &Scenario, sources: &[String]) -> Vec<Option<LedgerPlan>> {
+    sources
+        .iter()
+        .map(|name| {
+            s.funders.iter().find(|f| &f.name == name).map(|f| LedgerPlan {
+                budget: f.renewal_budget.as_ref().map(|v| Param::new(v, &format!("funders.{}.renewal_budget", f.name))),
+                until: f.until.unwrap_or(i32::MAX),
+            })
+        })
+        .collect()
 }
 
 pub(super) enum Timing {
@@ -256,69 +325,8 @@ impl Plan {
                 }
             })
             .collect();
-        let rounds = s
-            .rounds
-            .iter()
-            .map(|r| RoundPlan {
-                start: r.start,
-                term: r.term_months as i32,
-                funder_source: source_idx(&r.funder),
-                budget: Param::new(&r.budget, &format!("rounds.{}.budget", r.id)),
-                advice_share: Param::new(&r.advice_share, &format!("rounds.{}.advice_share", r.id)),
-                allocation: r.allocation.clone(),
-                region_streams: s
-                    .regions
-                    .iter()
-                    .map(|region| StreamId::of(&format!("{}/{}", r.id, StreamId::of(&region.id).0)))
-                    .collect(),
-            })
-            .collect();
-        let changes = s
-            .changes
-            .iter()
-            .map(|c| {
-                let p = |key: &str, v: &Option<Value>| {
-                    v.as_ref().map(|v| Param::new(v, &format!("changes.{}.{key}", c.id)))
-                };
-                ChangePlan {
-                    start: c.start,
-                    stream: StreamId::of(&c.id),
-                    probability: Param::new(&c.probability, &format!("changes.{}.probability", c.id)),
-                    regions: c.regions.clone(),
-                    la_budget: p("local_authority_budget", &c.local_authority_budget),
-                    la_match: p("local_authority_match", &c.local_authority_match),
-                    exit_rate: p("exit_rate", &c.exit_rate),
-                    entry_rate: p("entry_rate", &c.entry_rate),
-                    cases_per_provider: p("cases_per_provider", &c.cases_per_provider),
-                    demand_growth: p("demand_growth", &c.demand_growth),
-                    turnover: p("turnover", &c.turnover),
-                    vacancy_months: c.vacancy_months.clone(),
-                    successors: c
-                        .successors
-                        .iter()
-                        .enumerate()
-                        .map(|(j, cs)| SuccessorChangePlan {
-                            index: cs.index,
-                            probability: cs
-                                .probability
-                                .as_ref()
-                                .map(|v| Param::new(v, &format!("changes.{}.successors[{j}].probability", c.id))),
-                            term: cs.term_months.map(|t| t as i32),
-                        })
-                        .collect(),
-                    demand_scale: p("demand_scale", &c.demand_scale),
-                    influence: c.influence.as_ref().map(|inf| InfluencePlan {
-                        max: Param::new(&inf.max, &format!("changes.{}.influence.max", c.id)),
-                        half_at: Param::new(&inf.half_at, &format!("changes.{}.influence.half_at", c.id)),
-                        regions: inf.regions.clone(),
-                        sources: inf
-                            .funders
-                            .as_ref()
-                            .map(|names| sources.iter().map(|src| names.contains(src)).collect()),
-                    }),
-                }
-            })
-            .collect();
+        let rounds = s.rounds.iter().map(|r| round_plan(r, s, source_idx(&r.funder))).collect();
+        let changes = s.changes.iter().map(|c| ChangePlan::new(c, &sources)).collect();
         let shocks = s
             .shocks
             .iter()
@@ -372,18 +380,7 @@ impl Plan {
             vacancy_months: s.posts.vacancy_months.clone(),
             la_source: source_idx(SuccessorSource::LocalAuthority.as_str()),
             other_funder_source: source_idx(SuccessorSource::OtherFunder.as_str()),
-            ledgers: sources
-                .iter()
-                .map(|name| {
-                    s.funders.iter().find(|f| &f.name == name).map(|f| LedgerPlan {
-                        budget: f
-                            .renewal_budget
-                            .as_ref()
-                            .map(|v| Param::new(v, &format!("funders.{}.renewal_budget", f.name))),
-                        until: f.until.unwrap_or(i32::MAX),
-                    })
-                })
-                .collect(),
+            ledgers: ledger_plans(s, &sources),
             grants_by_start,
             survival_offsets,
             varying: Vec::new(),

@@ -222,7 +222,7 @@ impl<'p> Run<'p> {
     /// (1) Changes dated this month take effect (in the runs where they
     /// happen; a change with `influence` is decided now).
     fn apply_changes(&mut self, m: i32) {
-        if self.pending.first().is_some() {
+        if !self.pending.is_empty() {
             self.decide_influenced(m);
         }
         for c in self.changes.iter().filter(|c| c.at == m) {
