@@ -92,7 +92,7 @@ fn ranking_table(c: &CompareResults) -> String {
     let mut t = String::from(
         "<table id=\"ranking\"><thead><tr><th>Ask</th><th class=\"num\">Unmet demand averted (90% CI)</th>\
          <th class=\"num\">5–95% of runs</th><th class=\"num\">P(less)</th><th class=\"num\">Posts at the end</th>\
-         <th class=\"num\">Post-years</th><th class=\"num\">Cases served</th><th class=\"num\">Funder £</th>\
+         <th class=\"num\">of them statutory</th><th class=\"num\">Post-years</th><th class=\"num\">Cases served</th><th class=\"num\">Funder £</th>\
          <th class=\"num\">£ a post-year</th><th class=\"num\">£ a case</th></tr></thead><tbody>",
     );
     for alt in ranked(c) {
@@ -115,11 +115,13 @@ fn ranking_table(c: &CompareResults) -> String {
             t,
             "<tr><td><strong>{}</strong><br><span class=\"note\">{}</span></td><td class=\"num\">{unmet}</td>\
              <td class=\"num\">{spread}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td></tr>",
             escape(alt),
             escape(&scenario),
             row("abandoned").and_then(|r| r.prob_better).map_or_else(|| "–".to_string(), |p| format!("{p:.2}")),
             row("posts_funded").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 1)),
+            row("posts_statutory").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 1)),
             row("post_years").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 1)),
             row("served").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 0)),
             cost.map_or_else(|| "–".to_string(), |k| money(k.extra_funder_spend)),
@@ -130,7 +132,8 @@ fn ranking_table(c: &CompareResults) -> String {
     t.push_str("</tbody></table>");
     t.push_str(
         "<p class=\"note\">Differences are ask − base over the horizon, all regions, means across paired runs: posts \
-         funded at the end, post-years and cases served in total. Unmet demand averted = base − ask (cases \
+         funded at the end (of them statutory: paid by legal aid or local authorities, what outlasts any grant), \
+         post-years and cases served in total. Unmet demand averted = base − ask (cases \
          abandoned). The 90% confidence interval is the Monte Carlo uncertainty of the mean; 5–95% of runs is what \
          could happen in one run. P(less) = share of runs in which fewer cases are abandoned. Funder £ = extra \
          spend by funders (grant and round funders and their successors, not legal aid or local authorities).</p>",
