@@ -157,8 +157,9 @@ enum Command {
         #[command(flatten)]
         charts: ChartOptions,
     },
-    /// Merge the shards of one run (written by `run --shard I/N`, all N of them) into the results of the whole
-    /// run: summary.csv, survival.csv and posts_by_source.csv byte for byte as one run would write them.
+    /// Merge the shards of one run (written by `run --shard I/N`) or of one comparison (`compare --shard
+    /// I/N`), all N of them, into the results of the whole: summary.csv, survival.csv and posts_by_source.csv,
+    /// or compare.csv and compare_totals.csv, byte for byte as one run or comparison would write them.
     Merge {
         /// The shards' directories, in any order.
         #[arg(required = true)]
@@ -194,6 +195,10 @@ enum Command {
         /// a results directory that fundscape wrote.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run only slice I of N of the paired runs (e.g. 2/3) and write what `fundscape merge` needs into
+        /// --out; merging all N gives exactly the files of the whole comparison.
+        #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+        shard: Option<fundscape_sim::ShardSpec>,
         #[command(flatten)]
         charts: ChartOptions,
     },
@@ -394,8 +399,8 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Command::Compare { base, alts, options, out, charts } => {
-            compare(&base, &alts, &options, out.as_deref(), charts.png_scale)
+        Command::Compare { base, alts, options, out, shard, charts } => {
+            compare(&base, &alts, &options, out.as_deref(), shard, charts.png_scale)
         }
         Command::Report { dir, charts } => report(&dir, charts.png_scale),
         Command::Brief { dir, region, compare, ask, out } => {
@@ -538,53 +543,85 @@ fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into())
 }
 
+/// The scenarios of a comparison, loaded: the base and the alternatives
+/// with their files and labels (file stems; a repeated stem gets a number).
+struct Compared {
+    base_file: PathBuf,
+    base: Scenario,
+    alts: Vec<(PathBuf, String, Scenario)>,
+}
+
+impl Compared {
+    fn load(base_file: &Path, alt_files: &[PathBuf]) -> Result<Self, ExitCode> {
+        let base = fundscape_sim::load(base_file).map_err(|e| input_error(&e))?;
+        let mut alts: Vec<(PathBuf, String, Scenario)> = Vec::new();
+        for file in alt_files {
+            let s = fundscape_sim::load(file).map_err(|e| input_error(&e))?;
+            let mut label = stem(file);
+            let mut n = 2;
+            while alts.iter().any(|(_, l, _)| *l == label) {
+                label = format!("{}-{n}", stem(file));
+                n += 1;
+            }
+            alts.push((file.clone(), label, s));
+        }
+        Ok(Self { base_file: base_file.to_path_buf(), base, alts })
+    }
+
+    fn pairs(&self) -> Vec<(String, &Scenario)> {
+        self.alts.iter().map(|(_, l, s)| (l.clone(), s)).collect()
+    }
+
+    /// The exit code for an alternative that cannot be paired with the base.
+    fn pairing_error(&self, e: &fundscape_sim::CompareScenariosError) -> ExitCode {
+        let file = self.alts.iter().find(|(_, l, _)| *l == e.alt).map(|(f, _, _)| f.display().to_string());
+        input_error(&format!("{}: {}", file.unwrap_or_else(|| e.alt.clone()), e.reason))
+    }
+}
+
 fn compare(
     base_file: &Path,
     alt_files: &[PathBuf],
     options: &RunOptions,
     out: Option<&Path>,
+    shard: Option<fundscape_sim::ShardSpec>,
     png_scale: u32,
 ) -> ExitCode {
-    let base = match fundscape_sim::load(base_file) {
-        Ok(s) => s,
-        Err(e) => return input_error(&e),
+    let compared = match Compared::load(base_file, alt_files) {
+        Ok(c) => c,
+        Err(code) => return code,
     };
-    let mut alts = Vec::new();
-    for file in alt_files {
-        match fundscape_sim::load(file) {
-            Ok(s) => alts.push((file.clone(), s)),
-            Err(e) => return input_error(&e),
-        }
-    }
-    // Alternatives are named by their file stems; repeated stems get a number.
-    let mut labels: Vec<String> = Vec::new();
-    for (file, _) in &alts {
-        let mut label = stem(file);
-        let mut n = 2;
-        while labels.contains(&label) {
-            label = format!("{}-{n}", stem(file));
-            n += 1;
-        }
-        labels.push(label);
-    }
     let dir = out.map_or_else(|| Path::new("results").join(format!("compare-{}", stem(base_file))), Path::to_path_buf);
     if let Err(e) = fundscape_output::check_out_dir(&dir) {
         return write_error(&e);
     }
-    let config = options.config(&base);
-    let pairs: Vec<(String, &Scenario)> = labels.iter().cloned().zip(alts.iter().map(|(_, s)| s)).collect();
+    let config = options.config(&compared.base);
+    if let Some(shard) = shard {
+        return compare_shard(&compared, &config, shard, &dir);
+    }
     let bar = progress_bar(config.runs);
     let started = Instant::now();
-    let comparison = match fundscape_sim::compare(&base, &pairs, &config, &|done| bar.set_position(done)) {
-        Ok(c) => c,
-        Err(e) => {
-            bar.finish_and_clear();
-            let file = alts.iter().zip(&labels).find(|(_, l)| **l == e.alt).map(|((f, _), _)| f.display().to_string());
-            return input_error(&format!("{}: {}", file.unwrap_or(e.alt), e.reason));
-        }
-    };
+    let comparison =
+        match fundscape_sim::compare(&compared.base, &compared.pairs(), &config, &|done| bar.set_position(done)) {
+            Ok(c) => c,
+            Err(e) => {
+                bar.finish_and_clear();
+                return compared.pairing_error(&e);
+            }
+        };
     bar.finish_and_clear();
-    let seconds = started.elapsed().as_secs_f64();
+    write_compare(&compared, &comparison, started.elapsed().as_secs_f64(), &dir, Some(png_scale))
+}
+
+/// Writes a comparison's results directory (charts and report unless
+/// `png_scale` is `None`) and prints its tables.
+fn write_compare(
+    compared: &Compared,
+    comparison: &fundscape_sim::Comparison,
+    seconds: f64,
+    dir: &Path,
+    png_scale: Option<u32>,
+) -> ExitCode {
     let describe = |label: String, file: &Path, s: &Scenario| fundscape_output::ComparedScenario {
         label,
         scenario_name: s.name.clone(),
@@ -595,36 +632,68 @@ fn compare(
         ask_cost: fundscape_sim::compare::ask_cost_of(s),
     };
     let described = (
-        describe("base".into(), base_file, &base),
-        alts.iter().zip(&labels).map(|((f, s), l)| describe(l.clone(), f, s)).collect(),
+        describe("base".into(), &compared.base_file, &compared.base),
+        compared.alts.iter().map(|(f, l, s)| describe(l.clone(), f, s)).collect(),
     );
-    let manifest = fundscape_output::CompareManifest::new(&base, described, &comparison, seconds);
+    let manifest = fundscape_output::CompareManifest::new(&compared.base, described, comparison, seconds);
     let mut files = vec![
-        ("compare.csv".to_string(), fundscape_output::compare_csv(&comparison)),
-        ("compare_totals.csv".to_string(), fundscape_output::compare_totals_csv(&comparison)),
+        ("compare.csv".to_string(), fundscape_output::compare_csv(comparison)),
+        ("compare_totals.csv".to_string(), fundscape_output::compare_totals_csv(comparison)),
         ("manifest.json".to_string(), manifest.json()),
     ];
-    // Drawn from the bytes about to be written, through the same reader
-    // as `fundscape report`, so both give the same charts and report.
-    let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
-    let drawn = fundscape_output::CompareResults::parse(&dir, &get)
-        .map_err(|e| e.to_string())
-        .and_then(|c| fundscape_output::render_compare(&c, png_scale).map_err(|e| e.to_string()));
-    match drawn {
-        Ok(more) => files.extend(more),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
+    if let Some(png_scale) = png_scale {
+        // Drawn from the bytes about to be written, through the same reader
+        // as `fundscape report`, so both give the same charts and report.
+        let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
+        let drawn = fundscape_output::CompareResults::parse(dir, &get)
+            .map_err(|e| e.to_string())
+            .and_then(|c| fundscape_output::render_compare(&c, png_scale).map_err(|e| e.to_string()));
+        match drawn {
+            Ok(more) => files.extend(more),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
         }
     }
-    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+    if let Err(e) = fundscape_output::write_results(dir, &files) {
         return write_error(&e);
     }
-    print!("{}", fundscape_output::compare_table(&comparison));
+    print!("{}", fundscape_output::compare_table(comparison));
     println!(
-        "wrote {}/ (compare.csv, compare_totals.csv, manifest.json, charts/, report.html) in {seconds:.1} s",
-        dir.display()
+        "wrote {}/ (compare.csv, compare_totals.csv, manifest.json{}) in {seconds:.1} s",
+        dir.display(),
+        if png_scale.is_some() { ", charts/, report.html" } else { "" }
     );
+    ExitCode::SUCCESS
+}
+
+/// `compare --shard I/N`: simulates slice I of N of the paired runs and
+/// writes what merge needs.
+fn compare_shard(compared: &Compared, config: &RunConfig, shard: fundscape_sim::ShardSpec, dir: &Path) -> ExitCode {
+    let Some(range) = shard_runs(config, shard) else {
+        return too_many_shards(config, shard);
+    };
+    let bar = progress_bar(range.end - range.start);
+    let started = Instant::now();
+    let slice = match fundscape_sim::compare_shard(&compared.base, &compared.pairs(), config, shard, &|done| {
+        bar.set_position(done)
+    }) {
+        Ok(s) => s,
+        Err(e) => {
+            bar.finish_and_clear();
+            return compared.pairing_error(&e);
+        }
+    };
+    bar.finish_and_clear();
+    let scenarios = std::iter::once(fundscape_output::ShardScenario::new("base", &compared.base, &compared.base_file))
+        .chain(compared.alts.iter().map(|(f, l, s)| fundscape_output::ShardScenario::new(l, s, f)))
+        .collect();
+    let files = fundscape_output::compare_shard_files(&slice, scenarios, started.elapsed().as_secs_f64());
+    if let Err(e) = fundscape_output::write_results(dir, &files) {
+        return write_error(&e);
+    }
+    shard_written(&compared.base.name, config, shard, &range, started, dir, "shard.json, shard.bin");
     ExitCode::SUCCESS
 }
 
@@ -1085,14 +1154,8 @@ fn run_command(
         return write_error(&e);
     }
     if let Some(shard) = shard {
-        let blocks = fundscape_sim::driver::n_blocks(config.runs);
-        if shard.count > blocks {
-            return input_error(&format!(
-                "--shard {shard}: {} make {} of {} runs; give at most {blocks} shards, or more runs",
-                count(config.runs, "run"),
-                count(blocks, "block"),
-                fundscape_sim::driver::BLOCK
-            ));
+        if shard_runs(&config, shard).is_none() {
+            return too_many_shards(&config, shard);
         }
         return run_shard(scenario, &s, &config, shard, &dir);
     }
@@ -1109,6 +1172,49 @@ fn parse_shard(s: &str) -> Result<fundscape_sim::ShardSpec, String> {
     Ok(fundscape_sim::ShardSpec { index, count })
 }
 
+/// The runs of slice `shard`, or `None` when there are more slices than
+/// blocks of runs.
+fn shard_runs(config: &RunConfig, shard: fundscape_sim::ShardSpec) -> Option<std::ops::Range<u64>> {
+    let blocks = shard.blocks(config.runs);
+    let runs = config.runs.max(1);
+    let block = fundscape_sim::driver::BLOCK;
+    (shard.count <= fundscape_sim::driver::n_blocks(config.runs))
+        .then(|| (blocks.start * block).min(runs)..(blocks.end * block).min(runs))
+}
+
+fn too_many_shards(config: &RunConfig, shard: fundscape_sim::ShardSpec) -> ExitCode {
+    let blocks = fundscape_sim::driver::n_blocks(config.runs);
+    input_error(&format!(
+        "--shard {shard}: {} make {} of {} runs; give at most {blocks} shards, or more runs",
+        count(config.runs, "run"),
+        count(blocks, "block"),
+        fundscape_sim::driver::BLOCK
+    ))
+}
+
+/// What a shard prints when written.
+fn shard_written(
+    name: &str,
+    config: &RunConfig,
+    shard: fundscape_sim::ShardSpec,
+    runs: &std::ops::Range<u64>,
+    started: Instant,
+    dir: &Path,
+    files: &str,
+) {
+    println!(
+        "{name}: shard {shard}, runs {}–{} of {} (seed {}), in {:.1} s\n  wrote {}/ ({files})\n  when all {} shards are done: fundscape merge DIR_1 … DIR_{} --out DIR",
+        fundscape_output::thousands(runs.start as f64),
+        fundscape_output::thousands(runs.end.saturating_sub(1) as f64),
+        fundscape_output::thousands(config.runs.max(1) as f64),
+        config.seed,
+        started.elapsed().as_secs_f64(),
+        dir.display(),
+        shard.count,
+        shard.count
+    );
+}
+
 /// `run --shard I/N`: simulates slice I of N and writes what merge needs.
 fn run_shard(
     file: &Path,
@@ -1120,13 +1226,10 @@ fn run_shard(
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
-    let blocks = shard.blocks(config.runs);
-    let runs = config.runs.max(1);
-    let (first, last) = (
-        (blocks.start * fundscape_sim::driver::BLOCK).min(runs),
-        (blocks.end * fundscape_sim::driver::BLOCK).min(runs),
-    );
-    let bar = progress_bar(last - first);
+    let Some(range) = shard_runs(config, shard) else {
+        return too_many_shards(config, shard);
+    };
+    let bar = progress_bar(range.end - range.start);
     let started = Instant::now();
     let slice = fundscape_sim::run_shard(scenario, config, shard, &|done| bar.set_position(done));
     bar.finish_and_clear();
@@ -1134,30 +1237,21 @@ fn run_shard(
     if let Err(e) = fundscape_output::write_results(dir, &files) {
         return write_error(&e);
     }
-    println!(
-        "{}: shard {shard}, runs {}–{} of {} (seed {}), in {:.1} s\n  wrote {}/ (shard.json, shard.bin, scenario.toml)\n  when all {} shards are done: fundscape merge DIR_1 … DIR_{} --out DIR",
-        scenario.name,
-        fundscape_output::thousands(first as f64),
-        fundscape_output::thousands(last.saturating_sub(1) as f64),
-        fundscape_output::thousands(runs as f64),
-        config.seed,
-        started.elapsed().as_secs_f64(),
-        dir.display(),
-        shard.count,
-        shard.count
-    );
+    shard_written(&scenario.name, config, shard, &range, started, dir, "shard.json, shard.bin, scenario.toml");
     ExitCode::SUCCESS
 }
 
-/// `fundscape merge DIR... --out DIR`: the whole run from its shards.
+/// `fundscape merge DIR... --out DIR`: the whole run, or the whole
+/// comparison, from its shards.
 fn merge(dirs: &[PathBuf], out: &Path, png_scale: Option<u32>) -> ExitCode {
     if let Err(e) = fundscape_output::check_out_dir(out) {
         return write_error(&e);
     }
-    let mut shards = Vec::new();
+    let (mut runs, mut comparisons) = (Vec::new(), Vec::new());
     for dir in dirs {
-        match fundscape_output::read_shard(dir) {
-            Ok(s) => shards.push((dir, s)),
+        match fundscape_output::read_any_shard(dir) {
+            Ok(fundscape_output::AnyShard::Run(m, s)) => runs.push((dir, (m, s))),
+            Ok(fundscape_output::AnyShard::Compare(m, s)) => comparisons.push((dir, (m, s))),
             Err(e) if e.is_bad_input() => return input_error(&e),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -1165,35 +1259,61 @@ fn merge(dirs: &[PathBuf], out: &Path, png_scale: Option<u32>) -> ExitCode {
             }
         }
     }
-    for (a, (dir_a, (_, slice_a))) in shards.iter().enumerate() {
-        if let Some((dir_b, _)) = shards[..a].iter().find(|(_, (_, b))| b.shard == slice_a.shard) {
+    if !runs.is_empty() && !comparisons.is_empty() {
+        return input_error(&format!(
+            "{} is a run's shard and {} a comparison's: merge the shards of one run, or of one comparison",
+            runs[0].0.display(),
+            comparisons[0].0.display()
+        ));
+    }
+    let specs: Vec<(&PathBuf, fundscape_sim::ShardSpec)> = runs
+        .iter()
+        .map(|(d, (_, s))| (*d, s.shard))
+        .chain(comparisons.iter().map(|(d, (_, s))| (*d, s.shard)))
+        .collect();
+    for (a, (dir_a, spec)) in specs.iter().enumerate() {
+        if let Some((dir_b, _)) = specs[..a].iter().find(|(_, b)| b == spec) {
             return input_error(&format!(
-                "shard {} is given twice: {} and {}; give each shard's directory once",
-                slice_a.shard,
+                "shard {spec} is given twice: {} and {}; give each shard's directory once",
                 dir_b.display(),
                 dir_a.display()
             ));
         }
     }
-    let (first_dir, (first, _)) = &shards[0];
-    let path = PathBuf::from(&first.scenario_path);
-    let scenario = match fundscape_sim::load(&path) {
-        Ok(s) => s,
-        Err(e) => {
-            return input_error(&format!(
-                "{}: the shards were run on {} ({}), which cannot be loaded now: {e}",
-                first_dir.display(),
-                first.scenario_file,
-                first.scenario_path
-            ))
-        }
-    };
-    if scenario.hash != first.scenario_hash {
-        return input_error(&format!(
-            "{} has changed since the shards ran (hash {} now, {} then): merge needs the scenario they ran; restore it or run the shards again",
-            first.scenario_path, scenario.hash, first.scenario_hash
-        ));
+    if runs.is_empty() {
+        merge_comparison(&comparisons, out, png_scale)
+    } else {
+        merge_run(&runs, out, png_scale)
     }
+}
+
+/// A shard's scenario loaded again, or the exit code of why it cannot be
+/// (gone, or changed since the shard ran).
+fn shard_scenario(dir: &Path, file: &str, path: &str, hash: &str) -> Result<Scenario, ExitCode> {
+    let scenario = fundscape_sim::load(Path::new(path)).map_err(|e| {
+        input_error(&format!(
+            "{}: the shards were run on {file} ({path}), which cannot be loaded now: {e}",
+            dir.display()
+        ))
+    })?;
+    if scenario.hash != hash {
+        return Err(input_error(&format!(
+            "{path} has changed since the shards ran (hash {} now, {hash} then): merge needs the scenario they ran; restore it or run the shards again",
+            scenario.hash
+        )));
+    }
+    Ok(scenario)
+}
+
+type RunShard<'a> = (&'a PathBuf, (fundscape_output::ShardManifest, fundscape_sim::Slice));
+type CompareShard<'a> = (&'a PathBuf, (fundscape_output::CompareShardManifest, fundscape_sim::CompareSlice));
+
+fn merge_run(shards: &[RunShard<'_>], out: &Path, png_scale: Option<u32>) -> ExitCode {
+    let (first_dir, (first, _)) = &shards[0];
+    let scenario = match shard_scenario(first_dir, &first.scenario_file, &first.scenario_path, &first.scenario_hash) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let slices: Vec<fundscape_sim::Slice> = shards.iter().map(|(_, (_, s))| s.clone()).collect();
     let started = Instant::now();
     let summary = match fundscape_sim::merge_slices(&scenario, &slices, 1) {
@@ -1204,6 +1324,45 @@ fn merge(dirs: &[PathBuf], out: &Path, png_scale: Option<u32>) -> ExitCode {
     let config = RunConfig { runs: summary.runs, seed: summary.seed, threads: 1 };
     let file = PathBuf::from(&first.scenario_file);
     write_run(&file, &scenario, &config, &summary, seconds, out, png_scale, None, &[])
+}
+
+fn merge_comparison(shards: &[CompareShard<'_>], out: &Path, png_scale: Option<u32>) -> ExitCode {
+    let (first_dir, (first, _)) = &shards[0];
+    // Every shard must be of the same scenarios, labelled alike.
+    for (dir, (m, _)) in shards {
+        let labels = |m: &fundscape_output::CompareShardManifest| {
+            m.scenarios.iter().map(|s| format!("{} ({})", s.label, s.scenario_hash)).collect::<Vec<_>>()
+        };
+        if labels(m) != labels(first) {
+            return input_error(&format!(
+                "{} compares {} but {} compares {}: merge only the shards of one comparison",
+                dir.display(),
+                labels(m).join(", "),
+                first_dir.display(),
+                labels(first).join(", ")
+            ));
+        }
+    }
+    let mut loaded = Vec::new();
+    for s in &first.scenarios {
+        match shard_scenario(first_dir, &s.scenario_file, &s.scenario_path, &s.scenario_hash) {
+            Ok(scenario) => loaded.push((PathBuf::from(&s.scenario_file), s.label.clone(), scenario)),
+            Err(code) => return code,
+        }
+    }
+    let mut loaded = loaded.into_iter();
+    let Some((base_file, _, base)) = loaded.next() else {
+        return input_error(&format!("{}: a comparison's shard without scenarios", first_dir.display()));
+    };
+    let compared = Compared { base_file, base, alts: loaded.collect() };
+    let slices: Vec<fundscape_sim::CompareSlice> = shards.iter().map(|(_, (_, s))| s.clone()).collect();
+    let started = Instant::now();
+    let comparison = match fundscape_sim::merge_compare_slices(&compared.base, &compared.pairs(), &slices, 1) {
+        Ok(c) => c,
+        Err(e) => return input_error(&format!("cannot merge: {e}")),
+    };
+    let seconds = shards.iter().map(|(_, (m, _))| m.wall_time_seconds).sum::<f64>() + started.elapsed().as_secs_f64();
+    write_compare(&compared, &comparison, seconds, out, png_scale)
 }
 
 /// A results directory read back, or the exit code of the message printed

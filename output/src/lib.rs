@@ -46,5 +46,8 @@ pub use sensitivity::{
     number, reading as sensitivity_reading, sensitivity_charts, sensitivity_report, sobol_csv, solve_chart_files,
     solve_csv, tornado_csv, SolveWords,
 };
-pub use shard::{read_shard, shard_files, ShardManifest, MAX_SHARD_BYTES, SHARD_KIND};
+pub use shard::{
+    compare_shard_files, read_any_shard, read_shard, shard_files, AnyShard, CompareShardManifest, ShardManifest,
+    ShardScenario, COMPARE_SHARD_KIND, MAX_SHARD_BYTES, SHARD_KIND,
+};
 pub use words::thousands;

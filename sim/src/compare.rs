@@ -7,10 +7,13 @@
 //! so it carries far less noise than the difference of two independent sets
 //! of runs.
 
-use crate::driver::{in_blocks, RunConfig};
+use std::ops::Range;
+
+use crate::bytes::{DecodeError, Reader, Writer};
+use crate::driver::{in_blocks_with_workers, n_blocks, order_slices, Dyadic, MergeError, RunConfig, ShardSpec, BLOCK};
 use crate::model::{Plan, Run, RunRecord, METRICS, SPEND};
 use crate::scenario::{Scenario, ScenarioKind, SuccessorSource};
-use crate::stats::{Moments, Sketch, Stat};
+use crate::stats::{Moments, MomentsTable, Sketch, Stat};
 use crate::value::Value;
 
 /// Why two scenarios cannot be compared run by run.
@@ -210,48 +213,168 @@ impl Comparison {
     }
 }
 
-/// One alternative's accumulators, figure by figure.
-struct AltPartial {
-    alt: Vec<Moments>,
-    /// The paired difference ALT − BASE.
-    diff: Vec<Moments>,
-    /// Quantiles of the difference, for the horizon figures only (region-major).
+/// Where each figure of a run's comparison view lies: by region (`all`
+/// last), year (then the horizon), figure.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    regions: usize,
+    years: usize,
+    figures: usize,
+}
+
+impl Shape {
+    fn len(self) -> usize {
+        (self.regions + 1) * (self.years + 1) * self.figures
+    }
+
+    fn horizon_len(self) -> usize {
+        (self.regions + 1) * self.figures
+    }
+
+    /// Index of a horizon figure among the sketches, if `i` is one.
+    fn horizon_slot(self, i: usize) -> Option<usize> {
+        let (row, f) = (i / self.figures, i % self.figures);
+        (row % (self.years + 1) == self.years).then(|| (row / (self.years + 1)) * self.figures + f)
+    }
+}
+
+/// The floating-point sums of some blocks: the base's figures, and each
+/// alternative's figures and paired differences. Merged only in the
+/// canonical order of [`Dyadic`], so a comparison done at once and one
+/// merged from shards agree bit for bit.
+#[derive(Debug, Clone)]
+pub struct Sums {
+    base: MomentsTable,
+    /// By alternative: (its figures, ALT − BASE).
+    alts: Vec<(MomentsTable, MomentsTable)>,
+}
+
+impl Sums {
+    fn new(shape: Shape, n_alts: usize) -> Self {
+        let table = || MomentsTable::new(shape.len());
+        Self { base: table(), alts: (0..n_alts).map(|_| (table(), table())).collect() }
+    }
+
+    fn merge(&mut self, later: &Sums) {
+        self.base.merge(&later.base);
+        for ((alt, diff), (alt_later, diff_later)) in self.alts.iter_mut().zip(&later.alts) {
+            alt.merge(alt_later);
+            diff.merge(diff_later);
+        }
+    }
+
+    fn fits(&self, shape: Shape, n_alts: usize) -> bool {
+        self.alts.len() == n_alts
+            && std::iter::once(&self.base)
+                .chain(self.alts.iter().flat_map(|(a, d)| [a, d]))
+                .all(|t| t.width() == shape.len())
+    }
+}
+
+/// Integer counts, whose merge is exact in any order: by alternative, the
+/// sketches of the horizon differences and the runs in which it is better
+/// and worse, figure by figure.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    alts: Vec<AltCounts>,
+}
+
+#[derive(Debug, Clone)]
+struct AltCounts {
     diff_horizon: Vec<Sketch>,
-    /// Runs in which ALT is strictly better, and strictly worse.
     better: Vec<u64>,
     worse: Vec<u64>,
 }
 
-struct Partial {
-    base: Vec<Moments>,
-    alts: Vec<AltPartial>,
-}
-
-impl Partial {
-    fn new(len: usize, horizon_len: usize, n_alts: usize) -> Self {
-        Self {
-            base: vec![Moments::default(); len],
-            alts: (0..n_alts)
-                .map(|_| AltPartial {
-                    alt: vec![Moments::default(); len],
-                    diff: vec![Moments::default(); len],
-                    diff_horizon: vec![Sketch::default(); horizon_len],
-                    better: vec![0; len],
-                    worse: vec![0; len],
-                })
-                .collect(),
-        }
+impl Counts {
+    fn new(shape: Shape, n_alts: usize) -> Self {
+        let alt = || AltCounts {
+            diff_horizon: vec![Sketch::default(); shape.horizon_len()],
+            better: vec![0; shape.len()],
+            worse: vec![0; shape.len()],
+        };
+        Self { alts: (0..n_alts).map(|_| alt()).collect() }
     }
 
-    fn merge(&mut self, other: &Partial) {
-        self.base.iter_mut().zip(&other.base).for_each(|(a, b)| a.merge(b));
+    fn merge(&mut self, other: &Counts) {
         for (mine, theirs) in self.alts.iter_mut().zip(&other.alts) {
-            mine.alt.iter_mut().zip(&theirs.alt).for_each(|(a, b)| a.merge(b));
-            mine.diff.iter_mut().zip(&theirs.diff).for_each(|(a, b)| a.merge(b));
             mine.diff_horizon.iter_mut().zip(&theirs.diff_horizon).for_each(|(a, b)| a.merge(b));
             mine.better.iter_mut().zip(&theirs.better).for_each(|(a, b)| *a += b);
             mine.worse.iter_mut().zip(&theirs.worse).for_each(|(a, b)| *a += b);
         }
+    }
+
+    fn fits(&self, shape: Shape, n_alts: usize) -> bool {
+        self.alts.len() == n_alts
+            && self.alts.iter().all(|a| {
+                a.diff_horizon.len() == shape.horizon_len()
+                    && a.better.len() == shape.len()
+                    && a.worse.len() == shape.len()
+            })
+    }
+}
+
+/// One worker thread's state across the blocks it simulates: a run of
+/// each scenario, their records and views, and the worker's counts.
+struct Worker<'p> {
+    plans: &'p [Plan],
+    layout: &'p Layout,
+    shape: Shape,
+    sims: Vec<Run<'p>>,
+    records: Vec<RunRecord>,
+    views: Vec<Vec<f64>>,
+    diff: Vec<f64>,
+    counts: Counts,
+}
+
+impl<'p> Worker<'p> {
+    fn new(plans: &'p [Plan], layout: &'p Layout, shape: Shape) -> Self {
+        Self {
+            plans,
+            layout,
+            shape,
+            sims: plans.iter().map(Run::new).collect(),
+            records: plans.iter().map(Plan::new_record).collect(),
+            views: vec![vec![0.0; shape.len()]; plans.len()],
+            diff: vec![0.0; shape.len()],
+            counts: Counts::new(shape, plans.len() - 1),
+        }
+    }
+
+    /// Simulates runs `first..last` of every scenario; returns their sums
+    /// and adds their counts to the worker's.
+    fn simulate_block(&mut self, seed: u64, first: u64, last: u64) -> Sums {
+        let shape = self.shape;
+        let mut sums = Sums::new(shape, self.plans.len() - 1);
+        for run in first..last {
+            for (s, plan) in self.plans.iter().enumerate() {
+                self.sims[s].simulate(seed, run, self.records[s].as_mut(), None);
+                self.layout.view(s, plan, &self.records[s], shape.regions, shape.years, &mut self.views[s]);
+            }
+            let (base, alts) = self.views.split_at(1);
+            let base = &base[0];
+            sums.base.add_row(base);
+            for (a, view) in alts.iter().enumerate() {
+                let counts = &mut self.counts.alts[a];
+                for (i, (x, b)) in view.iter().zip(base).enumerate() {
+                    let d = x - b;
+                    self.diff[i] = d;
+                    if let Some(h) = shape.horizon_slot(i) {
+                        counts.diff_horizon[h].add(d);
+                    }
+                    let (better, worse) = match self.layout.figures[i % shape.figures].better {
+                        Better::Higher => (d > 0.0, d < 0.0),
+                        Better::Lower => (d < 0.0, d > 0.0),
+                        Better::Neither => (false, false),
+                    };
+                    counts.better[i] += u64::from(better);
+                    counts.worse[i] += u64::from(worse);
+                }
+                sums.alts[a].0.add_row(view);
+                sums.alts[a].1.add_row(&self.diff);
+            }
+        }
+        sums
     }
 }
 
@@ -303,121 +426,311 @@ pub fn compare(
     config: &RunConfig,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Comparison, CompareScenariosError> {
-    for (name, alt) in alts {
-        check_pairable(base, alt, name)?;
-    }
-    let scenarios: Vec<&Scenario> = std::iter::once(base).chain(alts.iter().map(|(_, s)| *s)).collect();
-    let plans: Vec<Plan> = scenarios.iter().map(|s| Plan::new(s)).collect();
-    let layout = Layout::new(&scenarios, &plans);
-    let nr = base.regions.len();
-    let years = base.years as usize;
-    let nf = layout.figures.len();
-    let len = (nr + 1) * (years + 1) * nf;
-    let horizon_len = (nr + 1) * nf;
-    // Index of a horizon figure among the sketches, if `i` is one.
-    let horizon_slot = |i: usize| {
-        let (row, f) = (i / nf, i % nf);
-        (row % (years + 1) == years).then(|| (row / (years + 1)) * nf + f)
-    };
-    let n_alts = alts.len();
+    let blocks = 0..n_blocks(config.runs);
+    let (paired, sums, counts, threads) = simulate(base, alts, config, blocks, progress)?;
+    let sums = sums.total(&Sums::merge).unwrap_or_else(|| Sums::new(paired.shape, alts.len()));
+    Ok(paired.summarise(base, alts, &sums, &counts, config, threads))
+}
 
-    let block = |first: u64, last: u64| {
-        let mut part = Partial::new(len, horizon_len, n_alts);
-        let mut records: Vec<RunRecord> = plans.iter().map(Plan::new_record).collect();
-        let mut sims: Vec<Run> = plans.iter().map(Run::new).collect();
-        let mut views = vec![vec![0.0; len]; plans.len()];
-        for run in first..last {
-            for (s, plan) in plans.iter().enumerate() {
-                sims[s].simulate(config.seed, run, records[s].as_mut(), None);
-                layout.view(s, plan, &records[s], nr, years, &mut views[s]);
-            }
-            for (i, x) in views[0].iter().enumerate() {
-                part.base[i].add(*x);
-            }
-            for (a, alt) in part.alts.iter_mut().enumerate() {
-                for (i, (x, b)) in views[a + 1].iter().zip(&views[0]).enumerate() {
-                    let d = x - b;
-                    alt.alt[i].add(*x);
-                    alt.diff[i].add(d);
-                    if let Some(h) = horizon_slot(i) {
-                        alt.diff_horizon[h].add(d);
+/// The scenarios of a comparison made ready to run: their plans, the
+/// figures compared and where they lie.
+struct Paired {
+    plans: Vec<Plan>,
+    layout: Layout,
+    shape: Shape,
+}
+
+impl Paired {
+    fn new(base: &Scenario, alts: &[(String, &Scenario)]) -> Result<Self, CompareScenariosError> {
+        for (name, alt) in alts {
+            check_pairable(base, alt, name)?;
+        }
+        let scenarios: Vec<&Scenario> = std::iter::once(base).chain(alts.iter().map(|(_, s)| *s)).collect();
+        let plans: Vec<Plan> = scenarios.iter().map(|s| Plan::new(s)).collect();
+        let layout = Layout::new(&scenarios, &plans);
+        let shape = Shape { regions: base.regions.len(), years: base.years as usize, figures: layout.figures.len() };
+        Ok(Self { plans, layout, shape })
+    }
+}
+
+/// Simulates the blocks `blocks` of every scenario: their sums as aligned
+/// nodes and their counts.
+fn simulate(
+    base: &Scenario,
+    alts: &[(String, &Scenario)],
+    config: &RunConfig,
+    blocks: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Paired, Dyadic<Sums>, Counts, usize), CompareScenariosError> {
+    let paired = Paired::new(base, alts)?;
+    let (sums, workers, threads) = {
+        let Paired { plans, layout, shape } = &paired;
+        // One block a thread per wave: a comparison's sums are large (every
+        // ask × region × year × figure), so fewer are kept alive.
+        in_blocks_with_workers(
+            config,
+            blocks,
+            progress,
+            1,
+            Dyadic::default,
+            || Worker::new(plans, layout, *shape),
+            |w, first, last| Dyadic::leaf(first / BLOCK, w.simulate_block(config.seed, first, last)),
+            |total: &mut Dyadic<Sums>, later| total.append(later, &Sums::merge),
+        )
+    };
+    let mut counts = Counts::new(paired.shape, alts.len());
+    workers.iter().for_each(|w| counts.merge(&w.counts));
+    Ok((paired, sums, counts, threads))
+}
+
+impl Paired {
+    /// The comparison from the sums and counts of all its runs.
+    fn summarise(
+        &self,
+        base: &Scenario,
+        alts: &[(String, &Scenario)],
+        sums: &Sums,
+        counts: &Counts,
+        config: &RunConfig,
+        threads: usize,
+    ) -> Comparison {
+        let Paired { layout, shape, .. } = self;
+        let (nr, years, nf) = (shape.regions, shape.years, shape.figures);
+        let runs = config.runs.max(1);
+        let region_names: Vec<String> =
+            std::iter::once("all".to_string()).chain(base.regions.iter().map(|r| r.id.clone())).collect();
+        let region_index = |k: usize| if k == 0 { nr } else { k - 1 };
+        let mut rows = Vec::new();
+        let mut costs = Vec::new();
+        for (a, (alt_name, _)) in alts.iter().enumerate() {
+            let (alt_m, diff) = &sums.alts[a];
+            let AltCounts { diff_horizon, better, worse } = &counts.alts[a];
+            for (k, region) in region_names.iter().enumerate() {
+                let r = region_index(k);
+                for y in 0..=years {
+                    for (f, figure) in layout.figures.iter().enumerate() {
+                        let i = (r * (years + 1) + y) * nf + f;
+                        let share = |n: u64| (figure.better != Better::Neither).then(|| n as f64 / runs as f64);
+                        rows.push(CompareRow {
+                            alt: alt_name.clone(),
+                            region: region.clone(),
+                            year: (y < years).then(|| base.year_label(y)),
+                            metric: figure.name.clone(),
+                            base_mean: sums.base.get(i).mean(),
+                            alt_mean: alt_m.get(i).mean(),
+                            diff: diff_stat(&diff.get(i), shape.horizon_slot(i).map(|h| &diff_horizon[h]), runs),
+                            prob_better: share(better[i]),
+                            prob_worse: share(worse[i]),
+                        });
                     }
-                    let f = i % layout.figures.len();
-                    let (better, worse) = match layout.figures[f].better {
-                        Better::Higher => (d > 0.0, d < 0.0),
-                        Better::Lower => (d < 0.0, d > 0.0),
-                        Better::Neither => (false, false),
-                    };
-                    alt.better[i] += u64::from(better);
-                    alt.worse[i] += u64::from(worse);
                 }
+                let horizon = |name: &str| {
+                    let f = layout.figures.iter().position(|x| x.name == name).unwrap_or(0);
+                    diff.get((r * (years + 1) + years) * nf + f).mean()
+                };
+                let (spend, post_years, served) = (horizon("spend:funders"), horizon("post_years"), horizon("served"));
+                // What the ask costs beyond its posts counts once, in all regions.
+                let spend = if k == 0 { spend + ask_cost_of(alts[a].1) } else { spend };
+                costs.push(CostRow {
+                    alt: alt_name.clone(),
+                    region: region.clone(),
+                    extra_funder_spend: spend,
+                    extra_post_years: post_years,
+                    extra_cases_served: served,
+                    cost_per_post_year_saved: (post_years > 1e-9).then(|| spend / post_years),
+                    cost_per_extra_case_served: (served > 1e-9).then(|| spend / served),
+                });
             }
         }
-        part
-    };
-    // One block a thread per wave: a comparison's partials are large (every
-    // ask × region × year × figure), so fewer are kept alive.
-    let (total, threads) =
-        in_blocks(config, progress, 1, || Partial::new(len, horizon_len, n_alts), block, Partial::merge);
-
-    let runs = config.runs.max(1);
-    let region_names: Vec<String> =
-        std::iter::once("all".to_string()).chain(base.regions.iter().map(|r| r.id.clone())).collect();
-    let region_index = |k: usize| if k == 0 { nr } else { k - 1 };
-    let mut rows = Vec::new();
-    let mut costs = Vec::new();
-    for (a, (alt_name, _)) in alts.iter().enumerate() {
-        let AltPartial { alt: alt_m, diff, diff_horizon, better, worse } = &total.alts[a];
-        for (k, region) in region_names.iter().enumerate() {
-            let r = region_index(k);
-            for y in 0..=years {
-                for (f, figure) in layout.figures.iter().enumerate() {
-                    let i = (r * (years + 1) + y) * nf + f;
-                    let share = |n: u64| (figure.better != Better::Neither).then(|| n as f64 / runs as f64);
-                    rows.push(CompareRow {
-                        alt: alt_name.clone(),
-                        region: region.clone(),
-                        year: (y < years).then(|| base.year_label(y)),
-                        metric: figure.name.clone(),
-                        base_mean: total.base[i].mean(),
-                        alt_mean: alt_m[i].mean(),
-                        diff: diff_stat(&diff[i], horizon_slot(i).map(|h| &diff_horizon[h]), runs),
-                        prob_better: share(better[i]),
-                        prob_worse: share(worse[i]),
-                    });
-                }
-            }
-            let horizon = |name: &str| {
-                let f = layout.figures.iter().position(|x| x.name == name).unwrap_or(0);
-                diff[(r * (years + 1) + years) * nf + f].mean()
-            };
-            let (spend, post_years, served) = (horizon("spend:funders"), horizon("post_years"), horizon("served"));
-            // What the ask costs beyond its posts counts once, in all regions.
-            let spend = if k == 0 { spend + ask_cost_of(alts[a].1) } else { spend };
-            costs.push(CostRow {
-                alt: alt_name.clone(),
-                region: region.clone(),
-                extra_funder_spend: spend,
-                extra_post_years: post_years,
-                extra_cases_served: served,
-                cost_per_post_year_saved: (post_years > 1e-9).then(|| spend / post_years),
-                cost_per_extra_case_served: (served > 1e-9).then(|| spend / served),
-            });
+        Comparison {
+            base: base.name.clone(),
+            alts: alts.iter().map(|(n, _)| n.clone()).collect(),
+            runs,
+            seed: config.seed,
+            threads,
+            regions: base.regions.iter().map(|r| r.id.clone()).collect(),
+            years: (0..years).map(|y| base.year_label(y)).collect(),
+            rows,
+            costs,
+            kinds: alts.iter().map(|(_, s)| s.kind).collect(),
+            ask_costs: alts.iter().map(|(_, s)| ask_cost_of(s)).collect(),
         }
     }
-    Ok(Comparison {
-        base: base.name.clone(),
-        alts: alts.iter().map(|(n, _)| n.clone()).collect(),
-        runs,
-        seed: config.seed,
-        threads,
-        regions: base.regions.iter().map(|r| r.id.clone()).collect(),
-        years: (0..years).map(|y| base.year_label(y)).collect(),
-        rows,
-        costs,
-        kinds: alts.iter().map(|(_, s)| s.kind).collect(),
-        ask_costs: alts.iter().map(|(_, s)| ask_cost_of(s)).collect(),
-    })
+}
+
+/// What one shard of a comparison holds (`compare --shard I/N`): the sums
+/// of its blocks as aligned nodes ([`Dyadic`], floating-point sums merged
+/// only in their canonical order) and its counts (merged in any order).
+/// Merging every slice gives exactly the comparison done at once.
+#[derive(Debug, Clone)]
+pub struct CompareSlice {
+    /// The scenarios' hashes: the base's, then each alternative's.
+    pub hashes: Vec<String>,
+    pub seed: u64,
+    /// The runs of the whole comparison.
+    pub runs: u64,
+    pub shard: ShardSpec,
+    pub blocks: Range<u64>,
+    sums: Dyadic<Sums>,
+    counts: Counts,
+}
+
+fn hashes(base: &Scenario, alts: &[(String, &Scenario)]) -> Vec<String> {
+    std::iter::once(base.hash.clone()).chain(alts.iter().map(|(_, s)| s.hash.clone())).collect()
+}
+
+/// Runs slice `shard` of a comparison (the same runs, on the same streams,
+/// as those blocks of the comparison done at once).
+///
+/// # Errors
+/// An alternative whose regions or horizon differ from the base's.
+pub fn compare_shard(
+    base: &Scenario,
+    alts: &[(String, &Scenario)],
+    config: &RunConfig,
+    shard: ShardSpec,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<CompareSlice, CompareScenariosError> {
+    let blocks = shard.blocks(config.runs);
+    let (_, sums, counts, _) = simulate(base, alts, config, blocks.clone(), progress)?;
+    Ok(CompareSlice { hashes: hashes(base, alts), seed: config.seed, runs: config.runs.max(1), shard, blocks, sums, counts })
+}
+
+/// The comparison from all its slices (in any order): exactly that of
+/// [`compare`] with the same scenarios, seed and runs. Refuses slices of
+/// other scenarios, seeds, run counts or numbers of slices, and a slice
+/// missing or given twice.
+///
+/// # Errors
+/// Slices that are not all of this comparison, or not all of it.
+pub fn merge_compare_slices(
+    base: &Scenario,
+    alts: &[(String, &Scenario)],
+    slices: &[CompareSlice],
+    threads: usize,
+) -> Result<Comparison, MergeError> {
+    let paired = Paired::new(base, alts).map_err(|e| MergeError::Mismatch(e.to_string()))?;
+    let expected = hashes(base, alts);
+    for s in slices {
+        if s.hashes != expected {
+            return Err(MergeError::Mismatch(format!(
+                "shard {} is of other scenarios (hashes {}, not {})",
+                s.shard,
+                s.hashes.join(", "),
+                expected.join(", ")
+            )));
+        }
+        let fits = s.blocks == s.shard.blocks(s.runs)
+            && s.sums.covers(&s.blocks)
+            && s.sums.nodes().iter().all(|(_, p)| p.fits(paired.shape, alts.len()))
+            && s.counts.fits(paired.shape, alts.len());
+        if !fits {
+            return Err(MergeError::Corrupt(format!(
+                "shard {} does not hold the blocks its number says, or not this comparison's figures",
+                s.shard
+            )));
+        }
+    }
+    let specs: Vec<(ShardSpec, u64, u64)> = slices.iter().map(|s| (s.shard, s.seed, s.runs)).collect();
+    let order = order_slices(&specs)?;
+    let mut sums = Dyadic::default();
+    let mut counts = Counts::new(paired.shape, alts.len());
+    for i in order {
+        sums.append(&slices[i].sums, &Sums::merge);
+        counts.merge(&slices[i].counts);
+    }
+    let sums = sums.total(&Sums::merge).unwrap_or_else(|| Sums::new(paired.shape, alts.len()));
+    let config = RunConfig { runs: slices[0].runs, seed: slices[0].seed, threads };
+    Ok(paired.summarise(base, alts, &sums, &counts, &config, threads))
+}
+
+/// The first bytes of an encoded [`CompareSlice`].
+const COMPARE_SLICE_MAGIC: &[u8; 8] = b"FSCMPSL1";
+
+impl CompareSlice {
+    /// The slice as bytes ([`crate::bytes`]): everything [`CompareSlice::from_bytes`] needs.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.bytes.extend_from_slice(COMPARE_SLICE_MAGIC);
+        w.u64(self.hashes.len() as u64);
+        self.hashes.iter().for_each(|h| w.str(h));
+        for x in [self.seed, self.runs, self.shard.index, self.shard.count, self.blocks.start, self.blocks.end] {
+            w.u64(x);
+        }
+        let (n_alts, len, horizon_len) = self.counts.alts.first().map_or((0, 0, 0), |a| {
+            (self.counts.alts.len(), a.better.len(), a.diff_horizon.len())
+        });
+        for x in [n_alts, len, horizon_len, self.sums.nodes().len()] {
+            w.u64(x as u64);
+        }
+        for (blocks, sums) in self.sums.nodes() {
+            w.u64(blocks.start);
+            w.u64(blocks.end);
+            sums.base.encode(&mut w);
+            for (alt, diff) in &sums.alts {
+                alt.encode(&mut w);
+                diff.encode(&mut w);
+            }
+        }
+        for alt in &self.counts.alts {
+            alt.diff_horizon.iter().for_each(|s| s.encode(&mut w));
+            alt.better.iter().chain(&alt.worse).for_each(|&n| w.u64(n));
+        }
+        w.bytes
+    }
+
+    /// A slice from the bytes of [`CompareSlice::to_bytes`].
+    ///
+    /// # Errors
+    /// Bytes that are not a whole slice of this version.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CompareSlice, MergeError> {
+        let corrupt = |e: DecodeError| MergeError::Corrupt(format!("not a whole shard file: {e}"));
+        if bytes.get(..8) != Some(COMPARE_SLICE_MAGIC.as_slice()) {
+            return Err(MergeError::Corrupt("not a comparison's shard file of this version of fundscape".into()));
+        }
+        let mut r = Reader::new(&bytes[8..]);
+        let n = r.len(8).map_err(corrupt)?;
+        let hashes = (0..n).map(|_| r.str().map_err(corrupt)).collect::<Result<Vec<_>, _>>()?;
+        let mut next = || r.u64().map_err(corrupt);
+        let (seed, runs, index, count, lo, hi) = (next()?, next()?, next()?, next()?, next()?, next()?);
+        if count == 0 || index == 0 || index > count || lo > hi || runs == 0 {
+            return Err(MergeError::Corrupt(format!("a shard numbered {index}/{count} (blocks {lo}..{hi}) cannot be")));
+        }
+        let (n_alts, len, horizon_len) = (r.len(1).map_err(corrupt)?, r.len(1).map_err(corrupt)?, r.len(1).map_err(corrupt)?);
+        let n_nodes = r.len(16).map_err(corrupt)?;
+        let mut sums = Dyadic::default();
+        for _ in 0..n_nodes {
+            let blocks = r.u64().map_err(corrupt)?..r.u64().map_err(corrupt)?;
+            let base = MomentsTable::decode(&mut r, len).map_err(corrupt)?;
+            let mut alts = Vec::with_capacity(n_alts.min(1024));
+            for _ in 0..n_alts {
+                let alt = MomentsTable::decode(&mut r, len).map_err(corrupt)?;
+                alts.push((alt, MomentsTable::decode(&mut r, len).map_err(corrupt)?));
+            }
+            sums.nodes.push((blocks, Sums { base, alts }));
+        }
+        let mut alts = Vec::with_capacity(n_alts.min(1024));
+        for _ in 0..n_alts {
+            let diff_horizon = (0..horizon_len).map(|_| Sketch::decode(&mut r)).collect::<Result<Vec<_>, _>>();
+            let mut counts = |n: usize| (0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>();
+            let diff_horizon = diff_horizon.map_err(corrupt)?;
+            let better = counts(len).map_err(corrupt)?;
+            let worse = counts(len).map_err(corrupt)?;
+            alts.push(AltCounts { diff_horizon, better, worse });
+        }
+        if !r.is_done() {
+            return Err(MergeError::Corrupt("a shard file with bytes after its end".into()));
+        }
+        Ok(CompareSlice {
+            hashes,
+            seed,
+            runs,
+            shard: ShardSpec { index, count },
+            blocks: lo..hi,
+            sums,
+            counts: Counts { alts },
+        })
+    }
 }
 
 /// The mean of a scenario's `ask_cost` (0 without one).

@@ -255,9 +255,6 @@ pub fn run_shard(scenario: &Scenario, config: &RunConfig, shard: ShardSpec, prog
 /// slices, and a slice missing or given twice.
 pub fn merge_slices(scenario: &Scenario, slices: &[Slice], threads: usize) -> Result<Summary, MergeError> {
     let plan = Plan::new(scenario);
-    let Some(first) = slices.first() else {
-        return Err(MergeError::Coverage("no shards to merge".into()));
-    };
     for s in slices {
         if s.scenario_hash != scenario.hash {
             return Err(MergeError::Mismatch(format!(
@@ -265,21 +262,6 @@ pub fn merge_slices(scenario: &Scenario, slices: &[Slice], threads: usize) -> Re
                 s.shard, s.scenario_hash, scenario.hash
             )));
         }
-        let same = |what: &str, a: u64, b: u64| {
-            if a == b {
-                Ok(())
-            } else {
-                Err(MergeError::Mismatch(format!(
-                    "shard {} has {what} {a} but shard {} has {b}: merge only the shards of one run",
-                    s.shard,
-                    first.shard,
-                    b = b
-                )))
-            }
-        };
-        same("seed", s.seed, first.seed)?;
-        same("runs", s.runs, first.runs)?;
-        same("a number of shards of", s.shard.count, first.shard.count)?;
         if s.blocks != s.shard.blocks(s.runs) || s.block_moments.len() as u64 != s.blocks.end - s.blocks.start {
             return Err(MergeError::Corrupt(format!("shard {} does not hold the blocks its number says", s.shard)));
         }
@@ -293,14 +275,47 @@ pub fn merge_slices(scenario: &Scenario, slices: &[Slice], threads: usize) -> Re
             return Err(MergeError::Corrupt(format!("shard {} does not fit the scenario's figures", s.shard)));
         }
     }
-    let count = first.shard.count;
-    let mut by_index: Vec<Option<&Slice>> = vec![None; count as usize];
-    for s in slices {
-        let slot = &mut by_index[(s.shard.index - 1) as usize];
+    let specs: Vec<(ShardSpec, u64, u64)> = slices.iter().map(|s| (s.shard, s.seed, s.runs)).collect();
+    let order = order_slices(&specs)?;
+    let mut total = Moments::new(&plan);
+    let mut quantiles = Quantiles::new(&plan);
+    for s in order.into_iter().map(|i| &slices[i]) {
+        s.block_moments.iter().for_each(|m| total.merge(m));
+        quantiles.merge(&s.quantiles);
+    }
+    let config = RunConfig { runs: slices[0].runs, seed: slices[0].seed, threads };
+    Ok(summarise(scenario, &plan, &total, &quantiles, &config, threads))
+}
+
+/// The order in which to merge slices given as (number, seed, runs): by
+/// their numbers, after checking that they are all of one run and each of
+/// its slices is there once.
+pub(crate) fn order_slices(specs: &[(ShardSpec, u64, u64)]) -> Result<Vec<usize>, MergeError> {
+    let Some(&(first, seed, runs)) = specs.first() else {
+        return Err(MergeError::Coverage("no shards to merge".into()));
+    };
+    for &(shard, s_seed, s_runs) in specs {
+        let same = |what: &str, a: u64, b: u64| {
+            if a == b {
+                Ok(())
+            } else {
+                Err(MergeError::Mismatch(format!(
+                    "shard {shard} has {what} {a} but shard {first} has {b}: merge only the shards of one run"
+                )))
+            }
+        };
+        same("seed", s_seed, seed)?;
+        same("runs", s_runs, runs)?;
+        same("a number of shards of", shard.count, first.count)?;
+    }
+    let count = first.count;
+    let mut by_index: Vec<Option<usize>> = vec![None; count as usize];
+    for (i, &(shard, _, _)) in specs.iter().enumerate() {
+        let slot = &mut by_index[(shard.index - 1) as usize];
         if slot.is_some() {
-            return Err(MergeError::Coverage(format!("shard {} is given twice", s.shard)));
+            return Err(MergeError::Coverage(format!("shard {shard} is given twice")));
         }
-        *slot = Some(s);
+        *slot = Some(i);
     }
     let missing: Vec<String> =
         (1..=count).filter(|i| by_index[(*i - 1) as usize].is_none()).map(|i| format!("{i}/{count}")).collect();
@@ -311,14 +326,7 @@ pub fn merge_slices(scenario: &Scenario, slices: &[Slice], threads: usize) -> Re
             missing.join(", ")
         )));
     }
-    let mut total = Moments::new(&plan);
-    let mut quantiles = Quantiles::new(&plan);
-    for s in by_index.into_iter().flatten() {
-        s.block_moments.iter().for_each(|m| total.merge(m));
-        quantiles.merge(&s.quantiles);
-    }
-    let config = RunConfig { runs: first.runs, seed: first.seed, threads };
-    Ok(summarise(scenario, &plan, &total, &quantiles, &config, threads))
+    Ok(by_index.into_iter().flatten().collect())
 }
 
 /// The first bytes of an encoded [`Slice`].
@@ -578,4 +586,125 @@ fn exceedance_curve<'a>(region: &'a str, sketch: &'a Sketch) -> impl Iterator<It
         last = Some(level);
         Some(ExceedanceRow { region: region.to_string(), level, probability: sketch.share_above(level) })
     })
+}
+
+/// Partials of consecutive blocks folded in one canonical order that does
+/// not depend on where the blocks were split: a node of `2^k` blocks
+/// starting at a multiple of `2^k` is always merged from its two halves, and
+/// the nodes left at the end are folded left to right. Blocks pushed one by
+/// one and the nodes of slices (each a run of such aligned nodes) pushed in
+/// block order give the same nodes, merged in the same order, so the same
+/// floating-point sums, bit for bit; at most about `2·log2(blocks)` partials
+/// are alive at once.
+#[derive(Debug, Clone)]
+pub struct Dyadic<P> {
+    pub(crate) nodes: Vec<(Range<u64>, P)>,
+}
+
+impl<P> Default for Dyadic<P> {
+    fn default() -> Self {
+        Self { nodes: Vec::new() }
+    }
+}
+
+impl<P: Clone> Dyadic<P> {
+    /// The partial of one block.
+    pub fn leaf(block: u64, part: P) -> Self {
+        Self { nodes: vec![(block..block + 1, part)] }
+    }
+
+    /// The aligned nodes, in block order.
+    pub fn nodes(&self) -> &[(Range<u64>, P)] {
+        &self.nodes
+    }
+
+    /// Adds the node `blocks` (the next blocks after those held), merging
+    /// equal aligned neighbours; `merge(earlier, later)`.
+    pub fn push(&mut self, blocks: Range<u64>, part: P, merge: &impl Fn(&mut P, &P)) {
+        self.nodes.push((blocks, part));
+        while let [.., (a, left), (b, right)] = self.nodes.as_mut_slice() {
+            let size = a.end - a.start;
+            if size != b.end - b.start || a.start % (2 * size) != 0 {
+                break;
+            }
+            merge(left, right);
+            a.end = b.end;
+            self.nodes.pop();
+        }
+    }
+
+    /// Adds every node of `later`, in order.
+    pub fn append(&mut self, later: &Dyadic<P>, merge: &impl Fn(&mut P, &P)) {
+        for (blocks, part) in &later.nodes {
+            self.push(blocks.clone(), part.clone(), merge);
+        }
+    }
+
+    /// Whether the nodes are aligned and consecutive, covering `blocks`.
+    pub fn covers(&self, blocks: &Range<u64>) -> bool {
+        let mut at = blocks.start;
+        for (b, _) in &self.nodes {
+            let size = b.end.saturating_sub(b.start);
+            if b.start != at || size == 0 || !size.is_power_of_two() || b.start % size != 0 {
+                return false;
+            }
+            at = b.end;
+        }
+        at == blocks.end
+    }
+
+    /// The total: the nodes folded left to right (`None` without any).
+    pub fn total(self, merge: &impl Fn(&mut P, &P)) -> Option<P> {
+        let mut nodes = self.nodes.into_iter();
+        let (_, mut total) = nodes.next()?;
+        nodes.for_each(|(_, p)| merge(&mut total, &p));
+        Some(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A merge that writes down its tree: any change of grouping shows.
+    fn join(a: &mut String, b: &String) {
+        *a = format!("({a} {b})");
+    }
+
+    fn leaves(blocks: Range<u64>) -> Dyadic<String> {
+        let mut d = Dyadic::default();
+        for b in blocks {
+            d.append(&Dyadic::leaf(b, b.to_string()), &join);
+        }
+        d
+    }
+
+    #[test]
+    fn the_fold_is_the_aligned_binary_tree() {
+        assert_eq!(leaves(0..1).total(&join).unwrap(), "0");
+        assert_eq!(leaves(0..4).total(&join).unwrap(), "((0 1) (2 3))");
+        assert_eq!(leaves(0..7).total(&join).unwrap(), "((((0 1) (2 3)) (4 5)) 6)");
+        // A slice from block 3 holds aligned nodes only.
+        let slice = leaves(3..9);
+        let held: Vec<Range<u64>> = slice.nodes().iter().map(|(r, _)| r.clone()).collect();
+        assert_eq!(held, vec![3..4, 4..8, 8..9]);
+        assert!(slice.covers(&(3..9)) && !slice.covers(&(3..10)));
+    }
+
+    /// Slices cut anywhere, pushed in order, fold to the same tree as the
+    /// blocks pushed one by one.
+    #[test]
+    fn slices_fold_as_the_whole() {
+        for n in 1..40u64 {
+            let whole = leaves(0..n).total(&join).unwrap();
+            for count in 1..=n.min(7) {
+                let mut merged = Dyadic::default();
+                for index in 1..=count {
+                    let blocks = n * (index - 1) / count..n * index / count;
+                    merged.append(&leaves(blocks), &join);
+                }
+                assert_eq!(merged.total(&join).unwrap(), whole, "{n} blocks in {count} slices");
+            }
+        }
+    }
 }

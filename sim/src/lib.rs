@@ -38,7 +38,7 @@ pub mod suggest;
 pub mod summary;
 pub mod value;
 
-pub use compare::{compare, CompareScenariosError, Comparison};
+pub use compare::{compare, compare_shard, merge_compare_slices, CompareScenariosError, CompareSlice, Comparison};
 pub use driver::{merge_slices, run, run_shard, MergeError, RunConfig, ShardSpec, Slice};
 pub use load::levers::LeverSpec;
 pub use load::limits::{MAX_POSTS, MAX_RUNS};

@@ -686,3 +686,48 @@ fn three_shards_merged_are_one_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("give at most 2 shards"), "{}", show(&out));
     assert!(!dir.join("refused").exists());
 }
+
+/// `compare --shard I/N` three times and `merge` give, byte for byte, the
+/// tables of the whole comparison, in any order; a comparison's shards and a
+/// run's do not mix, and a comparison's shard of other asks is refused.
+#[test]
+fn three_comparison_shards_merged_are_one_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let file = |name: &str| root.join(name).to_str().unwrap().to_string();
+    let (base, ask, risk) =
+        (file("uk-baseline.toml"), file("asks/la-match-funding.toml"), file("asks/second-ukraine-shock.toml"));
+    let dir = tmp.path();
+    for i in 1..=3 {
+        let (shard, out) = (format!("{i}/3"), format!("shard-{i}"));
+        run_ok(&["compare", &base, &ask, &risk, "--runs", "1300", "--seed", "7", "--shard", &shard, "--out", &out], dir);
+        assert!(dir.join(&out).join("shard.bin").is_file());
+        assert!(!dir.join(&out).join("compare.csv").exists(), "a shard writes no rounded tables");
+    }
+    run_ok(&["merge", "shard-2", "shard-3", "shard-1", "--out", "merged"], dir);
+    run_ok(&["compare", &base, &ask, &risk, "--runs", "1300", "--seed", "7", "--threads", "1", "--out", "whole"], dir);
+    for name in ["compare.csv", "compare_totals.csv"] {
+        let merged = std::fs::read(dir.join("merged").join(name)).unwrap();
+        let whole = std::fs::read(dir.join("whole").join(name)).unwrap();
+        assert!(merged == whole, "{name} of the merged shards differs from the whole comparison's");
+    }
+    assert!(dir.join("merged/report.html").is_file() && dir.join("merged/charts").is_dir());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("merged/manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["runs"], 1300);
+
+    run_ok(&["compare", &base, &ask, "--runs", "1300", "--seed", "7", "--shard", "3/3", "--out", "one-ask"], dir);
+    run_ok(&["run", &base, "--runs", "1300", "--seed", "7", "--shard", "3/3", "--out", "run-shard"], dir);
+    let cases: [(&[&str], &str); 4] = [
+        (&["shard-1", "shard-2"], "missing shard 3/3"),
+        (&["shard-1", "shard-2", "shard-2", "shard-3"], "shard 2/3 is given twice"),
+        (&["shard-1", "shard-2", "one-ask"], "merge only the shards of one comparison"),
+        (&["shard-1", "shard-2", "run-shard"], "a comparison's"),
+    ];
+    for (dirs, message) in cases {
+        let out = bin().arg("merge").args(dirs).args(["--out", "refused"]).current_dir(dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(message), "{}", show(&out));
+        assert!(!dir.join("refused").exists());
+    }
+}

@@ -212,6 +212,44 @@ proptest! {
         prop_assert_eq!(merged, whole);
     }
 
+    /// A comparison's shards merged, in any order and whatever their
+    /// number, are the comparison done at once (compare.csv and
+    /// compare_totals.csv byte for byte), and each shard survives its byte
+    /// encoding.
+    #[test]
+    fn compare_shards_merged_are_the_whole_comparison(
+        g in gen(), seed in 0u64..1000, runs in 1u64..1400, count in 1u64..6, rotate in 0usize..6,
+        turnover in 0.0f64..=1.0, probability in 0.0f64..=1.0,
+    ) {
+        let text = toml(&g);
+        let base = scenario(&text);
+        let ask = scenario(&format!(
+            "{text}[[changes]]\nid = \"ask\"\nstart = \"2026-04\"\nprobability = {probability}\nturnover = {turnover}\n"
+        ));
+        let alts = [("ask".to_string(), &ask), ("same".to_string(), &base)];
+        let count = count.min(fundscape_sim::driver::n_blocks(runs));
+        let config = RunConfig { runs, seed, threads: 2 };
+        let whole = fundscape_sim::compare(&base, &alts, &config, &|_| {}).unwrap();
+        let mut slices: Vec<fundscape_sim::CompareSlice> = (1..=count)
+            .map(|index| {
+                let spec = fundscape_sim::ShardSpec { index, count };
+                let slice = fundscape_sim::compare_shard(&base, &alts, &config, spec, &|_| {}).unwrap();
+                fundscape_sim::CompareSlice::from_bytes(&slice.to_bytes()).unwrap()
+            })
+            .collect();
+        let len = slices.len();
+        slices.rotate_left(rotate % len);
+        let merged = fundscape_sim::merge_compare_slices(&base, &alts, &slices, whole.threads).unwrap();
+        prop_assert_eq!(fundscape_output::compare_csv(&merged), fundscape_output::compare_csv(&whole));
+        prop_assert_eq!(fundscape_output::compare_totals_csv(&merged), fundscape_output::compare_totals_csv(&whole));
+        // Leaving a shard out, or giving one twice, is refused.
+        if len > 1 {
+            prop_assert!(fundscape_sim::merge_compare_slices(&base, &alts, &slices[1..], 1).is_err());
+            let twice: Vec<_> = slices.iter().chain(&slices[..1]).cloned().collect();
+            prop_assert!(fundscape_sim::merge_compare_slices(&base, &alts, &twice, 1).is_err());
+        }
+    }
+
     #[test]
     fn an_overlay_that_changes_nothing_changes_no_byte(g in gen(), seed in 0u64..1000, restate in any::<bool>()) {
         let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -3,7 +3,7 @@
 //! of scenario text, `--no-charts`, errors of `fundscape report`, and a real
 //! browser (headless Chromium) rendering the report without the network.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::{bin, chromium, data, run_ok, show};
