@@ -593,7 +593,15 @@ pub fn compare_shard(
 ) -> Result<CompareSlice, CompareScenariosError> {
     let blocks = shard.blocks(config.runs);
     let (_, sums, counts, _) = simulate(base, alts, config, blocks.clone(), progress)?;
-    Ok(CompareSlice { hashes: hashes(base, alts), seed: config.seed, runs: config.runs.max(1), shard, blocks, sums, counts })
+    Ok(CompareSlice {
+        hashes: hashes(base, alts),
+        seed: config.seed,
+        runs: config.runs.max(1),
+        shard,
+        blocks,
+        sums,
+        counts,
+    })
 }
 
 /// The comparison from all its slices (in any order): exactly that of
@@ -657,9 +665,11 @@ impl CompareSlice {
         for x in [self.seed, self.runs, self.shard.index, self.shard.count, self.blocks.start, self.blocks.end] {
             w.u64(x);
         }
-        let (n_alts, len, horizon_len) = self.counts.alts.first().map_or((0, 0, 0), |a| {
-            (self.counts.alts.len(), a.better.len(), a.diff_horizon.len())
-        });
+        let (n_alts, len, horizon_len) = self
+            .counts
+            .alts
+            .first()
+            .map_or((0, 0, 0), |a| (self.counts.alts.len(), a.better.len(), a.diff_horizon.len()));
         for x in [n_alts, len, horizon_len, self.sums.nodes().len()] {
             w.u64(x as u64);
         }
@@ -696,7 +706,8 @@ impl CompareSlice {
         if count == 0 || index == 0 || index > count || lo > hi || runs == 0 {
             return Err(MergeError::Corrupt(format!("a shard numbered {index}/{count} (blocks {lo}..{hi}) cannot be")));
         }
-        let (n_alts, len, horizon_len) = (r.len(1).map_err(corrupt)?, r.len(1).map_err(corrupt)?, r.len(1).map_err(corrupt)?);
+        let (n_alts, len, horizon_len) =
+            (r.len(1).map_err(corrupt)?, r.len(1).map_err(corrupt)?, r.len(1).map_err(corrupt)?);
         let n_nodes = r.len(16).map_err(corrupt)?;
         let mut sums = Dyadic::default();
         for _ in 0..n_nodes {

@@ -700,7 +700,10 @@ fn three_comparison_shards_merged_are_one_comparison() {
     let dir = tmp.path();
     for i in 1..=3 {
         let (shard, out) = (format!("{i}/3"), format!("shard-{i}"));
-        run_ok(&["compare", &base, &ask, &risk, "--runs", "1300", "--seed", "7", "--shard", &shard, "--out", &out], dir);
+        run_ok(
+            &["compare", &base, &ask, &risk, "--runs", "1300", "--seed", "7", "--shard", &shard, "--out", &out],
+            dir,
+        );
         assert!(dir.join(&out).join("shard.bin").is_file());
         assert!(!dir.join(&out).join("compare.csv").exists(), "a shard writes no rounded tables");
     }
