@@ -17,7 +17,7 @@ pub(super) fn changes(
         check_id(&p.k("id"), &c.id, &change_ids, "change")?;
         change_ids.insert(c.id.clone());
         let at = date(&p.k("start"), &c.start)?.months_since(start);
-        let hit = region_list(&p.k("regions"), c.regions.as_ref(), &regions)?;
+        let hit = region_list(&p.k("regions"), c.regions.as_ref(), regions)?;
         let opt = |key: &str, v: &Option<Toml>, d: Domain| v.as_ref().map(|v| value(&p.k(key), v, d)).transpose();
         let mut succ = Vec::new();
         for (j, cs) in c.successors.iter().flatten().enumerate() {
@@ -60,7 +60,7 @@ pub(super) fn changes(
             demand_scale: positive(&p.k("demand_scale"), c.demand_scale.as_ref())?,
             influence: None,
         };
-        let change = Change { influence: influence(&p, c, &change, &regions, &sources)?, ..change };
+        let change = Change { influence: influence(&p, c, &change, regions, sources)?, ..change };
         let sets_something = [
             &change.local_authority_budget,
             &change.local_authority_match,

@@ -26,7 +26,7 @@ pub(super) fn grants(
                 g.funder
             )));
         }
-        let region = region_ref(&p.k("region"), &g.region, &regions)?;
+        let region = region_ref(&p.k("region"), &g.region, regions)?;
         let gstart = date(&p.k("start"), &g.start)?;
         let gmonths = months(&p.k("months"), g.months, 1)?;
         let n_posts = count(&p.k("posts"), g.posts, "`posts`")?;

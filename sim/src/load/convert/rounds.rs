@@ -25,7 +25,7 @@ pub(super) fn rounds(raw: &RawScenario, regions: &[Region], start: YearMonth, ye
         }
         let allocation = match &r.allocation {
             Toml::String(rule) if rule == "unmet" => Allocation::Unmet,
-            Toml::Table(t) => Allocation::Shares(shares(&p.k("allocation"), t, &regions)?),
+            Toml::Table(t) => Allocation::Shares(shares(&p.k("allocation"), t, regions)?),
             _ => {
                 return Err(p.k("allocation").err(
                     "write allocation = \"unmet\" (in proportion to each region's abandoned cases over the previous 12 months) or a table of shares, e.g. { london = 0.5, wales = 0.5 }",

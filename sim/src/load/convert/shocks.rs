@@ -49,7 +49,7 @@ pub(super) fn shocks(raw: &[RawShock], regions: &[Region], start: YearMonth) -> 
                 let split = match &s.regions {
                     None => DemandSplit::All,
                     Some(Toml::String(a)) if a == "all" => DemandSplit::All,
-                    Some(Toml::Table(t)) => DemandSplit::Shares(shares(&p.k("regions"), t, &regions)?),
+                    Some(Toml::Table(t)) => DemandSplit::Shares(shares(&p.k("regions"), t, regions)?),
                     Some(_) => {
                         return Err(p.k("regions").err(
                             "for a demand shock write regions = \"all\" or a table of shares, e.g. { london = 0.4, north-west = 0.6 }",
@@ -68,7 +68,7 @@ pub(super) fn shocks(raw: &[RawShock], regions: &[Region], start: YearMonth) -> 
                     .share
                     .as_ref()
                     .ok_or_else(|| p.err("a legal_aid_exit shock needs `share`, the share of providers that leave"))?;
-                let hit = region_list(&p.k("regions"), s.regions.as_ref(), &regions)?;
+                let hit = region_list(&p.k("regions"), s.regions.as_ref(), regions)?;
                 ShockKind::LegalAidExit { share: value(&p.k("share"), share, Domain::Probability)?, regions: hit }
             }
             other => {
