@@ -516,3 +516,92 @@ fn a_round_that_helps_nobody_exits_1_and_writes_nothing() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn with_a_probability_only_splits_that_beat_doing_nothing_often_enough_qualify() {
+    // Region b alone, with one new case a year: a post there helps only in
+    // the runs where somebody arrives (1 − e⁻¹ ≈ 63% of them).
+    let text = SATURATES.replace("demand = 24", "demand = 1");
+    let s = scenario(&text);
+    let mut req = request(12_000.0);
+    req.regions = Some(vec!["b".into()]);
+    let o = solve(&s, &req, 200, 0);
+    let p = o.best.gains.prob_beats;
+    assert!((p - 0.632).abs() < 0.08, "{p}");
+    req.probability = Some(0.5);
+    assert_eq!(solve(&s, &req, 200, 0).best.split.posts, vec![0, 1]);
+    req.probability = Some(0.9);
+    let spec = Spec::new(&s, &req, 1.0).unwrap_or_else(|e| panic!("{e}"));
+    let err = optimise(&s, &spec, &RunConfig { runs: 200, seed: s.seed, threads: 0 }, &|_| {});
+    match err {
+        Err(fundscape_sim::optimise::NoAnswer::NoneQualifies { probability, reached, posts }) => {
+            assert_eq!((probability, reached, posts), (0.9, p, 1));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// One region whose every arrival gives up unless served at once, and a
+/// change that halves its demand from the second year, which happens in no
+/// run without influencing work and, with E post-years of it, in a share
+/// E / (E + 0.1) of runs. Two posts for the first year: two advice posts
+/// avert about 2 × 1,200; one of each, about 1,200 + 0.91 × 6,000; two
+/// influencing posts about 0.95 × 6,000.
+const INFLUENCE: &str = r#"
+[scenario]
+name = "influence pays"
+start = "2025-04"
+years = 2
+runs = 200
+seed = 13
+
+[posts]
+annual_cost = 12000
+cases_per_year = 1200
+ramp_months = 0
+turnover = 0
+vacancy_months = 0
+
+[[regions]]
+id = "a"
+name = "Region A"
+demand = 12000
+abandon_rate = 1
+
+[[grants]]
+id = "existing"
+funder = "JTI"
+region = "a"
+start = "2025-04"
+months = 12
+posts = 0
+
+[[changes]]
+id = "demand-halved"
+start = "2026-04"
+probability = 0
+regions = ["a"]
+demand_scale = 0.5
+influence = { max = 1, half_at = 0.1 }
+"#;
+
+#[test]
+fn the_advice_share_is_chosen_inside_its_range() {
+    let s = scenario(INFLUENCE);
+    let mut req = request(24_000.0);
+    // All advice: the only choice.
+    let o = solve(&s, &req, 200, 0);
+    assert_eq!((o.best.split.posts.clone(), o.best.split.advice_share), (vec![2], 1.0));
+    let all_advice = o.best.gains.mean;
+    assert!((all_advice - 2400.0).abs() < 60.0, "{all_advice}");
+    // Any share: one advice post and one influencing post (0.7 rounds 2 posts
+    // to one advice post, as 0.3 to 0.6 do; ties go to the larger share).
+    req.advice_share = Some((0.0, 1.0));
+    let o = solve(&s, &req, 200, 0);
+    assert_eq!(o.best.split.advice_share, 0.7000000000000001, "{:?}", o.best);
+    assert!((o.best.gains.mean - (1200.0 + 6000.0 / 1.1)).abs() < 400.0, "{:?}", o.best.gains);
+    assert!(o.best.gains.mean > all_advice + 3000.0);
+    // Only influencing posts allowed: both are.
+    req.advice_share = Some((0.0, 0.0));
+    assert_eq!(solve(&s, &req, 200, 0).best.split.advice_share, 0.0);
+}
