@@ -644,7 +644,7 @@ pub fn frontier_chart_of(o: &Optimised, png_scale: u32) -> Result<Chart, RenderE
         title: format!("What each extra £ buys: {}, {}", w.title, window(o)),
         note: format!(
             "Each point: the best split found for a round of that budget (25% to 200% of the {} asked), against doing nothing; \
-             mean of {} paired runs. Black bars: 90% interval of the mean (Monte Carlo uncertainty); light band: 5–95% of the \
+             mean of {} paired runs. Black bars: 90% interval of the mean (Monte Carlo uncertainty, often inside the dot); light band: 5–95% of the \
              runs' own gains (what one run could bring). The line starts at £0, doing nothing; above each point, the posts it \
              buys at expected prices.",
             money(o.spec.budget),

@@ -605,3 +605,21 @@ fn the_advice_share_is_chosen_inside_its_range() {
     req.advice_share = Some((0.0, 0.0));
     assert_eq!(solve(&s, &req, 200, 0).best.split.advice_share, 0.0);
 }
+
+#[test]
+fn a_scenario_name_with_markup_and_quotes_is_text_in_the_report_and_in_best_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("named.toml");
+    let text =
+        SATURATES.replace("name = \"saturates after six\"", r#"name = "Ask \"A\" <script>alert(1)</script> & co""#);
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let o = optimise_cli(&file, &SATURATES_ARGS, &out);
+    assert!(o.status.success(), "{}", show(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Ask &quot;A&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; co"), "{html}");
+    // No script, nothing fetched (the only address is the SVG namespace).
+    assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="), "{html}");
+    let loaded = fundscape_sim::load(&out.join("best.toml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.name, "Ask \"A\" <script>alert(1)</script> & co + optimised round");
+}
