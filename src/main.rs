@@ -79,7 +79,7 @@ struct AnalysisOptions {
     /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
     threads: Option<u16>,
-    /// The metric (a column of summary.csv's `metric`, e.g. abandoned, served, spend:JTI).
+    /// The metric (a column of summary.csv's `metric`, e.g. abandoned, served, spend:JTI; or post_years).
     #[arg(long, default_value = "abandoned")]
     metric: String,
     /// A region id, or `all`.
