@@ -288,6 +288,20 @@ fn posts_cell(o: &Optimised, split: &Split) -> String {
         .join(";")
 }
 
+/// The columns both tables share: the objective, the years it counts, and
+/// the candidate's objective and gain.
+const GAIN_COLUMNS: [&str; 9] = [
+    "objective",
+    "first_year",
+    "last_year",
+    "objective_mean",
+    "gain_mean",
+    "gain_ci90_low",
+    "gain_ci90_high",
+    "gain_p05",
+    "gain_p95",
+];
+
 fn gain_cells(c: &Candidate) -> Vec<String> {
     let g = &c.gains;
     [g.objective, g.mean, g.low, g.high, g.p05, g.p95].map(csv_number).to_vec()
@@ -327,30 +341,10 @@ pub fn frontier_csv(o: &Optimised) -> Vec<u8> {
             cells
         })
         .collect();
-    csv_bytes(
-        &[
-            "level",
-            "budget",
-            "posts",
-            "cost",
-            "round_budget",
-            "advice_share",
-            "posts_by_region",
-            "allocation",
-            "objective",
-            "first_year",
-            "last_year",
-            "objective_mean",
-            "gain_mean",
-            "gain_ci90_low",
-            "gain_ci90_high",
-            "gain_p05",
-            "gain_p95",
-            "prob_beats_nothing",
-            "gain_per_100k_more",
-        ],
-        rows.into_iter(),
-    )
+    let head = ["level", "budget", "posts", "cost", "round_budget", "advice_share", "posts_by_region", "allocation"];
+    let header: Vec<&str> =
+        head.into_iter().chain(GAIN_COLUMNS).chain(["prob_beats_nothing", "gain_per_100k_more"]).collect();
+    csv_bytes(&header, rows.into_iter())
 }
 
 /// `candidates.csv`: the best, the simple rules, and doing nothing.
@@ -380,31 +374,10 @@ pub fn candidates_csv(o: &Optimised) -> Vec<u8> {
     nothing.extend(window);
     nothing.extend([o.nothing, 0.0, 0.0, 0.0, 0.0, 0.0, -b.mean, -b.high, -b.low, 0.0].map(csv_number));
     rows.push(nothing);
-    csv_bytes(
-        &[
-            "candidate",
-            "allocation",
-            "budget",
-            "posts",
-            "cost",
-            "advice_share",
-            "posts_by_region",
-            "objective",
-            "first_year",
-            "last_year",
-            "objective_mean",
-            "gain_mean",
-            "gain_ci90_low",
-            "gain_ci90_high",
-            "gain_p05",
-            "gain_p95",
-            "vs_best_mean",
-            "vs_best_ci90_low",
-            "vs_best_ci90_high",
-            "prob_beats_nothing",
-        ],
-        rows.into_iter(),
-    )
+    let head = ["candidate", "allocation", "budget", "posts", "cost", "advice_share", "posts_by_region"];
+    let tail = ["vs_best_mean", "vs_best_ci90_low", "vs_best_ci90_high", "prob_beats_nothing"];
+    let header: Vec<&str> = head.into_iter().chain(GAIN_COLUMNS).chain(tail).collect();
+    csv_bytes(&header, rows.into_iter())
 }
 
 /// A TOML number: whole numbers without a fraction, others in the shortest
@@ -714,10 +687,10 @@ pub fn report(o: &Optimised, chart: &Chart, best_toml: &str, scenario_file: &str
             escape(&money(spec.prices.get(*r).copied().unwrap_or(0.0)))
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<tr class=\"total\"><td>All</td><td class=\"num\">100%</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-         <td class=\"num\">{} in all</td></tr></tbody></table></section>\n",
+         <td class=\"num\">{} in all</td></tr></tbody></table></section>",
         o.best.split.total_posts(),
         advice_posts(&o.best.split),
         escape(&money(o.best.split.cost))
@@ -823,14 +796,14 @@ fn rules_table(o: &Optimised) -> String {
             g.prob_beats
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         t,
         "</tbody></table><p class=\"note\">Gains are against doing nothing (the scenario as written: {} {} on average), \
          summed over {}, all regions; \"against the best\" is the candidate's gain minus the best's, run by run (negative: \
          worse than the best). Equal shares and shares by demand (each region's expected demand) cover the regions allowed \
          where a post can be bought; the \"unmet\" rule follows each run's abandoned cases over every region, so its \
          posts are shown with demand as weights. P(beats nothing) is the share of runs in which the candidate does \
-         strictly better than doing nothing.</p></section>\n",
+         strictly better than doing nothing.</p></section>",
         thousands(o.nothing),
         escape(o.spec.objective.as_str()),
         window(o)

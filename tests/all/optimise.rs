@@ -8,6 +8,39 @@ use fundscape_sim::optimise::{optimise, split_of, Objective, Optimised, Request,
 use fundscape_sim::rounds::preview;
 use fundscape_sim::{RunConfig, Scenario};
 
+/// Posts of the scenarios below: £12,000 a year, 100 cases a month from
+/// their first month (no ramp, no vacancy), nobody leaves.
+const POSTS: &str = r#"
+[posts]
+annual_cost = 12000
+cases_per_year = 1200
+ramp_months = 0
+turnover = 0
+vacancy_months = 0
+"#;
+
+/// A grant of no posts, so that the scenarios name the funder `JTI`.
+const JTI: &str = r#"
+[[grants]]
+id = "existing"
+funder = "JTI"
+region = "a"
+start = "2025-04"
+months = 12
+posts = 0
+"#;
+
+/// A region with 600 cases waiting, no new ones, half of those still
+/// waiting at a month's end giving up.
+fn waiting(id: &str, name: &str) -> String {
+    format!("\n[[regions]]\nid = \"{id}\"\nname = \"{name}\"\ndemand = 0\nbacklog = 600\nabandon_rate = 0.5\n")
+}
+
+/// A scenario: `[scenario]` keys, [`POSTS`], `body` (regions, changes) and [`JTI`].
+fn build(scenario_keys: &str, body: &str) -> String {
+    format!("[scenario]\n{scenario_keys}\n{POSTS}{body}{JTI}")
+}
+
 /// Posts cost £12,000 a year (£12,000 for a 12-month round at no wage
 /// growth) and serve 100 cases a month from their first month: no ramp, no
 /// vacancy, nobody leaves. Region `a` has 600 cases waiting and no new ones;
@@ -20,42 +53,26 @@ use fundscape_sim::{RunConfig, Scenario};
 /// Region `b` gets 2 new cases a month (Poisson), all of whom give up at the
 /// month's end unless served: its first post averts about 24 cases in the
 /// year, the next none.
-const SATURATES: &str = r#"
-[scenario]
-name = "saturates after six"
+fn saturates() -> String {
+    build(
+        r#"name = "saturates after six"
 start = "2025-04"
 years = 1
 runs = 40
-seed = 3
-
-[posts]
-annual_cost = 12000
-cases_per_year = 1200
-ramp_months = 0
-turnover = 0
-vacancy_months = 0
-
-[[regions]]
-id = "a"
-name = "Region A"
-demand = 0
-backlog = 600
-abandon_rate = 0.5
-
+seed = 3"#,
+        &format!(
+            "{}{}",
+            waiting("a", "Region A"),
+            r#"
 [[regions]]
 id = "b"
 name = "Region B"
 demand = 24
 abandon_rate = 1
-
-[[grants]]
-id = "existing"
-funder = "JTI"
-region = "b"
-start = "2025-04"
-months = 12
-posts = 0
-"#;
+"#
+        ),
+    )
+}
 
 fn request(budget: f64) -> Request {
     Request {
@@ -84,7 +101,7 @@ fn solve(s: &Scenario, req: &Request, runs: u64, threads: usize) -> Optimised {
 
 #[test]
 fn a_region_whose_need_saturates_after_six_posts_gets_six_and_no_more() {
-    let s = scenario(SATURATES);
+    let s = scenario(&saturates());
     // Ten posts' money: six in a, one in b, three posts' money unspent.
     let o = solve(&s, &request(120_000.0), 40, 0);
     assert_eq!(o.best.split.posts, vec![6, 1], "{:?}", o.best);
@@ -98,22 +115,16 @@ fn a_region_whose_need_saturates_after_six_posts_gets_six_and_no_more() {
     assert_eq!(o.best.split.posts, vec![4, 0]);
 }
 
-/// Region `b` of [`SATURATES`] replaced by one that cannot lose anybody:
+/// Region `b` of [`saturates`] replaced by one that cannot lose anybody:
 /// its other advice serves far more than its demand.
-const NOBODY_ABANDONS: &str = r#"
-[scenario]
-name = "nobody abandons in b"
+fn nobody_abandons() -> String {
+    build(
+        r#"name = "nobody abandons in b"
 start = "2025-04"
 years = 2
 runs = 30
-seed = 5
-
-[posts]
-annual_cost = 12000
-cases_per_year = 1200
-ramp_months = 0
-turnover = 0
-vacancy_months = 0
+seed = 5"#,
+        r#"
 
 [[regions]]
 id = "a"
@@ -128,19 +139,13 @@ demand = 6000
 backlog = 2000
 abandon_rate = 0.3
 other_capacity = 1000000
-
-[[grants]]
-id = "existing"
-funder = "JTI"
-region = "a"
-start = "2025-04"
-months = 12
-posts = 0
-"#;
+"#,
+    )
+}
 
 #[test]
 fn a_region_where_nobody_abandons_gets_no_posts() {
-    let s = scenario(NOBODY_ABANDONS);
+    let s = scenario(&nobody_abandons());
     let mut req = request(48_000.0);
     req.term_months = 24;
     // Two posts for two years: both in a, where each serves 100 a month.
@@ -157,60 +162,33 @@ fn a_region_where_nobody_abandons_gets_no_posts() {
     assert_eq!(solve(&s, &req, 30, 0).best.split.posts.iter().sum::<u32>(), 2);
 }
 
-/// [`SATURATES`] with two regions like `a`; councils in `c` pay half of a
+/// [`saturates`] with two regions like `a`; councils in `c` pay half of a
 /// new post's cost.
-const MATCHED: &str = r#"
-[scenario]
-name = "councils match in c"
+fn matched() -> String {
+    build(
+        r#"name = "councils match in c"
 start = "2025-04"
 years = 1
 runs = 20
-seed = 9
-
-[posts]
-annual_cost = 12000
-cases_per_year = 1200
-ramp_months = 0
-turnover = 0
-vacancy_months = 0
-
-[[regions]]
-id = "a"
-name = "Region A"
-demand = 0
-backlog = 600
-abandon_rate = 0.5
-
-[[regions]]
-id = "c"
-name = "Region C"
-demand = 0
-backlog = 600
-abandon_rate = 0.5
-local_authority = { match = 0.5 }
-
-[[grants]]
-id = "existing"
-funder = "JTI"
-region = "a"
-start = "2025-04"
-months = 12
-posts = 0
-"#;
+seed = 9"#,
+        &format!("{}{}local_authority = {{ match = 0.5 }}\n", waiting("a", "Region A"), waiting("c", "Region C")),
+    )
+}
 
 #[test]
 fn councils_match_makes_posts_cheaper_and_the_optimiser_uses_it_up_to_saturation() {
-    let s = scenario(MATCHED);
+    let s = scenario(&matched());
     // Eight full-price posts' money: c's six cost three, a gets the other five.
     let o = solve(&s, &request(96_000.0), 20, 0);
     assert_eq!(o.spec.prices, vec![12_000.0, 6_000.0]);
     assert_eq!(o.best.split.posts, vec![5, 6], "{:?}", o.best);
-    // 600 + 550 averted (abandonment is drawn, so about that); the next best
+    // 600 + 550 averted (about: doing nothing, a few of the 600 waiting in
+    // each region would still be waiting at the year's end); the next best
     // split of the money, six in a and four in c, averts 1,100.
     assert!((o.best.gains.mean - 1150.0).abs() < 12.0, "{:?}", o.best.gains);
     // Without the match, the same money buys eight posts, which avert about
     // 1,000 however they are split between two and six in each region.
-    let plain = scenario(&MATCHED.replace("local_authority = { match = 0.5 }", ""));
+    let plain = scenario(&matched().replace("local_authority = { match = 0.5 }", ""));
     let o = solve(&plain, &request(96_000.0), 20, 0);
     assert_eq!(o.best.split.total_posts(), 8, "{:?}", o.best);
     assert!(o.best.split.posts.iter().all(|&n| (2..=6).contains(&n)), "{:?}", o.best);
@@ -219,8 +197,8 @@ fn councils_match_makes_posts_cheaper_and_the_optimiser_uses_it_up_to_saturation
 
 #[test]
 fn the_frontier_never_worsens_as_the_budget_rises() {
-    for (text, budget) in [(SATURATES, 120_000.0), (MATCHED, 96_000.0)] {
-        let s = scenario(text);
+    for (text, budget) in [(saturates(), 120_000.0), (matched(), 96_000.0)] {
+        let s = scenario(&text);
         let o = solve(&s, &request(budget), 20, 0);
         assert_eq!(o.frontier.len(), LEVELS.len());
         let gains: Vec<f64> = o.frontier.iter().map(|r| r.best.as_ref().map_or(0.0, |c| c.gains.mean)).collect();
@@ -255,7 +233,7 @@ fn the_answer_does_not_depend_on_the_number_of_threads() {
 
 #[test]
 fn a_split_buys_exactly_its_posts_at_expected_prices() {
-    let s = scenario(MATCHED);
+    let s = scenario(&matched());
     let spec = match Spec::new(&s, &request(100_000.0), 1.0) {
         Ok(x) => x,
         Err(e) => panic!("{e}"),
@@ -296,7 +274,7 @@ const SATURATES_ARGS: [&str; 10] =
 fn best_toml_runs_with_its_scenario_and_buys_the_posts_chosen() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("saturates.toml");
-    std::fs::write(&file, SATURATES).unwrap();
+    std::fs::write(&file, saturates()).unwrap();
     let out = dir.path().join("results").join("optimise");
     let o = optimise_cli(&file, &SATURATES_ARGS, &out);
     assert!(o.status.success(), "{}", show(&o));
@@ -491,7 +469,7 @@ fn bad_requests_exit_2_name_the_flag_and_write_nothing() {
 fn a_round_that_helps_nobody_exits_1_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nobody.toml");
-    std::fs::write(&file, NOBODY_ABANDONS).unwrap();
+    std::fs::write(&file, nobody_abandons()).unwrap();
     let out = dir.path().join("never");
     let args = [
         "--budget",
@@ -521,7 +499,7 @@ fn a_round_that_helps_nobody_exits_1_and_writes_nothing() {
 fn with_a_probability_only_splits_that_beat_doing_nothing_often_enough_qualify() {
     // Region b alone, with one new case a year: a post there helps only in
     // the runs where somebody arrives (1 − e⁻¹ ≈ 63% of them).
-    let text = SATURATES.replace("demand = 24", "demand = 1");
+    let text = saturates().replace("demand = 24", "demand = 1");
     let s = scenario(&text);
     let mut req = request(12_000.0);
     req.regions = Some(vec!["b".into()]);
@@ -547,20 +525,14 @@ fn with_a_probability_only_splits_that_beat_doing_nothing_often_enough_qualify()
 /// E / (E + 0.1) of runs. Two posts for the first year: two advice posts
 /// avert about 2 × 1,200; one of each, about 1,200 + 0.91 × 6,000; two
 /// influencing posts about 0.95 × 6,000.
-const INFLUENCE: &str = r#"
-[scenario]
-name = "influence pays"
+fn influence() -> String {
+    build(
+        r#"name = "influence pays"
 start = "2025-04"
 years = 2
 runs = 200
-seed = 13
-
-[posts]
-annual_cost = 12000
-cases_per_year = 1200
-ramp_months = 0
-turnover = 0
-vacancy_months = 0
+seed = 13"#,
+        r#"
 
 [[regions]]
 id = "a"
@@ -568,13 +540,6 @@ name = "Region A"
 demand = 12000
 abandon_rate = 1
 
-[[grants]]
-id = "existing"
-funder = "JTI"
-region = "a"
-start = "2025-04"
-months = 12
-posts = 0
 
 [[changes]]
 id = "demand-halved"
@@ -583,11 +548,13 @@ probability = 0
 regions = ["a"]
 demand_scale = 0.5
 influence = { max = 1, half_at = 0.1 }
-"#;
+"#,
+    )
+}
 
 #[test]
 fn the_advice_share_is_chosen_inside_its_range() {
-    let s = scenario(INFLUENCE);
+    let s = scenario(&influence());
     let mut req = request(24_000.0);
     // All advice: the only choice.
     let o = solve(&s, &req, 200, 0);
@@ -611,7 +578,7 @@ fn a_scenario_name_with_markup_and_quotes_is_text_in_the_report_and_in_best_toml
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("named.toml");
     let text =
-        SATURATES.replace("name = \"saturates after six\"", r#"name = "Ask \"A\" <script>alert(1)</script> & co""#);
+        saturates().replace("name = \"saturates after six\"", r#"name = "Ask \"A\" <script>alert(1)</script> & co""#);
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
     let o = optimise_cli(&file, &SATURATES_ARGS, &out);
