@@ -79,7 +79,7 @@ struct AnalysisOptions {
     /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
     threads: Option<u16>,
-    /// The metric (a column of summary.csv's `metric`, e.g. abandoned, served, spend:JTI).
+    /// The metric (a column of summary.csv's `metric`, e.g. abandoned, served, spend:JTI; or post_years).
     #[arg(long, default_value = "abandoned")]
     metric: String,
     /// A region id, or `all`.
@@ -262,6 +262,56 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Where should the next round go: splits a new round of --budget between regions, in whole posts (greedy,
+    /// then local search, on paired runs), to make the objective best; writes best.toml (an overlay with the
+    /// round), frontier.csv, candidates.csv, charts/frontier.{svg,png} and report.html.
+    Optimise {
+        /// The scenario file (TOML): doing nothing, the round is added to it.
+        scenario: PathBuf,
+        /// The round's budget in £ over its term: e.g. 2000000, 2_000_000, £2,000,000, £2m or 500k.
+        #[arg(long, value_name = "£", value_parser = parse_budget, allow_hyphen_values = true)]
+        budget: f64,
+        /// The round's funder, as the scenario names it (in a grant, a round, [[funders]] or a pool's members).
+        #[arg(long, value_name = "NAME")]
+        funder: String,
+        /// The round's first month, inside the horizon.
+        #[arg(long, value_name = "YYYY-MM")]
+        start: String,
+        /// The round's term in months, 1 to 1,200.
+        #[arg(long, value_name = "N", value_parser = parse_term, allow_hyphen_values = true)]
+        term_months: u32,
+        /// What to make best: abandoned (fewest cases abandoned), post_years (most post-years funded), served (most
+        /// cases served).
+        #[arg(long, default_value = "abandoned", value_parser = ["abandoned", "post_years", "served"])]
+        objective: String,
+        /// Count the objective to the end of this model year (a calendar year of the scenario; default: the horizon).
+        #[arg(long, value_name = "YEAR")]
+        by: Option<String>,
+        /// Only these regions may get posts (ids, comma-separated; default: every region).
+        #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+        regions: Option<Vec<String>>,
+        /// Also choose the round's share of advice posts in LO..HI (steps of 0.1 and the ends), e.g. 0.5..1
+        /// (default: all advice posts).
+        #[arg(long, value_name = "LO..HI", value_parser = parse_share_range, allow_hyphen_values = true)]
+        advice_share: Option<(f64, f64)>,
+        /// Only splits that beat doing nothing in at least this share of the paired runs qualify, in (0, 1].
+        #[arg(long, value_parser = parse_probability, allow_hyphen_values = true)]
+        probability: Option<f64>,
+        /// Paired runs each candidate is simulated on, 1 to 100,000 (default 1,000).
+        #[arg(long, value_parser = parse_optimise_runs, allow_hyphen_values = true)]
+        runs: Option<u64>,
+        /// Random seed, a whole number from 0 to 18446744073709551615 (default: the scenario's `seed`).
+        #[arg(long, value_parser = parse_seed, allow_hyphen_values = true)]
+        seed: Option<u64>,
+        /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
+        #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
+        threads: Option<u16>,
+        /// Results directory (default: results/optimise-<scenario file stem>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        charts: ChartOptions,
+    },
     /// A local page with levers for meetings: each change re-runs the scenario against the file as written,
     /// paired run by run on the same seed, and shows the headline figures, their differences and two charts.
     Serve {
@@ -416,6 +466,38 @@ fn main() -> ExitCode {
                 (None, None) => return input_error(&"give --at-most X or --at-least X"),
             };
             solve(&scenario, &lever, &analysis, (at_most_flag, threshold, probability), range, out.as_deref())
+        }
+        Command::Optimise {
+            scenario,
+            budget,
+            funder,
+            start,
+            term_months,
+            objective,
+            by,
+            regions,
+            advice_share,
+            probability,
+            runs,
+            seed,
+            threads,
+            out,
+            charts,
+        } => {
+            let request = fundscape_sim::optimise::Request {
+                funder,
+                budget,
+                start,
+                term_months,
+                objective: fundscape_sim::optimise::Objective::parse(&objective)
+                    .unwrap_or(fundscape_sim::optimise::Objective::Abandoned),
+                by,
+                regions,
+                advice_share,
+                probability,
+            };
+            let config = (runs, seed, threads.map_or(0, usize::from));
+            optimise(&scenario, &request, config, out.as_deref(), charts.png_scale)
         }
         Command::Merge { dirs, out, no_charts, charts } => merge(&dirs, &out, (!no_charts).then_some(charts.png_scale)),
         Command::Run { scenario, options, out, no_charts, precision, precision_on, samples, shard, charts } => {
@@ -871,6 +953,240 @@ fn solve(
     println!("{}", show(&found));
     println!("{lever} = {}", fundscape_output::number(found.value));
     ExitCode::SUCCESS
+}
+
+fn parse_budget(s: &str) -> Result<f64, String> {
+    let bad = || format!("--budget takes an amount of £ above 0, e.g. 2000000, £2m or 500k (not `{s}`)");
+    let text = s.trim().trim_start_matches('£').replace([',', '_'], "");
+    let lower = text.to_ascii_lowercase();
+    let (number, unit) = match lower.strip_suffix('m') {
+        Some(n) => (n.to_string(), 1e6),
+        None => match lower.strip_suffix('k') {
+            Some(n) => (n.to_string(), 1e3),
+            None => (lower.clone(), 1.0),
+        },
+    };
+    match number.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x * unit > 0.0 && x * unit <= 1e12 => Ok(x * unit),
+        _ => Err(bad()),
+    }
+}
+
+fn parse_term(s: &str) -> Result<u32, String> {
+    whole_number(s, "--term-months", "the round's term in months", 1, 1200).map(|n| n as u32)
+}
+
+fn parse_optimise_runs(s: &str) -> Result<u64, String> {
+    whole_number(
+        s,
+        "--runs",
+        "the paired runs each candidate is simulated on",
+        1,
+        fundscape_sim::optimise::MAX_OPTIMISE_RUNS,
+    )
+}
+
+fn parse_share_range(s: &str) -> Result<(f64, f64), String> {
+    let bad = || format!("--advice-share takes LO..HI, two shares from 0 to 1, e.g. 0.5..1 (not `{s}`)");
+    let (lo, hi) = s.split_once("..").ok_or_else(bad)?;
+    let (lo, hi) = (parse_number(lo).map_err(|_| bad())?, parse_number(hi).map_err(|_| bad())?);
+    Ok((lo, hi))
+}
+
+/// `fundscape optimise`: checks the request, searches, and writes DIR.
+fn optimise(
+    file: &Path,
+    request: &fundscape_sim::optimise::Request,
+    (runs, seed, threads): (Option<u64>, Option<u64>, usize),
+    out: Option<&Path>,
+    png_scale: u32,
+) -> ExitCode {
+    use fundscape_sim::optimise::{Spec, DEFAULT_RUNS};
+    let s = match fundscape_sim::load(file) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let spec = match Spec::new(&s, request, 1.0) {
+        Ok(x) => x,
+        Err(e) => return input_error(&e),
+    };
+    // The loader on an overlay with the round, at the frontier's largest
+    // budget: any error `run` would give on best.toml, and what it makes of
+    // the budget (a pool with members left out scales it).
+    let factor = match optimise_probe(file, &s, &spec) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let spec = if factor == 1.0 {
+        spec
+    } else {
+        match Spec::new(&s, request, factor) {
+            Ok(x) => x,
+            Err(e) => return input_error(&e),
+        }
+    };
+    let dir = out.map_or_else(|| Path::new("results").join(format!("optimise-{}", stem(file))), Path::to_path_buf);
+    if let Err(e) = fundscape_output::check_out_dir(&dir) {
+        return write_error(&e);
+    }
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    let config = RunConfig { runs: runs.unwrap_or(DEFAULT_RUNS), seed: seed.unwrap_or(s.seed), threads };
+    eprintln!(
+        "each candidate split is simulated on the same {} paired runs (seed {}) as doing nothing",
+        fundscape_output::thousands(config.runs as f64),
+        config.seed
+    );
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} searching: {human_pos} runs simulated in {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let started = Instant::now();
+    let result = fundscape_sim::optimise::optimise(&s, &spec, &config, &|done| bar.set_position(done));
+    bar.finish_and_clear();
+    let o = match result {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let absolute = match file.canonicalize() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot find {} again: {e}", file.display());
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = verify_best(&o, &absolute, &s) {
+        eprintln!("error: best.toml does not load as the round the optimiser chose (a bug; please report it): {e}");
+        return ExitCode::from(1);
+    }
+    let extends = relative_path(&dir, &absolute).unwrap_or_else(|| absolute.clone());
+    let files = match fundscape_output::optimise_files(
+        &o,
+        &extends.to_string_lossy(),
+        &file.display().to_string(),
+        png_scale,
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = fundscape_output::write_results(&dir, &files) {
+        return write_error(&e);
+    }
+    println!("{}", fundscape_output::optimise_sentence(&o));
+    print!("{}", fundscape_output::optimise_table(&o));
+    println!(
+        "wrote {}/ (best.toml, frontier.csv, candidates.csv, charts/frontier.svg, charts/frontier.png, report.html) in {:.1} s: {} candidate rounds simulated, {} runs each",
+        dir.display(),
+        started.elapsed().as_secs_f64(),
+        fundscape_output::thousands(o.evaluations as f64),
+        fundscape_output::thousands(o.runs as f64)
+    );
+    ExitCode::SUCCESS
+}
+
+/// The overlay of `split` on the scenario at its absolute path, loaded.
+fn load_overlay(
+    file: &Path,
+    s: &Scenario,
+    spec: &fundscape_sim::optimise::Spec,
+    split: &fundscape_sim::optimise::Split,
+) -> Result<Scenario, fundscape_sim::LoadScenarioError> {
+    let absolute = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
+    let ids: Vec<String> = s.regions.iter().map(|r| r.id.clone()).collect();
+    let text = fundscape_output::round_overlay(
+        spec,
+        &ids,
+        s.start,
+        split,
+        &absolute.to_string_lossy(),
+        &format!("{} + optimised round", s.name),
+        "a round of fundscape optimise, checked before it is written",
+    );
+    let virtual_path = absolute.with_file_name(".fundscape-optimise-check.toml");
+    fundscape_sim::load_str(&virtual_path, &text)
+}
+
+/// What the loader makes of a round of the optimiser's (budget scaled by a
+/// pool's members left out: the factor), or the exit code of its error.
+fn optimise_probe(file: &Path, s: &Scenario, spec: &fundscape_sim::optimise::Spec) -> Result<f64, ExitCode> {
+    let largest = spec.budget * fundscape_sim::optimise::LEVELS[fundscape_sim::optimise::LEVELS.len() - 1];
+    let mut k = vec![0u32; s.regions.len()];
+    spec.regions.iter().filter(|&&r| spec.prices[r] > 0.0).for_each(|&r| k[r] = 1);
+    let mut split = fundscape_sim::optimise::split_of(spec, &k, 1.0, largest);
+    split.budget = largest;
+    let loaded = load_overlay(file, s, spec, &split).map_err(|e| {
+        input_error(&format!("the round cannot be added to {}: {}: {}", file.display(), e.key, e.message))
+    })?;
+    let Some(round) = loaded.rounds.iter().find(|r| r.id == spec.round_id) else {
+        return Err(input_error(&format!(
+            "--funder: {} leaves `{}` out (without_funders), so its round would be dropped; choose another funder",
+            file.display(),
+            spec.funder
+        )));
+    };
+    Ok(round.budget.as_fixed().map_or(1.0, |b| b / largest))
+}
+
+/// Checks that best.toml's round, loaded, is the round the optimiser
+/// simulated and buys its posts at expected prices.
+fn verify_best(o: &fundscape_sim::optimise::Optimised, absolute: &Path, s: &Scenario) -> Result<(), String> {
+    let split = &o.best.split;
+    let loaded = load_overlay(absolute, s, &o.spec, split).map_err(|e| e.to_string())?;
+    let i = loaded.rounds.iter().position(|r| r.id == o.spec.round_id).ok_or("the round is missing")?;
+    let round = &loaded.rounds[i];
+    let searched = fundscape_sim::optimise::round_of(&o.spec, split).map_err(|e| e.to_string())?;
+    let same_budget = match (round.budget.as_fixed(), searched.budget.as_fixed()) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * b.abs(),
+        _ => false,
+    };
+    let shares = match &round.allocation {
+        fundscape_sim::scenario::Allocation::Shares(x) => x.clone(),
+        fundscape_sim::scenario::Allocation::Unmet => Vec::new(),
+    };
+    if !same_budget || shares != split.shares || round.advice_share.as_fixed() != Some(split.advice_share) {
+        return Err(format!(
+            "budget {} and shares {:?} read back as {} and {shares:?}",
+            split.budget, split.shares, round.budget
+        ));
+    }
+    let preview = fundscape_sim::rounds::preview(&loaded, i);
+    let bought: Vec<u32> =
+        (0..s.regions.len()).map(|r| preview.posts.iter().find(|p| p.0 == r).map_or(0, |p| p.1)).collect();
+    if bought != split.posts {
+        return Err(format!("at expected prices it buys {bought:?}, not {:?}", split.posts));
+    }
+    Ok(())
+}
+
+/// `target` relative to the directory `dir` (which may not exist yet), so
+/// that best.toml's `extends` resolves from DIR; `None` where it cannot be
+/// written so (another drive, a name that is not UTF-8).
+fn relative_path(dir: &Path, target: &Path) -> Option<PathBuf> {
+    let mut existing = std::path::absolute(dir).ok()?;
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name()?.to_owned());
+        existing = existing.parent()?.to_path_buf();
+    }
+    let mut base = existing.canonicalize().ok()?;
+    rest.iter().rev().for_each(|c| base.push(c));
+    let (a, b): (Vec<_>, Vec<_>) = (base.components().collect(), target.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    (common..a.len()).for_each(|_| out.push(".."));
+    b[common..].iter().for_each(|c| out.push(c));
+    out.to_str().map(|_| out.clone())
 }
 
 fn options_config(a: &AnalysisOptions, s: &Scenario) -> RunConfig {

@@ -16,6 +16,7 @@ mod compare_charts;
 mod compare_report;
 mod describe;
 mod files;
+mod optimise;
 mod read;
 mod read_compare;
 mod report;
@@ -37,6 +38,10 @@ pub use files::{
     check_out_dir, exceedance_csv, has_marker, manifest_json, posts_by_source_csv, regions_csv, scenario_copies,
     summary_csv, survival_csv, totals_csv, write_file, write_report, write_results, Manifest, PrecisionInfo,
     RegionName, ScenarioFile, WriteResultsError, MARKER,
+};
+pub use optimise::{
+    best_toml, candidates_csv, frontier_chart_of, frontier_csv, optimise_files, overlay as round_overlay,
+    report as optimise_report, sentence as optimise_sentence, table as optimise_table,
 };
 pub use read::{year_name, Fetched, Get, ReadResultsError, Results};
 pub use read_compare::{CompareResults, ResultsDir};

@@ -27,6 +27,7 @@ pub mod input;
 pub mod inputs;
 mod load;
 pub mod model;
+pub mod optimise;
 pub mod precision;
 pub mod rng;
 pub mod rounds;

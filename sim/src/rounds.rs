@@ -73,24 +73,33 @@ pub struct RoundPreview {
     pub total: u32,
 }
 
+/// What one post costs the funder in each region, for a round starting
+/// `start` months after the scenario's start and lasting `term_months`, at
+/// expected values (the mean of a distribution, the number of a fixed
+/// value): `(1 − match) × annual_cost × (1 + wage_growth)^y × term / 12`,
+/// `y` the round's model year. The price [`preview`] and `validate` use,
+/// and the unit of `fundscape optimise`.
+pub fn expected_prices(s: &Scenario, start: i32, term_months: u32) -> Vec<f64> {
+    let wage = (1.0 + s.wage_growth.typical()).powi(start / 12);
+    s.regions
+        .iter()
+        .map(|g| {
+            (1.0 - g.local_authority.match_share.typical())
+                * s.posts.annual_cost.typical()
+                * wage
+                * f64::from(term_months)
+                / 12.0
+        })
+        .collect()
+}
+
 /// The posts round `i` of `s` buys at its expected price: typical values of
 /// the budget, post cost, match and wage growth (the mean of a distribution,
 /// the number of a fixed value), wages grown to the round's model year.
 pub fn preview(s: &Scenario, i: usize) -> RoundPreview {
     let r = &s.rounds[i];
     let budget = r.budget.typical();
-    let wage = (1.0 + s.wage_growth.typical()).powi(r.start / 12);
-    let prices: Vec<f64> = s
-        .regions
-        .iter()
-        .map(|g| {
-            (1.0 - g.local_authority.match_share.typical())
-                * s.posts.annual_cost.typical()
-                * wage
-                * f64::from(r.term_months)
-                / 12.0
-        })
-        .collect();
+    let prices = expected_prices(s, r.start, r.term_months);
     let (weights, fixed): (Vec<f64>, bool) = match &r.allocation {
         Allocation::Shares(shares) => {
             let mut w = vec![0.0; s.regions.len()];

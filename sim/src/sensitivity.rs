@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::driver::RunConfig;
 use crate::inputs::{inputs, open_uniform, unknown_key, with_inputs, InputError, QuantileTable};
-use crate::model::{Plan, METRICS, SPEND};
+use crate::model::{Plan, Run, RunRecord, METRICS, SPEND};
 use crate::rng::{fnv1a, mix, StreamRng};
 use crate::scenario::Scenario;
 use crate::suggest::did_you_mean;
@@ -70,6 +70,9 @@ pub struct Target {
     years: usize,
 }
 
+/// The metric of post-years funded (`totals.csv`'s `post_years`), a flow.
+pub const POST_YEARS: &str = "post_years";
+
 /// A model year, or the whole horizon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Year {
@@ -86,10 +89,19 @@ impl Target {
         let sources = s.spend_sources();
         let mut names: Vec<String> = METRICS.iter().map(|m| m.to_string()).collect();
         names.extend(sources.iter().map(|src| format!("spend:{src}")));
-        let metric_index = names.iter().position(|n| n == metric).ok_or_else(|| AnalysisError::UnknownMetric {
-            metric: metric.to_string(),
-            hint: hint_or_list(metric, &names, "the metrics are"),
-        })?;
+        // Post-years funded (funded post-months / 12), the flow of totals.csv,
+        // follows the spend and the posts by source in a run's record.
+        names.push(POST_YEARS.to_string());
+        let metric_index = match names.iter().position(|n| n == metric) {
+            Some(_) if metric == POST_YEARS => SPEND + 2 * sources.len(),
+            Some(i) => i,
+            None => {
+                return Err(AnalysisError::UnknownMetric {
+                    metric: metric.to_string(),
+                    hint: hint_or_list(metric, &names, "the metrics are"),
+                })
+            }
+        };
         let mut regions: Vec<String> = vec!["all".to_string()];
         regions.extend(s.regions.iter().map(|r| r.id.clone()));
         let region_index = match regions.iter().position(|r| r == region) {
@@ -188,8 +200,9 @@ fn outcomes(
     in_pool(threads, || (0..n).into_par_iter().map(one).collect())
 }
 
-/// The runs `0..runs` of one scenario (compiled once).
-fn runs_of(
+/// The runs `0..runs` of one scenario (compiled once; each worker reuses
+/// one run's buffers, as the driver does), in run order whatever the threads.
+pub(crate) fn runs_of(
     scenario: &Scenario,
     runs: u64,
     seed: u64,
@@ -199,17 +212,24 @@ fn runs_of(
     done: &AtomicU64,
 ) -> Vec<Vec<f64>> {
     let plan = Plan::new(scenario);
-    let one = |run: u64| {
-        let out = outcome_of(&plan, target, seed, run);
+    let one = |(model, record): &mut (Run<'_>, RunRecord), run: u64| {
+        model.simulate(seed, run, record.as_mut(), None);
+        let out = outcome_from(&plan, target, record);
         progress(done.fetch_add(1, Ordering::Relaxed) + 1);
         out
     };
-    in_pool(threads, || (0..runs).into_par_iter().map(one).collect())
+    let init = || (Run::new(&plan), plan.new_record());
+    in_pool(threads, || (0..runs).into_par_iter().map_init(init, one).collect())
 }
 
 fn outcome_of(plan: &Plan, target: &Target, seed: u64, run: u64) -> Vec<f64> {
     let mut record = plan.new_record();
     plan.simulate(seed, run, &mut record, None);
+    outcome_from(plan, target, &record)
+}
+
+/// The target's figures of one run's record: each model year, then the horizon.
+fn outcome_from(plan: &Plan, target: &Target, record: &RunRecord) -> Vec<f64> {
     let mut out: Vec<f64> =
         (0..target.years).map(|y| record.values[plan.index(target.region_index, y, target.metric_index)]).collect();
     let horizon = if target.stock { out.last().copied().unwrap_or(0.0) } else { out.iter().sum() };
@@ -267,7 +287,7 @@ pub fn groups(s: &Scenario, by_key: bool) -> Vec<Group> {
 
 /// A scenario stripped of what runs do not read (the files' text), so
 /// copies per run are cheap.
-fn lean(s: &Scenario) -> Scenario {
+pub(crate) fn lean(s: &Scenario) -> Scenario {
     let mut s = s.clone();
     s.files.clear();
     s.overlay_changes.clear();

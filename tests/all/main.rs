@@ -11,6 +11,7 @@ mod backtest;
 mod cli;
 mod closed_form;
 mod import;
+mod optimise;
 mod properties;
 mod provenance;
 mod report;
