@@ -724,18 +724,12 @@ fn write_compare(
         ("manifest.json".to_string(), manifest.json()),
     ];
     if let Some(png_scale) = png_scale {
-        // Drawn from the bytes about to be written, through the same reader
-        // as `fundscape report`, so both give the same charts and report.
-        let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
-        let drawn = fundscape_output::CompareResults::parse(dir, &get)
-            .map_err(|e| e.to_string())
-            .and_then(|c| fundscape_output::render_compare(&c, png_scale).map_err(|e| e.to_string()));
-        match drawn {
-            Ok(more) => files.extend(more),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
+        let draw = |get: &fundscape_output::Get<'_>| {
+            let c = fundscape_output::CompareResults::parse(dir, get).map_err(|e| e.to_string())?;
+            fundscape_output::render_compare(&c, png_scale).map_err(|e| e.to_string())
+        };
+        if let Err(code) = add_drawings(&mut files, draw) {
+            return code;
         }
     }
     if let Err(e) = fundscape_output::write_results(dir, &files) {
@@ -748,6 +742,29 @@ fn write_compare(
         if png_scale.is_some() { ", charts/, report.html" } else { "" }
     );
     ExitCode::SUCCESS
+}
+
+/// Adds the charts and report that `draw` makes from `files`, the bytes
+/// about to be written, read through the same reader as `fundscape report`,
+/// so both give the same charts and report; exit 1 if drawing fails.
+fn add_drawings(
+    files: &mut Vec<(String, Vec<u8>)>,
+    draw: impl FnOnce(&fundscape_output::Get<'_>) -> Result<Vec<(String, Vec<u8>)>, String>,
+) -> Result<(), ExitCode> {
+    let drawn = {
+        let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
+        draw(&get)
+    };
+    match drawn {
+        Ok(more) => {
+            files.extend(more);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(1))
+        }
+    }
 }
 
 /// `compare --shard I/N`: simulates slice I of N of the paired runs and
@@ -1395,18 +1412,12 @@ fn write_run(
         }
     }
     if let Some(png_scale) = png_scale {
-        // Drawn from the bytes about to be written, through the same reader
-        // as `fundscape report`, so both give the same charts and report.
-        let get = |name: &str| Ok(files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()));
-        let drawn = fundscape_output::Results::parse(dir, &get)
-            .map_err(|e| e.to_string())
-            .and_then(|r| fundscape_output::render(&r, png_scale).map_err(|e| e.to_string()));
-        match drawn {
-            Ok(more) => files.extend(more),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
+        let draw = |get: &fundscape_output::Get<'_>| {
+            let r = fundscape_output::Results::parse(dir, get).map_err(|e| e.to_string())?;
+            fundscape_output::render(&r, png_scale).map_err(|e| e.to_string())
+        };
+        if let Err(code) = add_drawings(&mut files, draw) {
+            return code;
         }
     }
     if let Err(e) = fundscape_output::write_results(dir, &files) {

@@ -396,44 +396,76 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
         ));
     }
     if let Some(a) = ask {
-        let per_post_year = a.council_spend.mean / a.post_years.mean;
-        let per_person = a.council_spend.mean / a.served.mean;
-        let mut text = format!(
-            "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{}</span> more posts funded at the end of \
-             {last} ({}); <span class=\"big\">{}</span> more people helped over the horizon ({}); {} fewer give up \
-             <span class=\"ref\">[3]</span>.",
-            escape(&a.ask_name),
-            format!("{:.1}", a.posts_kept.mean),
-            interval(&a.posts_kept, |x| format!("{x:+.1}")),
-            about(a.served.mean),
-            interval(&a.served, about),
-            about(-a.abandoned.mean),
-        );
-        if a.council_spend.mean > 0.0 && a.post_years.mean > 0.0 {
-            let _ = write!(
-                text,
-                " The council's extra spend is about {} over the horizon: about {} a post-year kept{}.",
-                money(a.council_spend.mean),
-                money(per_post_year),
-                if a.served.mean > 0.0 { format!(" and {} a person helped", money(per_person)) } else { String::new() }
-            );
-        }
-        text.push_str("</div>");
-        facts.push(text);
-        if let Some(c) = council(m, region) {
-            let resolved = a.served.mean * c.nrpf_resolved_share.typical;
-            let avoided = resolved * c.nrpf_household_cost.typical;
-            facts.push(format!(
-                "<div class=\"fact council\">If {} of the extra cases resolve a household with no recourse to public funds, about \
-                 <span class=\"big\">{}</span> households are resolved, which could avoid about <strong>{}</strong> a year of \
-                 council support at {} a household <span class=\"ref\">[4]</span>.</div>",
-                percent(c.nrpf_resolved_share.typical),
-                about(resolved),
-                money(avoided),
-                money(c.nrpf_household_cost.typical)
-            ));
-        }
+        facts.extend(ask_facts(m, region, a, &last));
     }
+    let notes = notes(r, region, ask, &name);
+    let svg = svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-label=\"Need against advice capacity in {name}, {first} to {last}\" "),
+        1,
+    );
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"fundscape brief\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name}: the advice gap · fundscape brief</title>\n\
+         <style>{STYLE}</style>\n</head>\n<body>\n<header><h1>{name}: the gap in immigration and asylum advice, {first} to {last}</h1>\
+         <p class=\"sub\">Need for advice against what the region's advice can serve, and what happens to funded posts when their \
+         grants end.</p></header>\n<figure>{}</figure>\n<section class=\"facts\">{}</section>\n<footer>{}</footer>\n</body>\n</html>\n",
+        svg.trim_end(),
+        facts.join("\n"),
+        notes.iter().map(|n| format!("<p>{n}</p>")).collect::<Vec<_>>().join("\n")
+    );
+    h
+}
+
+/// The brief's facts about an ask: what it changes, what it costs the
+/// council, and (with the region's `council` table) the support it avoids.
+fn ask_facts(m: &crate::files::Manifest, region: &str, a: &AskEffect, last: &str) -> Vec<String> {
+    let mut facts = Vec::new();
+    let per_post_year = a.council_spend.mean / a.post_years.mean;
+    let per_person = a.council_spend.mean / a.served.mean;
+    let mut text = format!(
+        "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{}</span> more posts funded at the end of \
+         {last} ({}); <span class=\"big\">{}</span> more people helped over the horizon ({}); {} fewer give up \
+         <span class=\"ref\">[3]</span>.",
+        escape(&a.ask_name),
+        format!("{:.1}", a.posts_kept.mean),
+        interval(&a.posts_kept, |x| format!("{x:+.1}")),
+        about(a.served.mean),
+        interval(&a.served, about),
+        about(-a.abandoned.mean),
+    );
+    if a.council_spend.mean > 0.0 && a.post_years.mean > 0.0 {
+        let _ = write!(
+            text,
+            " The council's extra spend is about {} over the horizon: about {} a post-year kept{}.",
+            money(a.council_spend.mean),
+            money(per_post_year),
+            if a.served.mean > 0.0 { format!(" and {} a person helped", money(per_person)) } else { String::new() }
+        );
+    }
+    text.push_str("</div>");
+    facts.push(text);
+    if let Some(c) = council(m, region) {
+        let resolved = a.served.mean * c.nrpf_resolved_share.typical;
+        let avoided = resolved * c.nrpf_household_cost.typical;
+        facts.push(format!(
+            "<div class=\"fact council\">If {} of the extra cases resolve a household with no recourse to public funds, about \
+             <span class=\"big\">{}</span> households are resolved, which could avoid about <strong>{}</strong> a year of \
+             council support at {} a household <span class=\"ref\">[4]</span>.</div>",
+            percent(c.nrpf_resolved_share.typical),
+            about(resolved),
+            money(avoided),
+            money(c.nrpf_household_cost.typical)
+        ));
+    }
+    facts
+}
+
+/// The brief's footnotes: where each figure comes from, and the scenario.
+fn notes(r: &Results, region: &str, ask: Option<&AskEffect>, name: &str) -> Vec<String> {
+    let m = &r.manifest;
     let mut notes: Vec<String> = vec![
         format!(
             "[1] Sum over the years of the mean cases abandoned in {name} across {} runs (people who gave up waiting and never got \
@@ -476,24 +508,7 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
         escape(&m.version),
         m.note.as_ref().map_or_else(String::new, |n| format!(" What the scenario is: {}", escape(n)))
     ));
-    let svg = svg.replacen(
-        "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"Need against advice capacity in {name}, {first} to {last}\" "),
-        1,
-    );
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"fundscape brief\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name}: the advice gap · fundscape brief</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n<header><h1>{name}: the gap in immigration and asylum advice, {first} to {last}</h1>\
-         <p class=\"sub\">Need for advice against what the region's advice can serve, and what happens to funded posts when their \
-         grants end.</p></header>\n<figure>{}</figure>\n<section class=\"facts\">{}</section>\n<footer>{}</footer>\n</body>\n</html>\n",
-        svg.trim_end(),
-        facts.join("\n"),
-        notes.iter().map(|n| format!("<p>{n}</p>")).collect::<Vec<_>>().join("\n")
-    );
-    h
+    notes
 }
 
 fn council<'a>(m: &'a crate::files::Manifest, region: &str) -> Option<&'a CouncilCosts> {

@@ -8,6 +8,19 @@ use fundscape_sim::Scenario;
 /// Describes what a validated scenario contains, in about a screen.
 pub fn describe(s: &Scenario) -> String {
     let mut out = String::new();
+    head(&mut out, s);
+    regions(&mut out, s);
+    grants(&mut out, s);
+    shocks(&mut out, s);
+    rounds(&mut out, s);
+    changes(&mut out, s);
+    overlays(&mut out, s);
+    warnings(&mut out, s);
+    out
+}
+
+/// `describe`: what it is, its horizon, its posts and what follows a grant.
+fn head(out: &mut String, s: &Scenario) {
     let end = fundscape_sim::scenario::YearMonth(s.start.0 + 12 * s.years as i32 - 1);
     let _ = writeln!(out, "scenario  {}", s.name);
     let _ = writeln!(
@@ -31,6 +44,10 @@ pub fn describe(s: &Scenario) -> String {
             .collect();
         let _ = writeln!(out, "after a grant, tried in order: {}", list.join("; "));
     }
+}
+
+/// `describe`: the regions, with their demand, providers and grant posts.
+fn regions(out: &mut String, s: &Scenario) {
     let _ = writeln!(
         out,
         "\n{} regions{}:",
@@ -51,6 +68,10 @@ pub fn describe(s: &Scenario) -> String {
             infl
         );
     }
+}
+
+/// `describe`: the grants: posts and funders.
+fn grants(out: &mut String, s: &Scenario) {
     let advice: u32 = s.grants.iter().map(|g| g.posts).sum();
     let infl: u32 = s.grants.iter().map(|g| g.influencing_posts).sum();
     let mut funders: Vec<&str> = Vec::new();
@@ -67,6 +88,10 @@ pub fn describe(s: &Scenario) -> String {
         infl,
         funders.join(", ")
     );
+}
+
+/// `describe`: the shocks.
+fn shocks(out: &mut String, s: &Scenario) {
     if !s.shocks.is_empty() {
         let _ = writeln!(out, "{} shocks:", s.shocks.len());
         for sh in &s.shocks {
@@ -83,6 +108,10 @@ pub fn describe(s: &Scenario) -> String {
             let _ = writeln!(out, "  {:<28} {when}: {what}", sh.id);
         }
     }
+}
+
+/// `describe`: the funding rounds and what each buys.
+fn rounds(out: &mut String, s: &Scenario) {
     if !s.rounds.is_empty() {
         let _ = writeln!(out, "{} funding rounds:", s.rounds.len());
         for r in &s.rounds {
@@ -103,6 +132,10 @@ pub fn describe(s: &Scenario) -> String {
             let _ = writeln!(out, "  {}", round_posts(s, i, &r.id));
         }
     }
+}
+
+/// `describe`: the dated changes and what each sets.
+fn changes(out: &mut String, s: &Scenario) {
     if !s.changes.is_empty() {
         let _ = writeln!(out, "{} dated changes:", s.changes.len());
         for c in &s.changes {
@@ -133,6 +166,10 @@ pub fn describe(s: &Scenario) -> String {
             );
         }
     }
+}
+
+/// `describe`: what the overlays change in the files they extend.
+fn overlays(out: &mut String, s: &Scenario) {
     if !s.overlay_changes.is_empty() {
         let _ = writeln!(out, "\nwhat the overlays change in the files they extend:");
         for c in &s.overlay_changes {
@@ -149,6 +186,10 @@ pub fn describe(s: &Scenario) -> String {
             let _ = writeln!(out, "  {at}: {what} {}", c.key);
         }
     }
+}
+
+/// `describe`: the warnings.
+fn warnings(out: &mut String, s: &Scenario) {
     if s.warnings.is_empty() {
         let _ = writeln!(out, "\nno warnings");
     } else {
@@ -157,7 +198,6 @@ pub fn describe(s: &Scenario) -> String {
             let _ = writeln!(out, "  warning: {w}");
         }
     }
-    out
 }
 
 /// What round `i` buys at its expected price (typical budget, post cost,

@@ -117,31 +117,8 @@ impl CompareResults {
                 let metric = field(3).to_string();
                 if let Some(kind) = metric.strip_prefix("cost_per_").filter(|_| !yearly) {
                     let value = Some(num(6)?).filter(|x| x.is_finite());
-                    let at = match costs.iter().position(|k| k.alt == alt && k.region == region) {
-                        Some(i) => i,
-                        None => {
-                            costs.push(CostRow {
-                                alt: alt.clone(),
-                                region: region.clone(),
-                                extra_funder_spend: f64::NAN,
-                                extra_post_years: f64::NAN,
-                                extra_cases_served: f64::NAN,
-                                cost_per_post_year_saved: None,
-                                cost_per_extra_case_served: None,
-                            });
-                            costs.len() - 1
-                        }
-                    };
-                    match kind {
-                        "post_year_saved" => costs[at].cost_per_post_year_saved = value,
-                        "extra_case_served" => costs[at].cost_per_extra_case_served = value,
-                        _ => {
-                            return Err(malformed(
-                                &path,
-                                line,
-                                format!("`metric` is `{metric}`, not a metric of compare"),
-                            ))
-                        }
+                    if !cost_cell(&mut costs, &alt, &region, kind, value) {
+                        return Err(malformed(&path, line, format!("`metric` is `{metric}`, not a metric of compare")));
                     }
                     continue;
                 }
@@ -168,20 +145,7 @@ impl CompareResults {
                 message: "has no yearly rows; run the comparison again".into(),
             });
         }
-        // What each ask costs is read from its horizon rows, as compare computes it.
-        let horizon = |alt: &str, region: &str, metric: &str| {
-            rows.iter()
-                .find(|r: &&CompareRow| r.alt == alt && r.region == region && r.year.is_none() && r.metric == metric)
-                .map_or(f64::NAN, |r| r.diff.mean)
-        };
-        let described = |alt: &str| manifest.alts.iter().find(|s| s.label == alt);
-        for k in &mut costs {
-            // The ask's own cost counts once, in all regions, as compare counts it.
-            let own = if k.region == "all" { described(&k.alt).map_or(0.0, |s| s.ask_cost) } else { 0.0 };
-            k.extra_funder_spend = horizon(&k.alt, &k.region, "spend:funders") + own;
-            k.extra_post_years = horizon(&k.alt, &k.region, "post_years");
-            k.extra_cases_served = horizon(&k.alt, &k.region, "served");
-        }
+        fill_costs(&mut costs, &rows, &manifest);
         let comparison = Comparison {
             base: manifest.base.scenario_name.clone(),
             alts,
@@ -206,6 +170,52 @@ impl CompareResults {
     /// How a model year is named for people.
     pub fn year_name(&self, label: i32) -> String {
         year_name(self.start.month(), label)
+    }
+}
+
+/// Sets one `cost_per_*` figure of `(alt, region)`, adding its row when
+/// it is the first; false for a kind that compare does not write.
+fn cost_cell(costs: &mut Vec<CostRow>, alt: &str, region: &str, kind: &str, value: Option<f64>) -> bool {
+    let at = match costs.iter().position(|k| k.alt == alt && k.region == region) {
+        Some(i) => i,
+        None => {
+            costs.push(CostRow {
+                alt: alt.to_string(),
+                region: region.to_string(),
+                extra_funder_spend: f64::NAN,
+                extra_post_years: f64::NAN,
+                extra_cases_served: f64::NAN,
+                cost_per_post_year_saved: None,
+                cost_per_extra_case_served: None,
+            });
+            costs.len() - 1
+        }
+    };
+    match kind {
+        "post_year_saved" => costs[at].cost_per_post_year_saved = value,
+        "extra_case_served" => costs[at].cost_per_extra_case_served = value,
+        _ => return false,
+    }
+    true
+}
+
+/// What each ask costs, read from its horizon rows as compare computes it;
+/// the ask's own cost counts once, in all regions.
+fn fill_costs(costs: &mut [CostRow], rows: &[CompareRow], manifest: &CompareManifest) {
+    let horizon = |alt: &str, region: &str, metric: &str| {
+        rows.iter()
+            .find(|r| r.alt == alt && r.region == region && r.year.is_none() && r.metric == metric)
+            .map_or(f64::NAN, |r| r.diff.mean)
+    };
+    for k in costs {
+        let own = if k.region == "all" {
+            manifest.alts.iter().find(|s| s.label == k.alt).map_or(0.0, |s| s.ask_cost)
+        } else {
+            0.0
+        };
+        k.extra_funder_spend = horizon(&k.alt, &k.region, "spend:funders") + own;
+        k.extra_post_years = horizon(&k.alt, &k.region, "post_years");
+        k.extra_cases_served = horizon(&k.alt, &k.region, "served");
     }
 }
 

@@ -63,9 +63,7 @@ pub fn shard_files(
         blocks: [slice.blocks.start, slice.blocks.end],
         wall_time_seconds: (wall_time_seconds * 1000.0).round() / 1000.0,
     };
-    let mut json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    json.push(b'\n');
-    let mut files = vec![("shard.json".to_string(), json), ("shard.bin".to_string(), slice.to_bytes())];
+    let mut files = vec![shard_json_file(&manifest), ("shard.bin".to_string(), slice.to_bytes())];
     files.extend(crate::scenario_copies(scenario));
     files
 }
@@ -137,9 +135,14 @@ pub fn compare_shard_files(
         blocks: [slice.blocks.start, slice.blocks.end],
         wall_time_seconds: (wall_time_seconds * 1000.0).round() / 1000.0,
     };
-    let mut json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    vec![shard_json_file(&manifest), ("shard.bin".to_string(), slice.to_bytes())]
+}
+
+/// `shard.json`: a shard's description, pretty-printed, one newline at the end.
+fn shard_json_file(manifest: &impl Serialize) -> (String, Vec<u8>) {
+    let mut json = serde_json::to_vec_pretty(manifest).unwrap_or_default();
     json.push(b'\n');
-    vec![("shard.json".to_string(), json), ("shard.bin".to_string(), slice.to_bytes())]
+    ("shard.json".to_string(), json)
 }
 
 /// A shard's directory read back: a run's or a comparison's.

@@ -262,6 +262,50 @@ pub struct Plan {
     horizon: Vec<usize>,
 }
 
+/// A region's parameters, named by their keys for the draws.
+fn region_plan(r: &crate::scenario::Region) -> RegionPlan {
+    let p = |key: &str, v: &Value| Param::new(v, &format!("regions.{}.{key}", r.id));
+    RegionPlan {
+        demand: p("demand", &r.demand),
+        growth: p("demand_growth", &r.demand_growth),
+        volatility: p("demand_volatility", &r.demand_volatility),
+        abandon: p("abandon_rate", &r.abandon_rate),
+        other_capacity: p("other_capacity", &r.other_capacity),
+        cases_per_provider: p("legal_aid.cases_per_provider", &r.legal_aid.cases_per_provider),
+        exit_rate: p("legal_aid.exit_rate", &r.legal_aid.exit_rate),
+        entry_rate: p("legal_aid.entry_rate", &r.legal_aid.entry_rate),
+        la_budget: p("local_authority.budget", &r.local_authority.budget),
+        la_match: p("local_authority.match", &r.local_authority.match_share),
+        stream: StreamId::of(&r.id),
+        providers: u64::from(r.legal_aid.providers),
+        backlog: r.backlog as f64,
+    }
+}
+
+/// A shock's parameters: a dated shock's size is drawn once per run; a
+/// random one's arrivals and sizes come from its stream as it runs.
+fn shock_plan(sh: &crate::scenario::Shock) -> ShockPlan {
+    let dated = matches!(sh.timing, ShockTiming::Dated(_));
+    let (cases, share) = match &sh.kind {
+        ShockKind::Demand { cases, .. } => (dated.then(|| Param::new(cases, &format!("shocks.{}.cases", sh.id))), None),
+        ShockKind::LegalAidExit { share, .. } => {
+            (None, dated.then(|| Param::new(share, &format!("shocks.{}.share", sh.id))))
+        }
+    };
+    ShockPlan {
+        stream: StreamId::of(&sh.id),
+        timing: match &sh.timing {
+            ShockTiming::Dated(m) => Timing::Dated(*m),
+            ShockTiming::Random { rate_per_year } => {
+                Timing::Random(Param::new(rate_per_year, &format!("shocks.{}.rate_per_year", sh.id)))
+            }
+        },
+        kind: sh.kind.clone(),
+        cases,
+        share,
+    }
+}
+
 impl Plan {
     pub fn new(s: &Scenario) -> Self {
         let sources = s.spend_sources();
@@ -280,28 +324,7 @@ impl Plan {
                 term: succ.term_months as i32,
             })
             .collect();
-        let regions = s
-            .regions
-            .iter()
-            .map(|r| {
-                let p = |key: &str, v: &Value| Param::new(v, &format!("regions.{}.{key}", r.id));
-                RegionPlan {
-                    demand: p("demand", &r.demand),
-                    growth: p("demand_growth", &r.demand_growth),
-                    volatility: p("demand_volatility", &r.demand_volatility),
-                    abandon: p("abandon_rate", &r.abandon_rate),
-                    other_capacity: p("other_capacity", &r.other_capacity),
-                    cases_per_provider: p("legal_aid.cases_per_provider", &r.legal_aid.cases_per_provider),
-                    exit_rate: p("legal_aid.exit_rate", &r.legal_aid.exit_rate),
-                    entry_rate: p("legal_aid.entry_rate", &r.legal_aid.entry_rate),
-                    la_budget: p("local_authority.budget", &r.local_authority.budget),
-                    la_match: p("local_authority.match", &r.local_authority.match_share),
-                    stream: StreamId::of(&r.id),
-                    providers: u64::from(r.legal_aid.providers),
-                    backlog: r.backlog as f64,
-                }
-            })
-            .collect();
+        let regions = s.regions.iter().map(region_plan).collect();
         let grants: Vec<GrantPlan> = s
             .grants
             .iter()
@@ -327,33 +350,7 @@ impl Plan {
             .collect();
         let rounds = s.rounds.iter().map(|r| round_plan(r, s, source_idx(&r.funder))).collect();
         let changes = s.changes.iter().map(|c| ChangePlan::new(c, &sources)).collect();
-        let shocks = s
-            .shocks
-            .iter()
-            .map(|sh| {
-                let dated = matches!(sh.timing, ShockTiming::Dated(_));
-                let (cases, share) = match &sh.kind {
-                    ShockKind::Demand { cases, .. } => {
-                        (dated.then(|| Param::new(cases, &format!("shocks.{}.cases", sh.id))), None)
-                    }
-                    ShockKind::LegalAidExit { share, .. } => {
-                        (None, dated.then(|| Param::new(share, &format!("shocks.{}.share", sh.id))))
-                    }
-                };
-                ShockPlan {
-                    stream: StreamId::of(&sh.id),
-                    timing: match &sh.timing {
-                        ShockTiming::Dated(m) => Timing::Dated(*m),
-                        ShockTiming::Random { rate_per_year } => {
-                            Timing::Random(Param::new(rate_per_year, &format!("shocks.{}.rate_per_year", sh.id)))
-                        }
-                    },
-                    kind: sh.kind.clone(),
-                    cases,
-                    share,
-                }
-            })
-            .collect();
+        let shocks = s.shocks.iter().map(shock_plan).collect();
         let months = s.months();
         let survival_offsets = survival_offsets(&grants, months);
         let mut grants_by_start: Vec<usize> = (0..grants.len()).collect();
