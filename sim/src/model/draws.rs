@@ -17,8 +17,8 @@ pub fn monthly_probability(p: f64) -> f64 {
 }
 
 /// `floor(x)` for `x ≥ 0` by a cast to `i64` (exact below 2^52; one
-/// instruction each way), without the library call that `f64::floor` is on
-/// baseline x86-64.
+/// instruction each way, and no branch), without the library call that
+/// `f64::floor` is on baseline x86-64.
 #[inline]
 fn floor_non_negative(x: f64) -> f64 {
     if x < 4.0e15 {
@@ -138,14 +138,15 @@ impl SlowSteps {
 /// Poisson(λ) for λ ≥ 12 by Ahrens and Dieter (1982), "Computer generation
 /// of Poisson deviates from modified normal distributions": the method and
 /// the arithmetic of `rand_distr::Poisson`, step for step, so a draw takes
-/// the same random numbers and gives the same value; only what the usual
-/// first step needs (√λ and one floor) is computed before it.
+/// the same random numbers and gives the same value. The usual steps (N, I
+/// and S, which accept about 97% of draws at the model's means) are inlined
+/// where new cases are drawn; the rest ([`poisson_slow_steps`]) is a call.
+#[inline]
 fn poisson_by_normal_deviates<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> f64 {
     let s = lambda.sqrt();
     // Step N: a normal deviate, accepted at once when far enough up (step I).
     let z: f64 = StandardNormal.sample(rng);
     let g = lambda + s * z;
-    let mut slow = None;
     if g >= 0.0 {
         let k1 = floor_non_negative(g);
         if k1 >= floor_non_negative(lambda - 1.1484) {
@@ -156,14 +157,22 @@ fn poisson_by_normal_deviates<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> f64 
         if 6.0 * lambda.powi(2) * u >= (lambda - k1).powi(3) {
             return k1;
         }
-        let steps = SlowSteps::new(lambda);
+        return poisson_slow_steps(rng, lambda, s, Some((k1, u)));
+    }
+    poisson_slow_steps(rng, lambda, s, None)
+}
+
+/// Steps P, Q (for the normal candidate `k1` with its uniform `u`, when
+/// there is one) and E, H of [`poisson_by_normal_deviates`].
+#[inline(never)]
+fn poisson_slow_steps<R: Rng + ?Sized>(rng: &mut R, lambda: f64, s: f64, candidate: Option<(f64, f64)>) -> f64 {
+    let steps = SlowSteps::new(lambda);
+    if let Some((k1, u)) = candidate {
         let (px, py, fx, fy) = steps.f(lambda, s, k1);
         if fy * (1.0 - u) <= py * (px - fx).exp() {
             return k1;
         }
-        slow = Some(steps);
     }
-    let steps = slow.unwrap_or_else(|| SlowSteps::new(lambda));
     loop {
         // Step E: a double-exponential deviate, accepted by step H.
         let e: f64 = Exp1.sample(rng);
@@ -276,6 +285,23 @@ mod tests {
             assert!((1.0 - (1.0 - q).powi(12) - p).abs() < 1e-12);
         }
         assert_eq!(monthly_probability(1.0), 1.0);
+    }
+
+    /// The floor without a library call is the floor, at whole numbers, just
+    /// below and above them, at halves (where rounding to nearest ties) and
+    /// up to the edge of its exact range.
+    #[test]
+    fn floor_without_a_call_is_the_floor() {
+        let mut xs = vec![0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 29.999, 1e6 + 0.5, 4.0e15, 4_503_599_627_370_495.5];
+        for k in [1.0f64, 2.0, 3.0, 1_000.0, 2_345.0, 1.0e9, 1.0e15] {
+            xs.extend([k, f64::from_bits(k.to_bits() - 1), f64::from_bits(k.to_bits() + 1), k + 0.5, k - 0.5]);
+        }
+        xs.extend([4_503_599_627_370_496.0, 1.0e17]);
+        let mut rng = StreamRng::seed_from_u64(5);
+        xs.extend((0..10_000).map(|_| rng.random::<f64>() * 5_000.0));
+        for x in xs {
+            assert_eq!(floor_non_negative(x).to_bits(), x.floor().to_bits(), "{x}");
+        }
     }
 
     /// Poisson and binomial samplers against their means, within 4 standard
