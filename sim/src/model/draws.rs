@@ -50,7 +50,7 @@ pub fn poisson<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> u64 {
 }
 
 /// [`poisson`] as a float (the same value, without conversions).
-#[inline]
+#[inline(always)]
 pub(super) fn poisson_count<R: Rng + ?Sized>(rng: &mut R, mean: f64) -> f64 {
     if (30.0..=MAX_POISSON_MEAN).contains(&mean) {
         poisson_by_normal_deviates(rng, mean)
@@ -141,7 +141,7 @@ impl SlowSteps {
 /// the same random numbers and gives the same value. The usual steps (N, I
 /// and S, which accept about 97% of draws at the model's means) are inlined
 /// where new cases are drawn; the rest ([`poisson_slow_steps`]) is a call.
-#[inline]
+#[inline(always)]
 fn poisson_by_normal_deviates<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> f64 {
     let s = lambda.sqrt();
     // Step N: a normal deviate, accepted at once when far enough up (step I).
