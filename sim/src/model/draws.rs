@@ -139,8 +139,9 @@ impl SlowSteps {
 /// of Poisson deviates from modified normal distributions": the method and
 /// the arithmetic of `rand_distr::Poisson`, step for step, so a draw takes
 /// the same random numbers and gives the same value. The usual steps (N, I
-/// and S, which accept about 97% of draws at the model's means) are inlined
-/// where new cases are drawn; the rest ([`poisson_slow_steps`]) is a call.
+/// and S: on the UK baseline all but about 1.4% of draws end there) are
+/// inlined where new cases are drawn; the rest ([`poisson_slow_steps`]) is a
+/// call.
 #[inline(always)]
 fn poisson_by_normal_deviates<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> f64 {
     let s = lambda.sqrt();
@@ -287,9 +288,9 @@ mod tests {
         assert_eq!(monthly_probability(1.0), 1.0);
     }
 
-    /// The floor without a library call is the floor, at whole numbers, just
-    /// below and above them, at halves (where rounding to nearest ties) and
-    /// up to the edge of its exact range.
+    /// The floor by a cast is the floor: at whole numbers, just below and
+    /// above them, at halves, and on both sides of where it hands over to
+    /// `f64::floor`.
     #[test]
     fn floor_without_a_call_is_the_floor() {
         let mut xs = vec![0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.5, 29.999, 1e6 + 0.5, 4.0e15, 4_503_599_627_370_495.5];
