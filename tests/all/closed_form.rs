@@ -456,6 +456,31 @@ fn influencing_posts_raise_a_change_s_chance_as_the_formula_says() {
     assert_eq!(share(&other_funder), 0.0, "posts of another funder count for nothing");
 }
 
+/// A post renewed by its own funder (`same_funder`) is still that funder's:
+/// the two influencing posts of `JTI` end their grant in month 3 (2025-07)
+/// and are renewed by `same_funder` for 36 months, so at month 12 E = 2
+/// post-years whether `influence.funders` names `JTI`, `same_funder` and
+/// `JTI`, or nobody (p = 1/2); naming `same_funder` alone counts the
+/// renewed months only (E = 9/12 · 2 = 1.5, p = 1.5 / 3.5 = 3/7).
+#[test]
+fn influencing_posts_renewed_by_their_own_funder_still_count_for_it() {
+    let runs = 4000;
+    let share = |xs: &[bool]| xs.iter().filter(|&&x| x).count() as f64 / xs.len() as f64;
+    let renewed = |influence: &str| {
+        let text = influence_scenario(2, "a", influence).replace("months = 60", "months = 15");
+        text + "\n[sustainability]\nsuccessors = [{ source = \"same_funder\", probability = 1, term_months = 36 }]\n"
+    };
+    let any = fees_happened(&renewed("{ max = 1, half_at = 2 }"), runs);
+    assert_within("any funder", share(&any), (0.25 / runs as f64).sqrt(), 0.5, K);
+    for funders in ["[\"JTI\"]", "[\"JTI\", \"same_funder\"]"] {
+        let named = fees_happened(&renewed(&format!("{{ max = 1, half_at = 2, funders = {funders} }}")), runs);
+        assert_eq!(named, any, "funders = {funders} counts the renewed posts once, as any funder does");
+    }
+    let renewals = fees_happened(&renewed("{ max = 1, half_at = 2, funders = [\"same_funder\"] }"), runs);
+    let p = 3.0 / 7.0;
+    assert_within("same_funder alone", share(&renewals), (p * (1.0 - p) / runs as f64).sqrt(), p, K);
+}
+
 /// `demand_scale` multiplies a region's new cases from its month: mean new
 /// cases a month of 1,000 become 800 from month 12 on (within K standard
 /// errors), and months before are untouched.

@@ -250,6 +250,7 @@ pub struct Plan {
     /// Index of `local_authority` among the spend sources.
     pub(super) la_source: usize,
     pub(super) other_funder_source: usize,
+    pub(super) same_funder_source: usize,
     /// By spend source: its `[[funders]]` ledger, if it has one.
     pub(super) ledgers: Vec<Option<LedgerPlan>>,
     /// Grants in order of their start (file order within a month).
@@ -377,6 +378,7 @@ impl Plan {
             vacancy_months: s.posts.vacancy_months.clone(),
             la_source: source_idx(SuccessorSource::LocalAuthority.as_str()),
             other_funder_source: source_idx(SuccessorSource::OtherFunder.as_str()),
+            same_funder_source: source_idx(SuccessorSource::SameFunder.as_str()),
             ledgers: ledger_plans(s, &sources),
             grants_by_start,
             survival_offsets,

@@ -163,6 +163,9 @@ struct Roster {
     /// Filled influencing post-months since the start, by source, charged
     /// as spend is (at each post's events).
     influence_months: Vec<u64>,
+    /// The part of them in `same_funder` terms, by the funder that created
+    /// the post (who pays for such a term).
+    renewed_influence_months: Vec<u64>,
 }
 
 impl Roster {
@@ -177,6 +180,8 @@ impl Roster {
         self.counted_to = 0;
         self.influence_months.clear();
         self.influence_months.resize(sources, 0);
+        self.renewed_influence_months.clear();
+        self.renewed_influence_months.resize(sources, 0);
     }
 
     /// Counts the live posts' months up to month `m` (call before the live
@@ -207,18 +212,21 @@ pub(super) struct Posts {
     rosters: Vec<Roster>,
     /// Index of `local_authority` among the spend sources.
     la_source: usize,
+    /// Index of `same_funder` among the spend sources.
+    same_funder_source: usize,
     /// Leaving and refilling.
     staffing: Calendar,
     term_ends: Calendar,
 }
 
 impl Posts {
-    pub fn reset(&mut self, regions: usize, months: usize, sources: usize, la_source: usize) {
+    pub fn reset(&mut self, regions: usize, months: usize, sources: usize, la_source: usize, same_funder_source: usize) {
         self.all.clear();
         self.streams.clear();
         self.rosters.resize_with(regions, Roster::default);
         self.rosters.iter_mut().for_each(|r| r.reset(sources));
         self.la_source = la_source;
+        self.same_funder_source = same_funder_source;
         self.staffing.reset(months);
         self.term_ends.reset(months);
     }
@@ -248,6 +256,9 @@ impl Posts {
         if p.is_filled() && m > p.charged_from {
             if p.influencing {
                 roster.influence_months[p.source] += (m - p.charged_from) as u64;
+                if p.source == self.same_funder_source {
+                    roster.renewed_influence_months[p.funder] += (m - p.charged_from) as u64;
+                }
             }
             let months = f64::from(m - p.charged_from);
             if p.match_share > 0.0 {
@@ -425,7 +436,9 @@ impl Posts {
 
     /// Post-years of filled influencing posts in the regions `regions` paid
     /// by the sources `sources` marks (all when `None`), over the months
-    /// before `m`.
+    /// before `m`. A post in a `same_funder` term is paid by the funder that
+    /// created it: it counts when that funder is marked, or `same_funder`
+    /// is (once when both are).
     pub fn influence_post_years(&mut self, m: i32, regions: &[usize], sources: Option<&[bool]>) -> f64 {
         let mut months = 0u64;
         for &r in regions {
@@ -435,10 +448,15 @@ impl Posts {
                     self.settle(i, m);
                 }
             }
-            let counted = &self.rosters[r].influence_months;
+            let roster = &self.rosters[r];
             months += match sources {
-                None => counted.iter().sum::<u64>(),
-                Some(mask) => counted.iter().zip(mask).filter(|(_, &on)| on).map(|(n, _)| n).sum::<u64>(),
+                None => roster.influence_months.iter().sum::<u64>(),
+                Some(mask) => {
+                    let marked = |counts: &[u64]| counts.iter().zip(mask).filter(|(_, &on)| on).map(|(n, _)| n).sum();
+                    let renewed: u64 =
+                        if mask[self.same_funder_source] { 0 } else { marked(&roster.renewed_influence_months) };
+                    marked(&roster.influence_months) + renewed
+                }
             };
         }
         months as f64 / 12.0
@@ -487,7 +505,7 @@ mod tests {
     #[test]
     fn live_posts_stay_in_creation_order() {
         let mut posts = Posts::default();
-        posts.reset(1, 24, 1, 0);
+        posts.reset(1, 24, 1, 0, 0);
         for k in 0..4 {
             let staff = if k % 2 == 0 { Staff::Pending } else { Staff::Filled { hired: -3, leaves_at: 20 } };
             posts.push(post(staff, 12), streams(k));
@@ -506,7 +524,7 @@ mod tests {
     #[test]
     fn a_post_listed_twice_in_a_month_is_staffed_once() {
         let mut posts = Posts::default();
-        posts.reset(1, 24, 1, 0);
+        posts.reset(1, 24, 1, 0, 0);
         posts.push(post(Staff::Filled { hired: 0, leaves_at: 3 }, 30), streams(1));
         posts.staffing.schedule(3, 0);
         let v = Value::fixed(5.0).unwrap_or_else(|e| panic!("{e}"));

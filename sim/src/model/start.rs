@@ -269,7 +269,7 @@ impl Run<'_> {
     /// one's posts are pending until it starts.
     fn create_grant_posts(&mut self) {
         let (plan, streams) = (self.plan, &self.streams);
-        self.posts.reset(plan.n_regions, plan.months, plan.n_sources, plan.la_source);
+        self.posts.reset(plan.n_regions, plan.months, plan.n_sources, plan.la_source, plan.same_funder_source);
         self.grant_posts.clear();
         for (gi, g) in plan.grants.iter().enumerate() {
             let shared = self.shared;
