@@ -149,6 +149,8 @@ struct Roster {
     posts: Vec<u32>,
     /// Whether a post's state changed since `capacity` was computed.
     capacity_stale: bool,
+    /// Whether a listed post was lost and is still to be dropped.
+    has_lost: bool,
     /// Cases a month the filled advice posts serve, as of the month it was
     /// computed, and whether a holder was still ramping up then (so it must
     /// be recomputed next month). Productivity never falls once it reaches
@@ -174,6 +176,7 @@ impl Roster {
         self.capacity = 0.0;
         self.ramping = false;
         self.capacity_stale = false;
+        self.has_lost = false;
         self.spend.clear();
         self.spend.resize(sources, 0.0);
         self.post_months = 0;
@@ -380,15 +383,17 @@ impl Posts {
         let roster = &mut self.rosters[self.all[i].region];
         roster.count_to(m);
         roster.capacity_stale = true;
+        roster.has_lost = true;
         self.all[i].staff = Staff::Lost;
         self.all[i].lost_month = m;
     }
 
-    /// Removes lost posts from the live lists.
+    /// Removes lost posts from the live lists (of the regions that lost one).
     pub fn drop_lost(&mut self) {
         let all = &self.all;
-        for roster in &mut self.rosters {
+        for roster in self.rosters.iter_mut().filter(|r| r.has_lost) {
             roster.posts.retain(|&i| all[i as usize].staff != Staff::Lost);
+            roster.has_lost = false;
         }
     }
 
