@@ -426,11 +426,11 @@ fn ask_facts(m: &crate::files::Manifest, region: &str, a: &AskEffect, last: &str
     let per_post_year = a.council_spend.mean / a.post_years.mean;
     let per_person = a.council_spend.mean / a.served.mean;
     let mut text = format!(
-        "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{}</span> more posts funded at the end of \
+        "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{:.1}</span> more posts funded at the end of \
          {last} ({}); <span class=\"big\">{}</span> more people helped over the horizon ({}); {} fewer give up \
          <span class=\"ref\">[3]</span>.",
         escape(&a.ask_name),
-        format!("{:.1}", a.posts_kept.mean),
+        a.posts_kept.mean,
         interval(&a.posts_kept, |x| format!("{x:+.1}")),
         about(a.served.mean),
         interval(&a.served, about),

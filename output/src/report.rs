@@ -356,9 +356,9 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
         escape(&m.version)
     );
     if let Some(note) = &m.note {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<p class=\"scenario-note\" id=\"scenario-note\"><strong>What this scenario is:</strong> {}</p>\n",
+            "<p class=\"scenario-note\" id=\"scenario-note\"><strong>What this scenario is:</strong> {}</p>",
             escape(note)
         );
     }

@@ -113,7 +113,7 @@ fn caption(scenario: &str, runs: u64, seed: u64) -> String {
 }
 
 /// Title at the top, note and caption at the bottom; returns the body.
-fn frame<'a, DB: DrawingBackend>(
+fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     note: &str,

@@ -727,14 +727,14 @@ mod tests {
             }
         }
         let [mut first, second] = tables;
-        for f in 0..3 {
-            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", parts[0][f]));
-            let later = parts[1][f];
-            parts[0][f].merge(&later);
+        let [mut early, later] = parts;
+        for (f, (e, l)) in early.iter_mut().zip(&later).enumerate() {
+            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", e));
+            e.merge(l);
         }
         first.merge(&second);
-        for f in 0..3 {
-            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", parts[0][f]));
+        for (f, e) in early.iter().enumerate() {
+            assert_eq!(format!("{:?}", first.get(f)), format!("{:?}", e));
             assert!((first.get(f).mean() - singles[f].mean()).abs() <= 1e-9 * (1.0 + singles[f].mean().abs()));
         }
     }
