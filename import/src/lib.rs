@@ -361,7 +361,9 @@ pub fn import(file: &str, grants: &[GrantRecord], lookup: &RegionLookup, options
         match g.currency.as_deref() {
             Some(c) if !c.eq_ignore_ascii_case("GBP") => other_currency.push((g.identifier.clone(), c.to_string())),
             // Written so that a NaN amount counts as too large.
-            _ if g.amount.partial_cmp(&MAX_AMOUNT).is_none_or(|o| o.is_gt()) => too_large.push((g.identifier.clone(), g.amount)),
+            _ if g.amount.partial_cmp(&MAX_AMOUNT).is_none_or(|o| o.is_gt()) => {
+                too_large.push((g.identifier.clone(), g.amount))
+            }
             _ => kept.push(convert(g, lookup, options)),
         }
     }

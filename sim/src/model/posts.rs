@@ -223,7 +223,14 @@ pub(super) struct Posts {
 }
 
 impl Posts {
-    pub fn reset(&mut self, regions: usize, months: usize, sources: usize, la_source: usize, same_funder_source: usize) {
+    pub fn reset(
+        &mut self,
+        regions: usize,
+        months: usize,
+        sources: usize,
+        la_source: usize,
+        same_funder_source: usize,
+    ) {
         self.all.clear();
         self.streams.clear();
         self.rosters.resize_with(regions, Roster::default);
@@ -258,9 +265,10 @@ impl Posts {
         let roster = &mut self.rosters[p.region];
         if p.is_filled() && m > p.charged_from {
             if p.influencing {
-                roster.influence_months[p.source] += (m - p.charged_from) as u64;
+                let filled = (m - p.charged_from) as u64;
+                roster.influence_months[p.source] += filled;
                 if p.source == self.same_funder_source {
-                    roster.renewed_influence_months[p.funder] += (m - p.charged_from) as u64;
+                    roster.renewed_influence_months[p.funder] += filled;
                 }
             }
             let months = f64::from(m - p.charged_from);
