@@ -256,6 +256,29 @@ impl Geometric {
 
     #[inline]
     pub fn months<R: Rng + ?Sized>(&self, rng: &mut R) -> i32 {
+        self.months_or_long(rng, 0.0)
+    }
+
+    /// The uniform below which a wait is at least `limit` months, less a
+    /// margin of 10⁻⁹ of itself for rounding: see [`Geometric::months_or_long`].
+    pub fn long_below(&self, limit: i32) -> f64 {
+        if self.q > 0.0 && self.q < 1.0 && limit > 0 {
+            (f64::from(limit) * self.ln_stay).exp() * (1.0 - 1e-9)
+        } else {
+            0.0
+        }
+    }
+
+    /// [`Geometric::months`] for a caller to whom a wait of `limit` months
+    /// or more is as good as none (an office that outlives the horizon),
+    /// given `long = long_below(limit)`: such a wait may come back as
+    /// `i32::MAX / 2` without its logarithm. The wait is `ln u / ln(1 − q)`
+    /// for the uniform `u`, at least `limit` exactly when
+    /// `u ≤ (1 − q)^limit`, so the same uniform is drawn and any wait under
+    /// `limit` is the same; the margin keeps the test on the safe side of
+    /// the rounding of `exp` and `ln`.
+    #[inline]
+    pub fn months_or_long<R: Rng + ?Sized>(&self, rng: &mut R, long: f64) -> i32 {
         if !(self.q > 0.0) {
             return i32::MAX / 2;
         }
@@ -263,6 +286,9 @@ impl Geometric {
             return 0;
         }
         let u = 1.0 - rng.random::<f64>(); // (0, 1]
+        if u < long {
+            return i32::MAX / 2;
+        }
         let g = u.ln() / self.ln_stay; // ≥ 0, so truncation is floor
         if g >= (i32::MAX / 4) as f64 {
             i32::MAX / 2
@@ -330,6 +356,34 @@ mod tests {
         let total: i64 = (0..n).map(|_| i64::from(Geometric::new(q).months(&mut rng))).sum();
         let sd = ((1.0 - q) / (q * q)).sqrt();
         assert!((total as f64 / n as f64 - (1.0 - q) / q).abs() < 4.0 * sd / (n as f64).sqrt());
+    }
+
+    /// A wait drawn knowing that waits of `limit` months or more do not
+    /// matter is the plain wait whenever that is under `limit`, from the
+    /// same uniform, and at least `limit` otherwise; the stream is left in
+    /// the same state.
+    #[test]
+    fn waits_past_a_limit_skip_only_what_does_not_matter() {
+        for (q, limit) in [(0.0074, 120), (0.0074, 1), (0.3, 7), (0.999_999, 3), (0.05, 0)] {
+            let g = Geometric::new(q);
+            let long = g.long_below(limit);
+            let (mut a, mut b) = (StreamRng::seed_from_u64(21), StreamRng::seed_from_u64(21));
+            let mut skipped = 0;
+            for _ in 0..100_000 {
+                let (plain, quick) = (g.months(&mut a), g.months_or_long(&mut b, long));
+                if plain < limit {
+                    assert_eq!(quick, plain, "q {q}, limit {limit}");
+                } else {
+                    assert!(quick >= limit, "q {q}, limit {limit}: {quick} for {plain}");
+                    skipped += usize::from(quick != plain);
+                }
+            }
+            assert_eq!(a.random::<u64>(), b.random::<u64>());
+            if q == 0.0074 && limit == 120 {
+                // (1 − q)^120 ≈ 0.41 of waits reach the horizon.
+                assert!((39_000..43_000).contains(&skipped), "{skipped}");
+            }
+        }
     }
 
     /// The Poisson sampler for large means has the Poisson distribution:

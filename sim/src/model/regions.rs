@@ -26,20 +26,31 @@ pub(super) struct LegalAid {
     entry: f64,
     next_entry: f64,
     rng: StreamRng,
+    /// The run's months: an office that leaves in a later month never
+    /// leaves within it (its wait need not be computed exactly, see
+    /// [`Geometric::months_or_long`]).
+    horizon: i32,
 }
 
 impl LegalAid {
     pub fn new(rng: StreamRng) -> Self {
-        Self { leaves: Vec::new(), exit: Geometric::new(0.0), entry: 0.0, next_entry: f64::INFINITY, rng }
+        Self { leaves: Vec::new(), exit: Geometric::new(0.0), entry: 0.0, next_entry: f64::INFINITY, rng, horizon: 0 }
     }
 
-    /// `providers` offices at the start, checked from month 0.
-    pub fn reset(&mut self, providers: u64, exit: f64, entry: f64, rng: StreamRng) {
+    /// `providers` offices at the start, checked from month 0, in a run of
+    /// `horizon` months. An office that outlives the run is kept with a
+    /// leaving month past it, whatever its exact wait: only the number of
+    /// such offices matters (they are the first in `leaves` either way, so
+    /// an exit shock's choice of offices by position removes the same ones
+    /// that leave within the run).
+    pub fn reset(&mut self, providers: u64, exit: f64, entry: f64, rng: StreamRng, horizon: i32) {
         self.rng = rng;
+        self.horizon = horizon;
         self.leaves.clear();
         self.exit = Geometric::new(exit);
+        let long = self.exit.long_below(horizon);
         for _ in 0..providers {
-            let leaves = self.exit.months(&mut self.rng);
+            let leaves = self.exit.months_or_long(&mut self.rng, long);
             self.leaves.push(leaves);
         }
         self.sort();
@@ -64,8 +75,9 @@ impl LegalAid {
     /// draws a fresh wait, checked from this month.
     pub fn set_exit(&mut self, m: i32, exit: f64) {
         self.exit = Geometric::new(exit);
+        let long = self.exit.long_below(self.horizon.saturating_sub(m));
         for leaves in &mut self.leaves {
-            *leaves = m.saturating_add(self.exit.months(&mut self.rng));
+            *leaves = m.saturating_add(self.exit.months_or_long(&mut self.rng, long));
         }
         self.sort();
     }

@@ -60,6 +60,7 @@ impl Run<'_> {
                 monthly_probability(r.exit_rate.draw(streams)),
                 r.entry_rate.draw(streams) / 12.0,
                 streams.stream(Kind::LegalAid, r.stream),
+                plan.months as i32,
             );
             region.backlog = r.backlog;
             region.lost = 0;
