@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::bytes::{DecodeError, Reader, Writer};
-use crate::model::{Plan, RecordMut, Run, ABANDONED, METRICS, SPEND};
+use crate::model::{Plan, Run, RunRecord, ABANDONED, METRICS, SPEND};
 use crate::scenario::Scenario;
 use crate::stats::{MomentsTable, Sketch, Stat};
 use crate::summary::{ExceedanceRow, Summary, SummaryRow, SurvivalRow, TotalRow};
@@ -81,40 +81,46 @@ impl Quantiles {
 }
 
 /// One worker thread's state, kept across the blocks it simulates: the
-/// run's buffers, a block's records, and its quantile sketches.
+/// run's buffers, one run's record, a batch's figures by column, and its
+/// quantile sketches.
 struct Worker<'p> {
     plan: &'p Plan,
     run: Run<'p>,
-    /// The records of a batch of runs, one row per run.
+    /// The record of the run being simulated: written and read again while
+    /// in cache, the same buffer for every run.
+    record: RunRecord,
+    /// A batch's varying figures ([`Plan::varying_slots`]) and survival
+    /// counts by column: the value of figure `j` in the batch's run `i` at
+    /// `j * COLUMN + i`, so that each figure's sketch takes a batch of runs
+    /// from consecutive memory.
     values: Vec<f64>,
     survival: Vec<f64>,
     quantiles: Quantiles,
-    /// [`TILE`] figures over a batch's runs ([`add_columns`]).
-    tile: Vec<f64>,
-    /// Every survival offset (all are sketched).
-    survival_slots: Vec<usize>,
 }
 
-/// Runs whose records are kept before their quantiles are added figure by
+/// Runs whose figures are kept before their quantiles are added figure by
 /// figure (a figure's sketch then takes a whole batch while in cache).
 const BATCH: usize = 128;
+/// The distance between columns: a batch and one cache line more, so that a
+/// run's figures, written one to a column, fall in different sets of the
+/// cache (at exactly 1 KiB apart they would share a sixteenth of them).
+const COLUMN: usize = BATCH + 8;
 
 impl<'p> Worker<'p> {
     fn new(plan: &'p Plan) -> Self {
+        let n_survival = plan.survival_offsets().len();
         Self {
             plan,
             run: Run::new(plan),
-            values: vec![0.0; BATCH * plan.record_len()],
-            survival: vec![0.0; BATCH * plan.survival_offsets().len()],
+            record: RunRecord { values: vec![0.0; plan.record_len()], survival: vec![0.0; n_survival] },
+            values: vec![0.0; COLUMN * plan.varying_slots().len()],
+            survival: vec![0.0; COLUMN * n_survival],
             quantiles: Quantiles::new(plan),
-            tile: Vec::with_capacity(TILE * BATCH),
-            survival_slots: (0..plan.survival_offsets().len()).collect(),
         }
     }
 
-    /// Simulates runs `first..last` in order, each writing its record once
-    /// into its row of a batch; returns their moments, and adds their
-    /// quantiles to the worker's sketches.
+    /// Simulates runs `first..last` in order; returns their moments, and
+    /// adds their quantiles to the worker's sketches.
     fn simulate_block(&mut self, seed: u64, first: u64, last: u64) -> Moments {
         let mut moments = Moments::new(self.plan);
         let mut run = first;
@@ -126,47 +132,34 @@ impl<'p> Worker<'p> {
         moments
     }
 
+    /// Each run's record goes into the moments at once, and its varying
+    /// figures into their columns; at the end of the batch each column goes
+    /// into its figure's sketch, in run order.
     fn simulate_batch(&mut self, seed: u64, first: u64, runs: usize, moments: &mut Moments) {
         let plan = self.plan;
-        let (len, n_survival) = (plan.record_len(), plan.survival_offsets().len());
         for i in 0..runs {
-            let values = &mut self.values[i * len..(i + 1) * len];
-            let survival = &mut self.survival[i * n_survival..(i + 1) * n_survival];
-            self.run.simulate(seed, first + i as u64, RecordMut { values, survival }, None);
-            debug_assert!(plan.constant_slots_are_zero(&self.values[i * len..(i + 1) * len]));
-            moments.values.add_row(&self.values[i * len..(i + 1) * len]);
-            moments.survival.add_row(&self.survival[i * n_survival..(i + 1) * n_survival]);
+            self.run.simulate(seed, first + i as u64, self.record.as_mut(), None);
+            let record = &self.record;
+            debug_assert!(plan.constant_slots_are_zero(&record.values));
+            moments.values.add_row(&record.values);
+            moments.survival.add_row(&record.survival);
+            for (j, &slot) in plan.varying_slots().iter().enumerate() {
+                self.values[j * COLUMN + i] = record.values[slot];
+            }
+            for (j, &x) in record.survival.iter().enumerate() {
+                self.survival[j * COLUMN + i] = x;
+            }
         }
-        add_columns(&self.values, len, runs, plan.varying_slots(), &mut self.quantiles.values, &mut self.tile);
-        let survival = &mut self.quantiles.survival;
-        add_columns(&self.survival, n_survival, runs, &self.survival_slots, survival, &mut self.tile);
+        add_columns(&self.values, runs, &mut self.quantiles.values);
+        add_columns(&self.survival, runs, &mut self.quantiles.survival);
     }
 }
 
-/// Figures taken from a batch's records together: one tile holds [`TILE`]
-/// figures over the batch's runs, so each run's record is read a few cache
-/// lines at a time rather than once per figure, a whole record apart.
-const TILE: usize = 16;
-
-/// Adds to each figure's sketch its column of `rows` (`runs` records of
-/// `width` values, one per run): the figure at `slots[j]` to `sketches[j]`,
-/// a whole column at a time and in run order, as a column copied out figure
-/// by figure would be.
-fn add_columns(rows: &[f64], width: usize, runs: usize, slots: &[usize], sketches: &mut [Sketch], tile: &mut Vec<f64>) {
-    debug_assert_eq!(slots.len(), sketches.len());
-    for (slots, sketches) in slots.chunks(TILE).zip(sketches.chunks_mut(TILE)) {
-        // Every value of the tile is written below before it is read.
-        if tile.len() < slots.len() * runs {
-            tile.resize(slots.len() * runs, 0.0);
-        }
-        for (i, row) in rows.chunks_exact(width).take(runs).enumerate() {
-            for (j, &slot) in slots.iter().enumerate() {
-                tile[j * runs + i] = row[slot];
-            }
-        }
-        for (column, sketch) in tile[..slots.len() * runs].chunks_exact(runs.max(1)).zip(sketches.iter_mut()) {
-            sketch.add_all(column);
-        }
+/// Adds to each sketch its column of a batch (the first `runs` values of
+/// its [`COLUMN`] values in `columns`), in run order.
+fn add_columns(columns: &[f64], runs: usize, sketches: &mut [Sketch]) {
+    for (column, sketch) in columns.chunks_exact(COLUMN).zip(sketches.iter_mut()) {
+        sketch.add_all(&column[..runs]);
     }
 }
 
