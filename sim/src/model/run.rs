@@ -104,6 +104,8 @@ pub(super) struct DemandScratch {
     pub z: Vec<f64>,
     pub by_date: Vec<usize>,
     pub demand: Vec<f64>,
+    /// The regions whose new cases no change alters.
+    pub plain: Vec<usize>,
 }
 
 /// One run of a [`Plan`]: its stocks and drawn values. Make one and call

@@ -214,14 +214,61 @@ impl Run<'_> {
     /// (in one tight loop) gives the draws a month-by-month loop would; the
     /// stream's state is kept at the month of each undecided change that
     /// alters demand, to draw again from there if it happens.
+    ///
+    /// A region whose new cases no change alters (the usual case) is drawn
+    /// with three others, month by month in step: their four streams are
+    /// independent, so the processor overlaps one region's draw with the
+    /// next instead of waiting on each stream in turn. The draws are those
+    /// of [`Run::draw_cases_from`].
     fn draw_new_cases(&mut self) {
         let plan = self.plan;
         self.new_cases.clear();
         self.new_cases.resize(plan.n_regions * plan.months, 0.0);
         self.snapshots.clear();
+        let mut plain = std::mem::take(&mut self.demand_scratch.plain);
+        plain.clear();
         for (r, region) in plan.regions.iter().enumerate() {
-            let rng = self.streams.stream(Kind::Arrivals, region.stream);
-            self.draw_cases_from(r, 0, rng);
+            if self.demand_is_plain(r) {
+                plain.push(r);
+            } else {
+                let rng = self.streams.stream(Kind::Arrivals, region.stream);
+                self.draw_cases_from(r, 0, rng);
+            }
+        }
+        let mut groups = plain.chunks_exact(4);
+        for group in &mut groups {
+            if let Ok(rs) = <[usize; 4]>::try_from(group) {
+                self.draw_plain_cases(rs);
+            }
+        }
+        for &r in groups.remainder() {
+            self.draw_plain_cases([r]);
+        }
+        self.demand_scratch.plain = plain;
+    }
+
+    /// Whether no change that happens or may happen in this run alters
+    /// region `r`'s new cases.
+    fn demand_is_plain(&self, r: usize) -> bool {
+        let changes = &self.plan.changes;
+        let scaled = self.changes.iter().any(|c| c.demand_scale.is_some() && changes[c.change].regions.contains(&r));
+        let pending =
+            self.pending.iter().any(|p| changes[p.change].touches_demand() && changes[p.change].regions.contains(&r));
+        !scaled && !pending
+    }
+
+    /// [`Run::draw_cases_from`] from month 0 for regions `rs` that no change
+    /// alters, in step: the same draws from the same streams.
+    fn draw_plain_cases<const N: usize>(&mut self, rs: [usize; N]) {
+        let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
+        let mut rngs = rs.map(|r| self.streams.stream(Kind::Arrivals, plan.regions[r].stream));
+        for m in 0..plan.months {
+            let extra = self.shocks.extra_in(m);
+            let out = &mut self.new_cases[m * nr..(m + 1) * nr];
+            for (&r, rng) in rs.iter().zip(&mut rngs) {
+                // `draw_cases_from`'s mean with a scale of 1, which is exact.
+                out[r] = poisson_count(rng, self.demand_mean[r * years + m / 12] + extra[r]);
+            }
         }
     }
 
