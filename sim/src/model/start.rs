@@ -369,3 +369,36 @@ impl Run<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Plan;
+    use std::path::Path;
+
+    /// New cases drawn four regions at a time in step are, bit for bit, the
+    /// draws of each region's own month-by-month loop (`draw_cases_from`),
+    /// for the baseline's twelve regions (three groups of four) and the
+    /// backtest's ten (two groups and two regions alone), over many runs.
+    #[test]
+    fn regions_drawn_in_step_draw_what_each_region_draws_alone() {
+        for file in ["uk-baseline.toml", "backtest-2020.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(file);
+            let scenario = crate::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let plan = Plan::new(&scenario);
+            let mut run = Run::new(&plan);
+            for r in 0..25 {
+                run.start(7, r);
+                assert_eq!(run.demand_scratch.plain.len(), plan.n_regions, "{file}: every region in step");
+                let in_step: Vec<u64> = run.new_cases.iter().map(|x| x.to_bits()).collect();
+                assert!(run.new_cases.iter().all(|&x| x >= 0.0) && run.new_cases.iter().any(|&x| x > 0.0));
+                for (k, region) in plan.regions.iter().enumerate() {
+                    let rng = run.streams.stream(Kind::Arrivals, region.stream);
+                    run.draw_cases_from(k, 0, rng);
+                }
+                let alone: Vec<u64> = run.new_cases.iter().map(|x| x.to_bits()).collect();
+                assert_eq!(in_step, alone, "{file}, run {r}");
+            }
+        }
+    }
+}
