@@ -39,7 +39,8 @@ pub enum Shape {
 /// `rand_distr::Pert`). `B` is drawn as `X/(X + Y)` with `X ~ Gamma(α)` and
 /// `Y ~ Gamma(β)`, which is exactly Beta(α, β): both shapes are at least 1,
 /// so each gamma variate is Marsaglia and Tsang's method (a normal and a
-/// uniform, a logarithm only in a few per cent of draws), where
+/// uniform, a logarithm only in a few per cent of draws; an exponential
+/// variate for a shape of exactly 1, a mode at `min` or `max`), where
 /// `rand_distr::Beta`'s method (Cheng's) takes a logarithm and an
 /// exponential at every try. A PERT value is the scenario's most common
 /// distribution and is drawn for every run.
@@ -59,8 +60,10 @@ impl PertShape {
             return None;
         }
         let range = max - min;
-        let alpha = 1.0 + 4.0 * (mode - min) / range;
-        let beta = 1.0 + 4.0 * (max - mode) / range;
+        // The ratio first, then the factor 4 (exact, a power of two), so that
+        // a range near the largest float cannot overflow to infinity.
+        let alpha = 1.0 + 4.0 * ((mode - min) / range);
+        let beta = 1.0 + 4.0 * ((max - mode) / range);
         Some(Self { min, max, range, x: Gamma::new(alpha, 1.0).ok()?, y: Gamma::new(beta, 1.0).ok()? })
     }
 
@@ -451,6 +454,21 @@ mod tests {
             let got = total / n as f64;
             assert!((got - mean).abs() < 4.0 * se, "{v}: mean {got}, expected {mean} ± {}", 4.0 * se);
         }
+    }
+
+    /// A PERT over a range near the largest float still spreads its draws
+    /// (its shape parameters do not overflow), and stays inside the range.
+    #[test]
+    fn pert_over_a_huge_range_is_not_degenerate() {
+        let v = Value::pert(-8e307, 0.0, 8e307).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let draws: Vec<f64> = (0..1000).map(|_| v.sample(&mut rng)).collect();
+        assert!(draws.iter().all(|x| (-8e307..=8e307).contains(x)));
+        let mean = draws.iter().map(|x| x / 1e307).sum::<f64>() / 1000.0;
+        // Symmetric: mean 0, sd (16e307)·sqrt(1/28) ≈ 3.0e307, so the mean of
+        // 1,000 draws is within 0.6e307 of 0 (6 standard errors).
+        assert!(mean.abs() < 0.6, "mean {mean}e307");
+        assert!(draws.iter().any(|&x| x > 1e307) && draws.iter().any(|&x| x < -1e307));
     }
 
     /// Beta-PERT drawn from two gamma variates has the distribution of

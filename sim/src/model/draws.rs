@@ -1,6 +1,8 @@
 //! The samplers the model draws with: Poisson, binomial, geometric waiting
-//! times and vacancy lengths. Each is exact for its distribution; the fast
-//! paths below change the cost of a draw, never its value.
+//! times and vacancy lengths. Each is exact for its distribution. The Poisson
+//! sampler for large means draws one more uniform than `rand_distr::Poisson`
+//! in most draws (see [`poisson_by_normal_deviates`]); the other fast paths
+//! change the cost of a draw, never its value.
 
 use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution, Exp1, StandardNormal};
@@ -137,7 +139,8 @@ impl SlowSteps {
 
 /// Poisson(λ) for λ ≥ 30 by Ahrens and Dieter (1982), "Computer generation
 /// of Poisson deviates from modified normal distributions", with the
-/// arithmetic of `rand_distr::Poisson`. The usual steps (N, I and S: on the
+/// arithmetic of `rand_distr::Poisson` (but for step S's `6·λ·λ·u`, where
+/// it has `(6·λ²)·u`, at most an ulp apart). The usual steps (N, I and S: on the
 /// UK baseline all but about 1.4% of draws end there) are inlined where new
 /// cases are drawn; the rest ([`poisson_slow_steps`]) is a call.
 ///
@@ -147,7 +150,8 @@ impl SlowSteps {
 /// steps I and S is then one combined condition without a branch, where
 /// step I alone was an even chance, a mispredicted branch every other draw
 /// that stopped the processor from overlapping one month's draw with the
-/// next. Each draw takes one more uniform than `rand_distr::Poisson` does.
+/// next. A draw that ends at step I (or whose normal falls below zero)
+/// takes one more uniform than `rand_distr::Poisson` would.
 #[inline(always)]
 fn poisson_by_normal_deviates<R: Rng + ?Sized>(rng: &mut R, lambda: f64) -> f64 {
     let s = lambda.sqrt();

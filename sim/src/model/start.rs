@@ -236,10 +236,8 @@ impl Run<'_> {
             }
         }
         let mut groups = plain.chunks_exact(4);
-        for group in &mut groups {
-            if let Ok(rs) = <[usize; 4]>::try_from(group) {
-                self.draw_plain_cases(rs);
-            }
+        for g in &mut groups {
+            self.draw_plain_cases([g[0], g[1], g[2], g[3]]);
         }
         for &r in groups.remainder() {
             self.draw_plain_cases([r]);
@@ -399,6 +397,40 @@ mod tests {
                 let alone: Vec<u64> = run.new_cases.iter().map(|x| x.to_bits()).collect();
                 assert_eq!(in_step, alone, "{file}, run {r}");
             }
+        }
+    }
+
+    /// With changes that alter some regions' demand (a `demand_scale` that
+    /// happens, and an undecided change with `influence`), those regions
+    /// are drawn alone, with the influenced region's stream kept for its
+    /// month, and the others in step; every region's cases are still its
+    /// own loop's draws.
+    #[test]
+    fn regions_that_changes_alter_are_drawn_alone_and_the_rest_in_step() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        let base = std::fs::read_to_string(dir.join("uk-baseline.toml")).unwrap_or_else(|e| panic!("{e}"));
+        let text = format!(
+            "{base}\n[[changes]]\nid = \"scaled\"\nstart = \"2027-04\"\nregions = [\"london\", \"wales\"]\ndemand_scale = 0.9\n\n\
+             [[changes]]\nid = \"influenced\"\nstart = \"2028-04\"\nprobability = 0.3\nregions = [\"north-west\"]\n\
+             demand_growth = 0.01\ninfluence = {{ max = 0.6, half_at = 5 }}\n"
+        );
+        let scenario = crate::load_str(&dir.join("mixed.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let plan = Plan::new(&scenario);
+        let index = |id: &str| scenario.regions.iter().position(|r| r.id == id).unwrap_or_else(|| panic!("{id}"));
+        let north_west = index("north-west");
+        let mut run = Run::new(&plan);
+        for r in 0..25 {
+            run.start(11, r);
+            assert_eq!(run.demand_scratch.plain.len(), plan.n_regions - 3);
+            assert!(!run.demand_scratch.plain.contains(&index("london")));
+            assert!(run.snapshots.iter().any(|&(sr, sm, _)| sr == north_west && sm == 36), "run {r}");
+            let in_step: Vec<u64> = run.new_cases.iter().map(|x| x.to_bits()).collect();
+            for (k, region) in plan.regions.iter().enumerate() {
+                let rng = run.streams.stream(Kind::Arrivals, region.stream);
+                run.draw_cases_from(k, 0, rng);
+            }
+            let alone: Vec<u64> = run.new_cases.iter().map(|x| x.to_bits()).collect();
+            assert_eq!(in_step, alone, "run {r}");
         }
     }
 }
