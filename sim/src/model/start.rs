@@ -246,13 +246,30 @@ impl Run<'_> {
     }
 
     /// Whether no change that happens or may happen in this run alters
-    /// region `r`'s new cases.
+    /// region `r`'s new cases: [`Run::draw_cases_from`] would then use a
+    /// scale of 1 and keep no stream state.
     fn demand_is_plain(&self, r: usize) -> bool {
+        self.demand_scales(r).next().is_none() && self.pending_demand_months(r).next().is_none()
+    }
+
+    /// The changes that happen in this run and scale region `r`'s new
+    /// cases: (month, factor), in file order.
+    fn demand_scales(&self, r: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
         let changes = &self.plan.changes;
-        let scaled = self.changes.iter().any(|c| c.demand_scale.is_some() && changes[c.change].regions.contains(&r));
-        let pending =
-            self.pending.iter().any(|p| changes[p.change].touches_demand() && changes[p.change].regions.contains(&r));
-        !scaled && !pending
+        self.changes
+            .iter()
+            .filter(move |c| changes[c.change].regions.contains(&r))
+            .filter_map(|c| c.demand_scale.map(|x| (c.at as usize, x)))
+    }
+
+    /// The months of the undecided changes that would alter region `r`'s
+    /// new cases, in file order.
+    fn pending_demand_months(&self, r: usize) -> impl Iterator<Item = usize> + '_ {
+        let changes = &self.plan.changes;
+        self.pending
+            .iter()
+            .filter(move |p| changes[p.change].touches_demand() && changes[p.change].regions.contains(&r))
+            .map(|p| p.at as usize)
     }
 
     /// [`Run::draw_cases_from`] from month 0 for regions `rs` that no change
@@ -275,22 +292,12 @@ impl Run<'_> {
     pub(super) fn draw_cases_from(&mut self, r: usize, from: usize, mut rng: StreamRng) {
         let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
         // (month, factor) of the happened scale changes of this region, by date.
-        let mut scales: Vec<(usize, f64)> = self
-            .changes
-            .iter()
-            .filter(|c| plan.changes[c.change].regions.contains(&r))
-            .filter_map(|c| c.demand_scale.map(|x| (c.at as usize, x)))
-            .collect();
+        let mut scales: Vec<(usize, f64)> = self.demand_scales(r).collect();
         scales.sort_by_key(|&(at, _)| at);
         let mut scale: f64 = scales.iter().take_while(|&&(at, _)| at <= from).map(|&(_, x)| x).product();
         let mut next_scale = scales.iter().position(|&(at, _)| at > from).unwrap_or(scales.len());
-        let mut keep: Vec<usize> = self
-            .pending
-            .iter()
-            .filter(|p| plan.changes[p.change].touches_demand() && plan.changes[p.change].regions.contains(&r))
-            .map(|p| p.at as usize)
-            .filter(|&at| at > from || (from == 0 && at == 0))
-            .collect();
+        let mut keep: Vec<usize> =
+            self.pending_demand_months(r).filter(|&at| at > from || (from == 0 && at == 0)).collect();
         keep.sort_unstable();
         keep.dedup();
         let mut next_keep = 0;
