@@ -14,6 +14,7 @@ mod import;
 mod optimise;
 mod properties;
 mod provenance;
+mod readme;
 mod report;
 mod results_dir;
 mod sensitivity;
