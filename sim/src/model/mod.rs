@@ -28,6 +28,7 @@
 //! | `draws` | the samplers |
 
 mod draws;
+mod draws_x4;
 mod plan;
 mod posts;
 mod regions;

@@ -106,6 +106,9 @@ pub(super) struct DemandScratch {
     pub demand: Vec<f64>,
     /// The regions whose new cases no change alters.
     pub plain: Vec<usize>,
+    /// Four such regions' monthly means and new cases, month by month.
+    pub means_x4: Vec<[f64; 4]>,
+    pub counts_x4: Vec<[f64; 4]>,
 }
 
 /// One run of a [`Plan`]: its stocks and drawn values. Make one and call

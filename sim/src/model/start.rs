@@ -7,6 +7,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::draws::{monthly_probability, poisson_count, Geometric};
+use super::draws_x4::poisson_counts_x4;
 use super::posts::{Post, PostStreams, Staff, NO_LEDGER};
 use super::regions::Region;
 use super::run::{ChangeDraw, Ledger, PendingChange, PostDraw, Run, Successor, SuccessorChange};
@@ -237,7 +238,7 @@ impl Run<'_> {
         }
         let mut groups = plain.chunks_exact(4);
         for g in &mut groups {
-            self.draw_plain_cases([g[0], g[1], g[2], g[3]]);
+            self.draw_plain_cases_x4([g[0], g[1], g[2], g[3]]);
         }
         for &r in groups.remainder() {
             self.draw_plain_cases([r]);
@@ -283,6 +284,26 @@ impl Run<'_> {
             for (&r, rng) in rs.iter().zip(&mut rngs) {
                 // `draw_cases_from`'s mean with a scale of 1, which is exact.
                 out[r] = poisson_count(rng, self.demand_mean[r * years + m / 12] + extra[r]);
+            }
+        }
+    }
+
+    /// [`Run::draw_plain_cases`] of four regions, their draws taken together
+    /// where the processor can ([`poisson_counts_x4`]: the same numbers).
+    fn draw_plain_cases_x4(&mut self, rs: [usize; 4]) {
+        let (plan, nr, years) = (self.plan, self.plan.n_regions, self.plan.years);
+        let mut rngs = rs.map(|r| self.streams.stream(Kind::Arrivals, plan.regions[r].stream));
+        let scratch = &mut self.demand_scratch;
+        scratch.means_x4.clear();
+        for m in 0..plan.months {
+            let extra = self.shocks.extra_in(m);
+            scratch.means_x4.push(rs.map(|r| self.demand_mean[r * years + m / 12] + extra[r]));
+        }
+        scratch.counts_x4.resize(plan.months, [0.0; 4]);
+        poisson_counts_x4(&mut rngs, &scratch.means_x4, &mut scratch.counts_x4);
+        for (m, counts) in scratch.counts_x4.iter().enumerate() {
+            for (&r, &count) in rs.iter().zip(counts) {
+                self.new_cases[m * nr + r] = count;
             }
         }
     }
