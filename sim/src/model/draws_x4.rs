@@ -48,14 +48,18 @@ pub(super) fn scalar(rngs: &mut [StreamRng; 4], means: &[[f64; 4]], out: &mut [[
 fn words(rngs: &[StreamRng; 4]) -> [[u64; 4]; 4] {
     let mut state = [[0u64; 4]; 4];
     for (k, rng) in rngs.iter().enumerate() {
-        let bytes = rng.state();
-        for (w, chunk) in bytes.chunks_exact(8).enumerate() {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            state[w][k] = u64::from_le_bytes(word);
-        }
+        set_stream(&mut state, k, rng);
     }
     state
+}
+
+/// Puts `rng`'s state into lane `k` of `state`.
+fn set_stream(state: &mut [[u64; 4]; 4], k: usize, rng: &StreamRng) {
+    for (w, chunk) in rng.state().chunks_exact(8).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        state[w][k] = u64::from_le_bytes(word);
+    }
 }
 
 fn stream(state: &[[u64; 4]; 4], k: usize) -> StreamRng {
@@ -79,12 +83,7 @@ fn streams(state: &[[u64; 4]; 4]) -> [StreamRng; 4] {
 fn alone(state: &mut [[u64; 4]; 4], k: usize, mean: f64) -> f64 {
     let mut rng = stream(state, k);
     let count = poisson_count(&mut rng, mean);
-    let bytes = rng.state();
-    for (w, chunk) in bytes.chunks_exact(8).enumerate() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        state[w][k] = u64::from_le_bytes(word);
-    }
+    set_stream(state, k, &rng);
     count
 }
 
