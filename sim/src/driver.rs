@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::bytes::{DecodeError, Reader, Writer};
-use crate::model::{Plan, Run, RunRecord, ABANDONED, METRICS, SPEND};
+use crate::model::{Plan, RecordMut, Run, ABANDONED, METRICS, SPEND};
 use crate::scenario::Scenario;
 use crate::stats::{MomentsTable, Sketch, Stat};
 use crate::summary::{ExceedanceRow, Summary, SummaryRow, SurvivalRow, TotalRow};
@@ -81,30 +81,38 @@ impl Quantiles {
 }
 
 /// One worker thread's state, kept across the blocks it simulates: the
-/// run's buffers, one run's record, a batch's figures by column, and its
-/// quantile sketches.
+/// run's buffers, the records of the last few runs, a batch's figures by
+/// column, and its quantile sketches.
 struct Worker<'p> {
     plan: &'p Plan,
     run: Run<'p>,
-    /// The record of the run being simulated: written and read again while
-    /// in cache, the same buffer for every run.
-    record: RunRecord,
+    /// The records of the last [`TILE`] runs, one after another: written and
+    /// read again while in cache, the same buffers for every tile.
+    records: Vec<f64>,
+    survival_records: Vec<f64>,
+    /// Every survival count is a column (`0..n`).
+    survival_slots: Vec<usize>,
     /// A batch's varying figures ([`Plan::varying_slots`]) and survival
     /// counts by column: the value of figure `j` in the batch's run `i` at
-    /// `j * COLUMN + i`, so that each figure's sketch takes a batch of runs
-    /// from consecutive memory.
+    /// `j * COLUMN + i`, so that each figure's moments and sketch take a
+    /// batch of runs from consecutive memory.
     values: Vec<f64>,
     survival: Vec<f64>,
     quantiles: Quantiles,
 }
 
-/// Runs whose figures are kept before their quantiles are added figure by
-/// figure (a figure's sketch then takes a whole batch while in cache).
+/// Runs whose figures are kept before their moments and quantiles are added
+/// figure by figure (a figure's sketch then takes a whole batch while in
+/// cache).
 const BATCH: usize = 128;
 /// The distance between columns: a batch and one cache line more, so that a
 /// run's figures, written one to a column, fall in different sets of the
 /// cache (at exactly 1 KiB apart they would share a sixteenth of them).
 const COLUMN: usize = BATCH + 8;
+/// Runs whose records are kept before they go into their columns: a cache
+/// line of each column (8 values) is then written at once, rather than one
+/// value of it per run.
+const TILE: usize = 8;
 
 impl<'p> Worker<'p> {
     fn new(plan: &'p Plan) -> Self {
@@ -112,7 +120,9 @@ impl<'p> Worker<'p> {
         Self {
             plan,
             run: Run::new(plan),
-            record: RunRecord { values: vec![0.0; plan.record_len()], survival: vec![0.0; n_survival] },
+            records: vec![0.0; TILE * plan.record_len()],
+            survival_records: vec![0.0; TILE * n_survival],
+            survival_slots: (0..n_survival).collect(),
             values: vec![0.0; COLUMN * plan.varying_slots().len()],
             survival: vec![0.0; COLUMN * n_survival],
             quantiles: Quantiles::new(plan),
@@ -132,34 +142,66 @@ impl<'p> Worker<'p> {
         moments
     }
 
-    /// Each run's record goes into the moments at once, and its varying
-    /// figures into their columns; at the end of the batch each column goes
-    /// into its figure's sketch, in run order.
+    /// Runs go into their columns a tile at a time; at the end of the batch
+    /// each column goes into its figure's moments and sketch, in run order
+    /// (the same sums as adding each run's record in turn: the figures
+    /// outside the columns are zero in every run).
     fn simulate_batch(&mut self, seed: u64, first: u64, runs: usize, moments: &mut Moments) {
-        let plan = self.plan;
-        for i in 0..runs {
-            self.run.simulate(seed, first + i as u64, self.record.as_mut(), None);
-            let record = &self.record;
-            debug_assert!(plan.constant_slots_are_zero(&record.values));
-            moments.values.add_row(&record.values);
-            moments.survival.add_row(&record.survival);
-            for (j, &slot) in plan.varying_slots().iter().enumerate() {
-                self.values[j * COLUMN + i] = record.values[slot];
+        let (len, n_survival) = (self.plan.record_len(), self.plan.survival_offsets().len());
+        for tile in (0..runs).step_by(TILE) {
+            let k = (runs - tile).min(TILE);
+            for t in 0..k {
+                let out = RecordMut {
+                    values: &mut self.records[t * len..(t + 1) * len],
+                    survival: &mut self.survival_records[t * n_survival..(t + 1) * n_survival],
+                };
+                self.run.simulate(seed, first + (tile + t) as u64, out, None);
+                debug_assert!(self.plan.constant_slots_are_zero(&self.records[t * len..(t + 1) * len]));
             }
-            for (j, &x) in record.survival.iter().enumerate() {
-                self.survival[j * COLUMN + i] = x;
+            to_columns(&self.records[..k * len], len, self.plan.varying_slots(), tile, &mut self.values);
+            let survival = &self.survival_records[..k * n_survival];
+            to_columns(survival, n_survival, &self.survival_slots, tile, &mut self.survival);
+        }
+        let (values, survival) = (self.plan.varying_slots(), &self.survival_slots);
+        add_columns(&self.values, values, runs, &mut moments.values, &mut self.quantiles.values);
+        add_columns(&self.survival, survival, runs, &mut moments.survival, &mut self.quantiles.survival);
+    }
+}
+/// Puts the records of a tile's runs (`records`, one after another, `len`
+/// values each) into the columns from the batch's run `first` on: column
+/// `j` takes each record's value at `slots[j]`.
+fn to_columns(records: &[f64], len: usize, slots: &[usize], first: usize, columns: &mut [f64]) {
+    if len == 0 {
+        return;
+    }
+    let k = records.len() / len;
+    if k == TILE {
+        let rows: [&[f64]; TILE] = std::array::from_fn(|t| &records[t * len..(t + 1) * len]);
+        for (column, &slot) in columns.chunks_exact_mut(COLUMN).zip(slots) {
+            let cell = &mut column[first..first + TILE];
+            for (x, row) in cell.iter_mut().zip(&rows) {
+                *x = row[slot];
             }
         }
-        add_columns(&self.values, runs, &mut self.quantiles.values);
-        add_columns(&self.survival, runs, &mut self.quantiles.survival);
+    } else {
+        for (column, &slot) in columns.chunks_exact_mut(COLUMN).zip(slots) {
+            for (x, row) in column[first..first + k].iter_mut().zip(records.chunks_exact(len)) {
+                *x = row[slot];
+            }
+        }
     }
 }
 
-/// Adds to each sketch its column of a batch (the first `runs` values of
-/// its [`COLUMN`] values in `columns`), in run order.
-fn add_columns(columns: &[f64], runs: usize, sketches: &mut [Sketch]) {
-    for (column, sketch) in columns.chunks_exact(COLUMN).zip(sketches.iter_mut()) {
-        sketch.add_all(&column[..runs]);
+/// Adds to each figure's moments and sketch its column of a batch (the first
+/// `runs` values of its [`COLUMN`] values in `columns`), in run order.
+fn add_columns(columns: &[f64], slots: &[usize], runs: usize, moments: &mut MomentsTable, sketches: &mut [Sketch]) {
+    let columns = columns.chunks_exact(COLUMN).map(|c| &c[..runs]);
+    moments.add_columns(runs, slots.iter().copied().zip(columns.clone()));
+    for (j, column) in columns.enumerate() {
+        if let Some(next) = sketches.get(j + 1) {
+            next.prefetch();
+        }
+        sketches[j].add_all(column);
     }
 }
 
@@ -681,6 +723,47 @@ impl<P: Clone> Dyadic<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A block simulated in batches and tiles (a run count that leaves a
+    /// part tile and a part batch) has, bit for bit, the moments and
+    /// sketches of its runs' records added one run at a time.
+    #[test]
+    fn a_block_in_tiles_and_batches_adds_what_its_runs_add_one_by_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/uk-baseline.toml");
+        let scenario = crate::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let plan = Plan::new(&scenario);
+        let (seed, first, last) = (11, 256, 256 + BATCH as u64 + 3 * TILE as u64 + 5);
+        let mut worker = Worker::new(&plan);
+        let moments = worker.simulate_block(seed, first, last);
+
+        let mut run = Run::new(&plan);
+        let mut record = plan.new_record();
+        let mut one = Moments::new(&plan);
+        let mut sketches = Quantiles::new(&plan);
+        for r in first..last {
+            run.simulate(seed, r, record.as_mut(), None);
+            one.values.add_row(&record.values);
+            one.survival.add_row(&record.survival);
+            for (sketch, &slot) in sketches.values.iter_mut().zip(plan.varying_slots()) {
+                sketch.add(record.values[slot]);
+            }
+            for (sketch, &x) in sketches.survival.iter_mut().zip(&record.survival) {
+                sketch.add(x);
+            }
+        }
+        // Debug prints every f64 so that it reads back to the same bits.
+        assert_eq!(format!("{:?}", moments.values), format!("{:?}", one.values));
+        assert_eq!(format!("{:?}", moments.survival), format!("{:?}", one.survival));
+        // Not a comparison of zeros: figures vary from run to run.
+        assert!(plan.varying_slots().iter().filter(|&&i| one.values.get(i).sd() > 0.0).count() > 100);
+        // Sketches may lay out their buckets differently (grown in batches
+        // or one by one); what they report must be the same.
+        let reported = |s: &[Sketch]| -> Vec<u64> {
+            s.iter().flat_map(|k| (1..100).map(|p| k.quantile(f64::from(p) / 100.0).to_bits())).collect()
+        };
+        assert_eq!(reported(&worker.quantiles.values), reported(&sketches.values));
+        assert_eq!(reported(&worker.quantiles.survival), reported(&sketches.survival));
+    }
 
     /// A merge that writes down its tree: any change of grouping shows.
     fn join(a: &mut String, b: &String) {

@@ -105,6 +105,27 @@ pub struct Sketch {
     integral: bool,
 }
 
+impl Sketch {
+    /// Asks the processor to bring the sketch's counts into cache (up to
+    /// 4 KiB of them), so that a caller adding to several sketches in turn
+    /// can overlap the next one's loads with this one's work. It changes
+    /// nothing but timing.
+    #[inline]
+    pub fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let counts = &self.positive.counts;
+            // One address in each cache line of 64 bytes (16 counts).
+            for c in counts.iter().step_by(16).take(64) {
+                // SAFETY: a prefetch only hints; it reads nothing and cannot
+                // fault, and the address is that of a live element.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(c).cast::<i8>()) };
+            }
+        }
+    }
+}
+
 impl Default for Sketch {
     fn default() -> Self {
         Self {
@@ -436,6 +457,29 @@ impl MomentsTable {
         self.n += 1;
     }
 
+    /// Adds `runs` runs given figure by figure: `(i, xs)` for each figure
+    /// `i` that can be other than zero in them, with its `runs` values in run
+    /// order; every other figure is zero in these runs. The same sums, bit
+    /// for bit, as [`MomentsTable::add_row`] of each run in turn.
+    pub fn add_columns<'a>(&mut self, runs: usize, columns: impl IntoIterator<Item = (usize, &'a [f64])>) {
+        let first = self.n == 0;
+        for (i, xs) in columns {
+            debug_assert_eq!(xs.len(), runs);
+            if first && !xs.is_empty() {
+                self.shift[i] = xs[0];
+            }
+            let shift = self.shift[i];
+            let (mut s1, mut s2) = (self.s1[i], self.s2[i]);
+            for &x in xs {
+                let d = x - shift;
+                s1 += d;
+                s2 += d * d;
+            }
+            (self.s1[i], self.s2[i]) = (s1, s2);
+        }
+        self.n += runs as u64;
+    }
+
     /// The moments of figure `i`.
     pub fn get(&self, i: usize) -> Moments {
         Moments { n: self.n, shift: self.shift[i], s1: self.s1[i], s2: self.s2[i] }
@@ -760,6 +804,28 @@ mod tests {
                 all.add_all(&data[w[0]..w[1]]);
             }
             prop_assert_eq!(state(&one), state(&all));
+        }
+    }
+
+    proptest! {
+        /// Runs added figure by figure, in batches, give the sums of adding
+        /// each run's row, bit for bit; the figures left out are zero.
+        #[test]
+        fn columns_add_like_rows(
+            rows in prop::collection::vec(prop::collection::vec(-1e6f64..1e6, 4), 1..40),
+            cut in 0usize..40,
+        ) {
+            // Figure 2 is zero in every run and given by no column.
+            let rows: Vec<Vec<f64>> = rows.into_iter().map(|mut r| { r[2] = 0.0; r }).collect();
+            let mut by_row = MomentsTable::new(4);
+            rows.iter().for_each(|r| by_row.add_row(r));
+            let cut = cut.min(rows.len());
+            let mut by_column = MomentsTable::new(4);
+            for part in [&rows[..cut], &rows[cut..]] {
+                let columns: Vec<Vec<f64>> = [0, 1, 3].iter().map(|&i| part.iter().map(|r| r[i]).collect()).collect();
+                by_column.add_columns(part.len(), [0, 1, 3].into_iter().zip(columns.iter().map(Vec::as_slice)));
+            }
+            prop_assert_eq!(format!("{by_row:?}"), format!("{by_column:?}"));
         }
     }
 
