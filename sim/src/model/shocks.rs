@@ -31,9 +31,10 @@ pub(super) struct Shocks {
     exits: Vec<ExitShock>,
     /// The next exit shock to apply.
     cursor: usize,
-    /// Scratch: a shock's arrivals (start month, size) and region weights.
+    /// Scratch: a shock's arrivals (start month, size) and each region's
+    /// weight.
     arrivals: Vec<(i32, f64)>,
-    weights: Vec<(usize, f64)>,
+    row: Vec<f64>,
 }
 
 impl Shocks {
@@ -73,17 +74,22 @@ impl Shocks {
             }
             match &sh.kind {
                 ShockKind::Demand { half_life_months, split, .. } => {
-                    self.weights.clear();
-                    match split {
+                    self.row.clear();
+                    let weights = match split {
                         DemandSplit::All => {
-                            self.weights.extend((0..nr).map(|r| {
-                                (r, if total_demand > 0.0 { demand[r] / total_demand } else { 1.0 / nr as f64 })
-                            }))
+                            self.row.extend(demand.iter().map(|&d| {
+                                if total_demand > 0.0 {
+                                    d / total_demand
+                                } else {
+                                    1.0 / nr as f64
+                                }
+                            }));
+                            Weights::All(&self.row)
                         }
-                        DemandSplit::Shares(s) => self.weights.extend_from_slice(s),
-                    }
+                        DemandSplit::Shares(s) => Weights::Shares(s),
+                    };
                     for &(start, cases) in &self.arrivals {
-                        add_shock(&mut self.extra, nr, start, cases, *half_life_months, &self.weights);
+                        add_shock(&mut self.extra, nr, start, cases, *half_life_months, weights);
                     }
                 }
                 ShockKind::LegalAidExit { .. } => {
@@ -125,7 +131,7 @@ fn add_shock(
     start: i32,
     cases: f64,
     half_life: Option<u32>,
-    weights: &[(usize, f64)],
+    weights: Weights<'_>,
 ) {
     let months = extra.len() / n_regions.max(1);
     let first = start.max(0);
@@ -141,27 +147,67 @@ fn add_shock(
         None => (1.0, 12.0),
     };
     let mut amount = cases / norm * ratio.powi(first - start);
-    for month in extra.chunks_exact_mut(n_regions).skip(first as usize) {
-        for &(r, w) in weights {
-            month[r] += amount * w;
+    let months = extra.chunks_exact_mut(n_regions).skip(first as usize);
+    match weights {
+        // A loop over the regions in order that the compiler vectorises:
+        // the same products and sums, region by region.
+        Weights::All(row) => {
+            for month in months {
+                for (x, &w) in month.iter_mut().zip(row) {
+                    *x += amount * w;
+                }
+                amount *= ratio;
+            }
         }
-        amount *= ratio;
+        Weights::Shares(pairs) => {
+            for month in months {
+                for &(r, w) in pairs {
+                    month[r] += amount * w;
+                }
+                amount *= ratio;
+            }
+        }
     }
+}
+
+/// How a demand shock splits between regions.
+#[derive(Debug, Clone, Copy)]
+enum Weights<'a> {
+    /// Every region, by its weight (`regions = "all"`).
+    All(&'a [f64]),
+    /// The listed regions: (region, share).
+    Shares(&'a [(usize, f64)]),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every region's weight as a row adds, bit for bit, what the same
+    /// weights as (region, share) pairs add.
+    #[test]
+    fn a_row_of_weights_adds_what_the_pairs_add() {
+        let row = [0.1, 0.35, 0.05, 0.2, 0.3];
+        let pairs: Vec<(usize, f64)> = row.iter().copied().enumerate().collect();
+        for (start, half_life) in [(-3, Some(5)), (0, None), (7, Some(12)), (40, Some(1))] {
+            let (mut a, mut b) = (vec![0.25; 5 * 48], vec![0.25; 5 * 48]);
+            add_shock(&mut a, 5, start, 4900.0, half_life, Weights::All(&row));
+            add_shock(&mut b, 5, start, 4900.0, half_life, Weights::Shares(&pairs));
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a), bits(&b), "start {start}");
+            assert!(a.iter().any(|&x| x > 0.25), "the shock added something");
+        }
+    }
+
     #[test]
     fn decaying_shock_adds_exactly_its_cases_in_the_first_twelve_months() {
         let mut extra = vec![0.0; 24];
-        add_shock(&mut extra, 1, 0, 6000.0, Some(18), &[(0, 1.0)]);
+        add_shock(&mut extra, 1, 0, 6000.0, Some(18), Weights::Shares(&[(0, 1.0)]));
         let first: f64 = extra[..12].iter().sum();
         assert!((first - 6000.0).abs() < 1e-9, "{first}");
         assert!(extra[12] < extra[11]);
         let mut level = vec![0.0; 24];
-        add_shock(&mut level, 1, 3, 1200.0, None, &[(0, 1.0)]);
+        add_shock(&mut level, 1, 3, 1200.0, None, Weights::All(&[1.0]));
         assert_eq!(level[2], 0.0);
         assert!(level[3..].iter().all(|x| (x - 100.0).abs() < 1e-12));
     }
