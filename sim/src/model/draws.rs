@@ -251,11 +251,13 @@ pub(super) fn binomial_by_inversion_odds<R: Rng + ?Sized>(rng: &mut R, n: u64, s
 pub(super) struct Geometric {
     q: f64,
     ln_stay: f64,
+    /// `1 − q`, rounded.
+    stay: f64,
 }
 
 impl Geometric {
     pub fn new(q: f64) -> Self {
-        Self { q, ln_stay: (-q).ln_1p() }
+        Self { q, ln_stay: (-q).ln_1p(), stay: 1.0 - q }
     }
 
     #[inline]
@@ -268,6 +270,22 @@ impl Geometric {
     pub fn long_below(&self, limit: i32) -> f64 {
         if self.q > 0.0 && self.q < 1.0 && limit > 0 {
             (f64::from(limit) * self.ln_stay).exp() * (1.0 - 1e-9)
+        } else {
+            0.0
+        }
+    }
+
+    /// [`Geometric::long_below`] by repeated multiplication rather than an
+    /// exponential (for `limit` up to a run's months: `(1 − q)^limit` to
+    /// within about `limit` roundings, some 10⁻¹⁴ of itself, well inside the
+    /// margin), and for `limit ≤ 0`, where every wait is long, above every
+    /// uniform.
+    #[inline]
+    pub fn long_below_by_powers(&self, limit: i32) -> f64 {
+        if limit <= 0 {
+            f64::INFINITY
+        } else if self.q > 0.0 && self.q < 1.0 {
+            self.stay.powi(limit) * (1.0 - 1e-9)
         } else {
             0.0
         }
@@ -368,9 +386,15 @@ mod tests {
     /// the same state.
     #[test]
     fn waits_past_a_limit_skip_only_what_does_not_matter() {
-        for (q, limit) in [(0.0074, 120), (0.0074, 1), (0.3, 7), (0.999_999, 3), (0.05, 0)] {
+        let cases = [(0.0074, 120), (0.0074, 1), (0.3, 7), (0.999_999, 3), (0.05, 0), (1e-7, 119), (0.0074, -2)];
+        for ((q, limit), by_powers) in cases.into_iter().flat_map(|c| [(c, false), (c, true)]) {
             let g = Geometric::new(q);
-            let long = g.long_below(limit);
+            let long = if by_powers { g.long_below_by_powers(limit) } else { g.long_below(limit) };
+            if by_powers && limit > 0 {
+                // The two thresholds agree to well inside the margin.
+                let exact = g.long_below(limit);
+                assert!((long - exact).abs() <= 1e-12 * exact, "q {q}, limit {limit}: {long} against {exact}");
+            }
             let (mut a, mut b) = (StreamRng::seed_from_u64(21), StreamRng::seed_from_u64(21));
             let mut skipped = 0;
             for _ in 0..100_000 {
@@ -386,6 +410,10 @@ mod tests {
             if q == 0.0074 && limit == 120 {
                 // (1 − q)^120 ≈ 0.41 of waits reach the horizon.
                 assert!((39_000..43_000).contains(&skipped), "{skipped}");
+            }
+            if by_powers && limit <= 0 {
+                // Every wait reaches a limit of none: all skipped.
+                assert!(skipped > 99_000, "{skipped}");
             }
         }
     }

@@ -18,8 +18,13 @@ use crate::rng::StreamRng;
 /// the next arrival from the month of the change, exactly.
 #[derive(Debug, Clone)]
 pub(super) struct LegalAid {
-    /// The month each office leaves, latest first (the next to leave last).
+    /// The month each office that leaves within the run leaves, latest
+    /// first (the next to leave last).
     leaves: Vec<i32>,
+    /// Offices that outlive the run (they leave at or after `horizon`),
+    /// counted rather than kept: in the order of offices they stand before
+    /// `leaves`, as the latest to leave.
+    lasting: u64,
     /// An office's life: leaving with the monthly exit probability.
     exit: Geometric,
     /// Mean entries a month, and the time (in months) of the next entry.
@@ -34,52 +39,65 @@ pub(super) struct LegalAid {
 
 impl LegalAid {
     pub fn new(rng: StreamRng) -> Self {
-        Self { leaves: Vec::new(), exit: Geometric::new(0.0), entry: 0.0, next_entry: f64::INFINITY, rng, horizon: 0 }
+        Self {
+            leaves: Vec::new(),
+            lasting: 0,
+            exit: Geometric::new(0.0),
+            entry: 0.0,
+            next_entry: f64::INFINITY,
+            rng,
+            horizon: 0,
+        }
     }
 
     /// `providers` offices at the start, checked from month 0, in a run of
-    /// `horizon` months. An office that outlives the run is kept with a
-    /// leaving month past it, whatever its exact wait: only the number of
-    /// such offices matters (they are the first in `leaves` either way, so
-    /// an exit shock's choice of offices by position removes the same ones
-    /// that leave within the run).
+    /// `horizon` months. An office that outlives the run is counted,
+    /// whatever its exact wait: only the number of such offices matters
+    /// (they are the first offices either way, so an exit shock's choice
+    /// of offices by position removes the same ones that leave within the
+    /// run).
     pub fn reset(&mut self, providers: u64, exit: f64, entry: f64, rng: StreamRng, horizon: i32) {
         self.rng = rng;
         self.horizon = horizon;
-        self.leaves.clear();
         self.exit = Geometric::new(exit);
         let long = self.exit.long_below(horizon);
-        for _ in 0..providers {
-            let leaves = self.exit.months_or_long(&mut self.rng, long);
-            self.leaves.push(leaves);
-        }
-        self.sort();
+        self.draw_offices(0, providers, long);
         self.set_entry(0, entry);
     }
 
+    /// `n` offices' waits, checked from month `m` (`long` the uniform below
+    /// which a wait outlives the run), in place of the offices there were.
+    fn draw_offices(&mut self, m: i32, n: u64, long: f64) {
+        self.leaves.clear();
+        self.lasting = 0;
+        for _ in 0..n {
+            let leaves = m.saturating_add(self.exit.months_or_long(&mut self.rng, long));
+            if leaves >= self.horizon {
+                self.lasting += 1;
+            } else {
+                self.leaves.push(leaves);
+            }
+        }
+        self.leaves.sort_unstable_by(|a, b| b.cmp(a));
+    }
+
     pub fn providers(&self) -> u64 {
-        self.leaves.len() as u64
+        self.lasting + self.leaves.len() as u64
     }
 
     /// The number of offices, as a float (a signed conversion: one
     /// instruction on baseline x86-64).
     pub fn providers_f64(&self) -> f64 {
-        self.leaves.len() as i64 as f64
-    }
-
-    fn sort(&mut self) {
-        self.leaves.sort_unstable_by(|a, b| b.cmp(a));
+        self.providers() as i64 as f64
     }
 
     /// From month `m` offices leave with monthly probability `exit`: each
-    /// draws a fresh wait, checked from this month.
+    /// draws a fresh wait, checked from this month (offices are alike, so
+    /// which office draws which wait changes nothing).
     pub fn set_exit(&mut self, m: i32, exit: f64) {
         self.exit = Geometric::new(exit);
         let long = self.exit.long_below(self.horizon.saturating_sub(m));
-        for leaves in &mut self.leaves {
-            *leaves = m.saturating_add(self.exit.months_or_long(&mut self.rng, long));
-        }
-        self.sort();
+        self.draw_offices(m, self.providers(), long);
     }
 
     /// From month `m`, Poisson(`entry`) entries a month.
@@ -104,8 +122,14 @@ impl LegalAid {
     pub fn shock(&mut self, share: f64, rng: &mut StreamRng) {
         let gone = binomial(rng, self.providers(), share);
         for _ in 0..gone {
-            let i = rng.random_range(0..self.leaves.len());
-            self.leaves.remove(i);
+            // A `usize` range, as the offices' positions (it draws as such).
+            let lasting = self.lasting as usize;
+            let i = rng.random_range(0..lasting + self.leaves.len());
+            if i < lasting {
+                self.lasting -= 1;
+            } else {
+                self.leaves.remove(i - lasting);
+            }
         }
     }
 
@@ -121,13 +145,19 @@ impl LegalAid {
         }
     }
 
-    /// The entries of month `m`.
+    /// The entries of month `m`: an office that outlives the run is
+    /// counted without its wait's logarithm.
     fn enter(&mut self, m: i32) {
         let end = f64::from(m) + 1.0;
+        let long = self.exit.long_below_by_powers(self.horizon.saturating_sub(m + 1));
         while self.next_entry < end {
-            let leaves = (m + 1).saturating_add(self.exit.months(&mut self.rng));
-            let at = self.leaves.partition_point(|&x| x > leaves);
-            self.leaves.insert(at, leaves);
+            let leaves = (m + 1).saturating_add(self.exit.months_or_long(&mut self.rng, long));
+            if leaves >= self.horizon {
+                self.lasting += 1;
+            } else {
+                let at = self.leaves.partition_point(|&x| x > leaves);
+                self.leaves.insert(at, leaves);
+            }
             self.next_entry += self.gap();
         }
     }
@@ -208,5 +238,129 @@ impl Region {
     /// Abandoned cases over the last 12 months.
     pub fn abandoned_last_year(&self) -> f64 {
         self.recent_abandoned.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rand::SeedableRng;
+
+    /// Legal aid as it was drawn before offices that outlive the run were
+    /// counted: every office's leaving month in one list, latest first, and
+    /// every entry's wait computed in full.
+    struct Listed {
+        leaves: Vec<i32>,
+        exit: Geometric,
+        entry: f64,
+        next_entry: f64,
+        rng: StreamRng,
+        horizon: i32,
+    }
+
+    impl Listed {
+        fn reset(providers: u64, exit: f64, entry: f64, rng: StreamRng, horizon: i32) -> Self {
+            let mut l = Self { leaves: Vec::new(), exit: Geometric::new(exit), entry, next_entry: 0.0, rng, horizon };
+            let long = l.exit.long_below(horizon);
+            for _ in 0..providers {
+                let leaves = l.exit.months_or_long(&mut l.rng, long);
+                l.leaves.push(leaves);
+            }
+            l.leaves.sort_unstable_by(|a, b| b.cmp(a));
+            l.set_entry(0, entry);
+            l
+        }
+        fn set_exit(&mut self, m: i32, exit: f64) {
+            self.exit = Geometric::new(exit);
+            let long = self.exit.long_below(self.horizon.saturating_sub(m));
+            for leaves in &mut self.leaves {
+                *leaves = m.saturating_add(self.exit.months_or_long(&mut self.rng, long));
+            }
+            self.leaves.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        fn set_entry(&mut self, m: i32, entry: f64) {
+            self.entry = entry;
+            self.next_entry = f64::from(m) + self.gap();
+        }
+        fn gap(&mut self) -> f64 {
+            if self.entry > 0.0 {
+                let e: f64 = Exp1.sample(&mut self.rng);
+                e / self.entry
+            } else {
+                f64::INFINITY
+            }
+        }
+        fn shock(&mut self, share: f64, rng: &mut StreamRng) {
+            let gone = binomial(rng, self.leaves.len() as u64, share);
+            for _ in 0..gone {
+                let i = rng.random_range(0..self.leaves.len());
+                self.leaves.remove(i);
+            }
+        }
+        fn month(&mut self, m: i32) {
+            while self.leaves.last().is_some_and(|&leaves| leaves <= m) {
+                self.leaves.pop();
+            }
+            let end = f64::from(m) + 1.0;
+            while self.next_entry < end {
+                let leaves = (m + 1).saturating_add(self.exit.months(&mut self.rng));
+                let at = self.leaves.partition_point(|&x| x > leaves);
+                self.leaves.insert(at, leaves);
+                self.next_entry += self.gap();
+            }
+        }
+    }
+
+    proptest! {
+        /// Counting the offices that outlive the run, and skipping their
+        /// waits' logarithms, changes nothing: month by month, through
+        /// changes of the exit and entry rates and exit shocks, the number
+        /// of offices is the listed model's, and the offices' stream and
+        /// the shocks' streams end in the same state.
+        #[test]
+        fn counting_offices_that_outlive_the_run_changes_no_month(
+            seed in any::<u64>(),
+            providers in 0u64..120,
+            exit in prop::sample::select(vec![0.0, 0.004, 0.0074, 0.05, 0.4, 1.0]),
+            entry in prop::sample::select(vec![0.0, 0.3, 2.5, 9.0]),
+            horizon in 1i32..150,
+            events in prop::collection::vec((0i32..150, 0u8..3, 0.0f64..1.0), 0..6),
+        ) {
+            let rng = StreamRng::seed_from_u64(seed);
+            let mut counted = LegalAid::new(rng.clone());
+            counted.reset(providers, exit, entry, rng.clone(), horizon);
+            let mut listed = Listed::reset(providers, exit, entry, rng, horizon);
+            let (mut shock_a, mut shock_b) = (StreamRng::seed_from_u64(!seed), StreamRng::seed_from_u64(!seed));
+            let mut lasting_seen = false;
+            for m in 0..horizon {
+                for &(at, kind, x) in events.iter().filter(|e| e.0 == m) {
+                    match (at, kind) {
+                        (_, 0) => {
+                            counted.set_exit(m, x * 0.2);
+                            listed.set_exit(m, x * 0.2);
+                        }
+                        (_, 1) => {
+                            counted.set_entry(m, x * 5.0);
+                            listed.set_entry(m, x * 5.0);
+                        }
+                        _ => {
+                            counted.shock(x, &mut shock_a);
+                            listed.shock(x, &mut shock_b);
+                        }
+                    }
+                }
+                counted.month(m);
+                listed.month(m);
+                prop_assert_eq!(counted.providers(), listed.leaves.len() as u64, "month {}", m);
+                lasting_seen |= counted.lasting > 0;
+            }
+            prop_assert_eq!(counted.rng.random::<u64>(), listed.rng.random::<u64>());
+            prop_assert_eq!(shock_a.random::<u64>(), shock_b.random::<u64>());
+            // The offices within the run are the listed ones that leave in it.
+            let within: Vec<i32> = listed.leaves.iter().copied().filter(|&l| l < horizon).collect();
+            prop_assert_eq!(&counted.leaves, &within);
+            let _ = lasting_seen;
+        }
     }
 }
