@@ -8,6 +8,40 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use fundscape_sim::{RunConfig, Scenario, Summary};
 
+/// The first error writing to standard output (a full disk, a closed
+/// pipe): what comes after is not printed, and the command exits 1 with
+/// the error once its work is done, rather than stopping half way.
+static STDOUT_ERROR: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Writes to standard output, flushed; an error is kept for `main`.
+fn write_stdout(bytes: &[u8]) {
+    use std::io::Write;
+    if STDOUT_ERROR.get().is_some() {
+        return;
+    }
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        let _ = STDOUT_ERROR.set(e.to_string());
+    }
+}
+
+/// `print!`, through [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(format!($($arg)*).as_bytes())
+    };
+}
+
+/// `println!`, through [`write_stdout`].
+macro_rules! outln {
+    () => {
+        write_stdout(b"\n")
+    };
+    ($($arg:tt)*) => {
+        write_stdout(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+
 /// Monte Carlo projections of funded immigration-advice posts and unmet
 /// demand, region by region.
 #[derive(Debug, Parser)]
@@ -124,8 +158,8 @@ impl RunOptions {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a scenario and write summary.csv, survival.csv, posts_by_source.csv, manifest.json, a copy of the
-    /// scenario, charts/ and report.html.
+    /// Run a scenario and write summary.csv, totals.csv, exceedance.csv, survival.csv, posts_by_source.csv,
+    /// regions.csv, manifest.json, a copy of the scenario, charts/ and report.html.
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -158,8 +192,9 @@ enum Command {
         charts: ChartOptions,
     },
     /// Merge the shards of one run (written by `run --shard I/N`) or of one comparison (`compare --shard
-    /// I/N`), all N of them, into the results of the whole: summary.csv, survival.csv and posts_by_source.csv,
-    /// or compare.csv and compare_totals.csv, byte for byte as one run or comparison would write them.
+    /// I/N`), all N of them, into the results of the whole: its tables (summary.csv, totals.csv,
+    /// exceedance.csv, survival.csv, posts_by_source.csv, regions.csv), or compare.csv and compare_totals.csv,
+    /// byte for byte as one run or comparison would write them.
     Merge {
         /// The shards' directories, in any order.
         #[arg(required = true)]
@@ -412,7 +447,17 @@ fn parse_cost(s: &str) -> Result<f64, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let code = command(Cli::parse());
+    match STDOUT_ERROR.get() {
+        Some(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            ExitCode::from(1)
+        }
+        None => code,
+    }
+}
+
+fn command(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve { scenario, port, runs, seed, threads, bind, open } => {
             let options = fundscape_serve::Options { runs, seed, threads: threads.map_or(0, usize::from) };
@@ -420,8 +465,8 @@ fn main() -> ExitCode {
         }
         Command::Validate { scenario } => match fundscape_sim::load(&scenario) {
             Ok(s) => {
-                print!("{}", fundscape_output::describe(&s));
-                println!("\n{}: valid", scenario.display());
+                out!("{}", fundscape_output::describe(&s));
+                outln!("\n{}: valid", scenario.display());
                 ExitCode::SUCCESS
             }
             Err(e) => input_error(&e),
@@ -430,7 +475,7 @@ fn main() -> ExitCode {
             let schema = fundscape_sim::scenario_schema();
             match serde_json::to_string_pretty(&schema) {
                 Ok(text) => {
-                    println!("{text}");
+                    outln!("{text}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -441,12 +486,10 @@ fn main() -> ExitCode {
         }
         Command::Init { file } => init(&file),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "fundscape",
-                &mut std::io::stdout(),
-            );
+            // Into memory first: `generate` stops the program if it cannot write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "fundscape", &mut script);
+            write_stdout(&script);
             ExitCode::SUCCESS
         }
         Command::Compare { base, alts, options, out, shard, charts } => {
@@ -574,7 +617,7 @@ fn serve(
     };
     let addr = fundscape_serve::local_addr(&server).map_or_else(|| format!("{ip}:{port}"), |a| a.to_string());
     let url = format!("http://{addr}/");
-    println!(
+    outln!(
         "serving {url} ({}: {} levers, {} paired runs a change; ready in {:.1} s; Ctrl-C stops)",
         app.scenario.name,
         app.levers.len(),
@@ -588,7 +631,7 @@ fn serve(
         }
     }
     fundscape_serve::serve(Arc::new(app), server, &stop);
-    println!("stopped");
+    outln!("stopped");
     ExitCode::SUCCESS
 }
 
@@ -614,7 +657,7 @@ fn init(file: &Path) -> ExitCode {
         eprintln!("error: cannot write {}: {e}", file.display());
         return ExitCode::from(1);
     }
-    println!(
+    outln!(
         "wrote {0}: the twelve UK regions, one grant and one ask; edit it, then `fundscape validate {0}` and `fundscape run {0}`",
         file.display()
     );
@@ -735,8 +778,8 @@ fn write_compare(
     if let Err(e) = fundscape_output::write_results(dir, &files) {
         return write_error(&e);
     }
-    print!("{}", fundscape_output::compare_table(comparison));
-    println!(
+    out!("{}", fundscape_output::compare_table(comparison));
+    outln!(
         "wrote {}/ (compare.csv, compare_totals.csv, manifest.json{}) in {seconds:.1} s",
         dir.display(),
         if png_scale.is_some() { ", charts/, report.html" } else { "" }
@@ -862,8 +905,8 @@ fn sensitivity(file: &Path, a: &AnalysisOptions, by_key: bool, out: Option<&Path
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         return write_error(&e);
     }
-    println!("{}", fundscape_output::sensitivity_reading(&result, year));
-    println!(
+    outln!("{}", fundscape_output::sensitivity_reading(&result, year));
+    outln!(
         "wrote {}/ (tornado.csv, sobol.csv, charts/, report.html) in {:.1} s",
         dir.display(),
         started.elapsed().as_secs_f64()
@@ -961,14 +1004,14 @@ fn solve(
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         return write_error(&e);
     }
-    println!(
+    outln!(
         "{} trials of {} runs; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)",
         solved.trials.len(),
         config.runs,
         dir.display()
     );
-    println!("{}", show(&found));
-    println!("{lever} = {}", fundscape_output::number(found.value));
+    outln!("{}", show(&found));
+    outln!("{lever} = {}", fundscape_output::number(found.value));
     ExitCode::SUCCESS
 }
 
@@ -1097,9 +1140,9 @@ fn optimise(
     if let Err(e) = fundscape_output::write_results(&dir, &files) {
         return write_error(&e);
     }
-    println!("{}", fundscape_output::optimise_sentence(&o));
-    print!("{}", fundscape_output::optimise_table(&o));
-    println!(
+    outln!("{}", fundscape_output::optimise_sentence(&o));
+    out!("{}", fundscape_output::optimise_table(&o));
+    outln!(
         "wrote {}/ (best.toml, frontier.csv, candidates.csv, charts/frontier.svg, charts/frontier.png, report.html) in {:.1} s: {} candidate rounds simulated, {} runs each",
         dir.display(),
         started.elapsed().as_secs_f64(),
@@ -1255,7 +1298,7 @@ fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&
     let toml = fundscape_import::render(&report, options, &command);
     eprint!("{}", report.summary(options));
     match out {
-        None => print!("{toml}"),
+        None => out!("{toml}"),
         Some(path) => {
             if let Err(e) = fundscape_output::write_file(path, toml.as_bytes()) {
                 return write_error(&e);
@@ -1428,9 +1471,9 @@ fn write_run(
     if !samples.is_empty() {
         text = text.replacen("scenario.toml", "scenario.toml, samples.csv", 1);
     }
-    print!("{text}");
+    out!("{text}");
     if let Some(r) = &reached {
-        println!(
+        outln!(
             "  precision: Monte Carlo error at most {:.2}% of the mean (target {}%) on every watched figure, after {}",
             100.0 * r.reached,
             100.0 * r.target,
@@ -1529,7 +1572,7 @@ fn shard_written(
     dir: &Path,
     files: &str,
 ) {
-    println!(
+    outln!(
         "{name}: shard {shard}, runs {}–{} of {} (seed {}), in {:.1} s\n  wrote {}/ ({files})\n  when all {} shards are done: fundscape merge DIR_1 … DIR_{} --out DIR",
         fundscape_output::thousands(runs.start as f64),
         fundscape_output::thousands(runs.end.saturating_sub(1) as f64),
@@ -1728,7 +1771,7 @@ fn report(dir: &Path, png_scale: u32) -> ExitCode {
     if let Err(e) = fundscape_output::write_report(dir, &files) {
         return write_error(&e);
     }
-    println!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts / 2, dir.display());
+    outln!("wrote {}/report.html and {} charts in {}/charts/", dir.display(), charts / 2, dir.display());
     ExitCode::SUCCESS
 }
 
@@ -1797,7 +1840,7 @@ fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path
             return ExitCode::from(1);
         }
     }
-    println!("wrote {} (one A4 page) and its picture as .svg and .png", html.display());
+    outln!("wrote {} (one A4 page) and its picture as .svg and .png", html.display());
     ExitCode::SUCCESS
 }
 

@@ -156,3 +156,21 @@ fn completions_for_each_shell_know_the_commands() {
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("[possible values: bash, elvish, fish, powershell, zsh]"));
 }
+
+/// Standard output that cannot be written (a full disk) is a failure the
+/// command reports and exits 1 for, never a crash (exit 101).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_standard_output_exits_1_with_the_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = repo("scenarios/starter.toml");
+    let scenario = scenario.to_str().unwrap();
+    for args in [vec!["schema"], vec!["completions", "bash"], vec!["validate", scenario]] {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = bin().args(&args).current_dir(tmp.path()).stdout(full).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("error: cannot write to standard output"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
