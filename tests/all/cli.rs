@@ -119,6 +119,11 @@ fn bad_scenarios_get_one_exact_message_and_exit_2() {
     let cases: Vec<(&str, Edit, &str)> = vec![
         ("syntax.toml", Box::new(|t| t.replace("years = 3", "years = = 3")), "syntax.toml:6: invalid TOML: extra `=`, expected nothing"),
         (
+            "twice.toml",
+            Box::new(|t| t.replace("years = 3", "years = 3\nyears = 4")),
+            "twice.toml:7: invalid TOML: duplicate key: `years` is given twice in the same table; keep one",
+        ),
+        (
             "unknown-key.toml",
             Box::new(|t| t.replace("abandon_rate = 0.05", "abandon_rat = 0.05")),
             "unknown-key.toml:32: regions[0].abandon_rat: unknown key `abandon_rat`; did you mean `abandon_rate`?",
