@@ -361,6 +361,11 @@ pub fn check_out_dir(dir: &Path) -> Result<(), WriteResultsError> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        // A folder on the way is a file (`--out notes.txt/results`).
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            let what = "is inside a file, not a folder (a part of the path before it is a file)";
+            return Err(WriteResultsError::NotADirectory { dir: dir.to_path_buf(), what });
+        }
         Err(e) => return Err(WriteResultsError::io(dir)(e)),
     };
     let what = if meta.file_type().is_symlink() {

@@ -114,6 +114,11 @@ fn a_file_or_a_link_as_the_results_directory_is_refused() {
     std::os::unix::fs::symlink("mydocs", tmp.path().join("link")).unwrap();
     let before = snapshot(tmp.path());
     assert_run_refused(tmp.path(), "notes.txt", "results directory `notes.txt` is a file; choose another --out");
+    assert_run_refused(
+        tmp.path(),
+        "notes.txt/results",
+        "results directory `notes.txt/results` is inside a file, not a folder (a part of the path before it is a file); choose another --out",
+    );
     #[cfg(unix)]
     assert_run_refused(
         tmp.path(),
