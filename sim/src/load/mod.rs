@@ -230,13 +230,16 @@ fn extends_path() -> Vec<Seg> {
 fn parse_file(path: &Path, text: &str) -> Result<SourceFile, LoadScenarioError> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| locate::line_at(text, s.start));
-        let mut message = format!("invalid TOML: {}", e.message().trim_end().trim_end_matches('.').to_lowercase());
-        // The parser points at the repeated key (or table header) without
+        let what = e.message().trim_end().trim_end_matches('.').to_lowercase();
+        // The parser points at a repeated key (or table header) without
         // naming it.
         let repeated = e.span().and_then(|s| text.get(s)).map(str::trim).filter(|k| !k.is_empty() && k.len() <= 80);
-        if let (Some(key), true) = (repeated, message == "invalid TOML: duplicate key") {
-            message = format!("invalid TOML: duplicate key: `{key}` is given twice in the same table; keep one");
-        }
+        let message = match repeated {
+            Some(key) if what == "duplicate key" => {
+                format!("invalid TOML: duplicate key: `{key}` is given twice in the same table; keep one")
+            }
+            _ => format!("invalid TOML: {what}"),
+        };
         LoadScenarioError { file: path.to_path_buf(), line, key: String::new(), message }
     })?;
     Ok(SourceFile { path: path.to_path_buf(), text: text.to_string(), table })
