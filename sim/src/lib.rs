@@ -34,6 +34,7 @@ pub mod rounds;
 pub mod samples;
 pub mod scenario;
 pub mod sensitivity;
+pub mod special;
 pub mod stats;
 pub mod suggest;
 pub mod summary;

@@ -201,7 +201,7 @@ fn the_readme_comparisons_are_what_compare_prints() {
     );
     let lines = stdout(&out);
     let row = lines.iter().find(|l| l.trim_start().starts_with("more-influencing-posts")).unwrap();
-    // "  more-influencing-posts   43 (24 to 62)   0.03 ..."
+    // "  more-influencing-posts   40 (21 to 59)   0.03 ..."
     let cells: Vec<&str> = row.split_whitespace().collect();
     let (mean, lo, hi) = (cells[1], cells[2].trim_start_matches('('), cells[4].trim_end_matches(')'));
     let p_less: f64 = cells[5].parse().unwrap();

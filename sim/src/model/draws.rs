@@ -320,10 +320,81 @@ impl Geometric {
     }
 }
 
-/// A draw of a vacancy length, rounded half up to whole months.
-pub(super) fn vacancy<R: Rng + ?Sized>(rng: &mut R, v: &Value) -> i32 {
-    let x = v.sample(rng);
-    (x + 0.5).floor().clamp(0.0, 1.0e6) as i32
+/// A vacancy length: a draw of its value rounded half up to whole months
+/// (model.md §5 step 4), in `[0, 1,000,000]`.
+///
+/// The rounded draw takes a handful of whole values, so where the value's
+/// distribution function is known ([`Value::probability_below`], a PERT
+/// value) their probabilities `P(k − ½ ≤ draw < k + ½)` are tabulated once,
+/// when the scenario is planned, and a length is drawn by inversion: one
+/// uniform and a search of the cumulative table, instead of the two gamma
+/// variates of a PERT draw. The distribution is the same (to the
+/// distribution function's accuracy, about 1e-14); the random numbers used
+/// are not. A fixed value draws nothing, and other shapes (or a table of
+/// more than [`Vacancy::MAX_TABLE`] lengths) draw the value and round it.
+#[derive(Debug, Clone)]
+pub struct Vacancy {
+    value: Value,
+    /// The shortest length, and `P(length ≤ first + j)` for each length but
+    /// the longest (whose cumulative probability is 1).
+    table: Option<(i32, Box<[f64]>)>,
+}
+
+impl Vacancy {
+    /// The most lengths a table holds.
+    pub const MAX_TABLE: i32 = 4096;
+
+    pub fn new(value: &Value) -> Self {
+        Self { value: value.clone(), table: Self::tabulate(value) }
+    }
+
+    fn round(x: f64) -> i32 {
+        (x + 0.5).floor().clamp(0.0, 1.0e6) as i32
+    }
+
+    fn tabulate(value: &Value) -> Option<(i32, Box<[f64]>)> {
+        if value.as_fixed().is_some() {
+            return None;
+        }
+        let (lo, hi) = value.support();
+        let (first, last) = (Self::round(lo), Self::round(hi));
+        if last - first > Self::MAX_TABLE {
+            return None;
+        }
+        let cumulative =
+            (first..last).map(|k| value.probability_below(f64::from(k) + 0.5)).collect::<Option<Vec<f64>>>()?;
+        Some((first, cumulative.into_boxed_slice()))
+    }
+
+    /// The probability of each length from the shortest, when tabulated.
+    #[cfg(test)]
+    pub fn probabilities(&self) -> Option<(i32, Vec<f64>)> {
+        let (first, cumulative) = self.table.as_ref()?;
+        let mut below = 0.0;
+        let mut p: Vec<f64> = cumulative
+            .iter()
+            .map(|&c| {
+                let q = c - below;
+                below = c;
+                q
+            })
+            .collect();
+        p.push(1.0 - below);
+        Some((*first, p))
+    }
+
+    /// A length, in whole months.
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> i32 {
+        match &self.table {
+            Some((first, cumulative)) => {
+                let u: f64 = rng.random();
+                // The first length whose cumulative probability exceeds u.
+                let j = cumulative.partition_point(|&c| c <= u);
+                first + j as i32
+            }
+            None => Self::round(self.value.sample(rng)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -475,6 +546,84 @@ mod tests {
                 (v - mean).abs() < 5.0 * ((2.0 * mean * mean + mean) / n as f64).sqrt(),
                 "mean {mean}: variance {v}"
             );
+        }
+    }
+
+    /// Pearson's chi-square of counts of lengths from `first` against the
+    /// probabilities `p`, in bins each closed once it expects 50 draws, with
+    /// its degrees of freedom.
+    fn chi_square(first: i32, p: &[f64], lengths: &[i32]) -> (f64, f64) {
+        let n = lengths.len() as f64;
+        let mut counts = vec![0.0; p.len()];
+        for &k in lengths {
+            let j = usize::try_from(k - first).unwrap_or_else(|_| panic!("length {k} below {first}"));
+            assert!(j < p.len(), "length {k} above the table");
+            counts[j] += 1.0;
+        }
+        let mut bins: Vec<(f64, f64)> = Vec::new();
+        let (mut bin_p, mut bin_c) = (0.0, 0.0);
+        for (&q, &c) in p.iter().zip(&counts) {
+            bin_p += q;
+            bin_c += c;
+            if bin_p * n >= 50.0 {
+                bins.push((bin_p, bin_c));
+                (bin_p, bin_c) = (0.0, 0.0);
+            }
+        }
+        if let Some(last) = bins.last_mut() {
+            last.0 += bin_p;
+            last.1 += bin_c;
+        }
+        let chi2 = bins.iter().map(|&(q, c)| (c - q * n).powi(2) / (q * n)).sum();
+        (chi2, bins.len() as f64 - 1.0)
+    }
+
+    /// The table's lengths have the distribution of the rounded draw they
+    /// replace: both the table's own draws and rounded draws of the value
+    /// fit its probabilities (chi-square within 4.5 standard deviations of
+    /// its degrees of freedom), for skewed, symmetric and narrow PERT
+    /// values, including one whose mode sits on a rounding boundary.
+    #[test]
+    fn vacancy_table_draws_the_rounded_distribution() {
+        let n = 200_000;
+        for (lo, mode, hi) in [(1.0, 4.0, 12.0), (0.0, 3.0, 6.0), (2.0, 2.5, 3.4), (0.2, 9.5, 40.0)] {
+            let value = Value::pert(lo, mode, hi).unwrap_or_else(|e| panic!("{e}"));
+            let vacancy = Vacancy::new(&value);
+            let (first, p) =
+                vacancy.probabilities().unwrap_or_else(|| panic!("pert({lo}, {mode}, {hi}) not tabulated"));
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            assert!(p.iter().all(|&q| (0.0..=1.0).contains(&q)));
+            let mut rng = StreamRng::seed_from_u64(7);
+            let table: Vec<i32> = (0..n).map(|_| vacancy.draw(&mut rng)).collect();
+            let rounded: Vec<i32> = (0..n).map(|_| Vacancy::round(value.sample(&mut rng))).collect();
+            for (what, lengths) in [("table", &table), ("rounded", &rounded)] {
+                let (chi2, df) = chi_square(first, &p, lengths);
+                assert!(df >= 1.0, "pert({lo}, {mode}, {hi}): {df} degrees of freedom");
+                assert!(
+                    chi2 < df + 4.5 * (2.0 * df).sqrt(),
+                    "pert({lo}, {mode}, {hi}) {what}: chi-square {chi2:.1} on {df} df"
+                );
+            }
+        }
+    }
+
+    /// A fixed value is its rounded number and uses no random numbers; a
+    /// shape without a known distribution function draws and rounds.
+    #[test]
+    fn vacancy_without_a_table_rounds_the_value() {
+        let fixed = Vacancy::new(&Value::fixed(2.5).unwrap_or_else(|e| panic!("{e}")));
+        assert!(fixed.probabilities().is_none());
+        let mut rng = StreamRng::seed_from_u64(3);
+        let mut untouched = rng.clone();
+        assert_eq!(fixed.draw(&mut rng), 3);
+        assert_eq!(rng.random::<u64>(), untouched.random::<u64>());
+
+        let value = Value::uniform(0.0, 10.0).unwrap_or_else(|e| panic!("{e}"));
+        let uniform = Vacancy::new(&value);
+        assert!(uniform.probabilities().is_none());
+        let (mut a, mut b) = (StreamRng::seed_from_u64(5), StreamRng::seed_from_u64(5));
+        for _ in 0..100 {
+            assert_eq!(uniform.draw(&mut a), Vacancy::round(value.sample(&mut b)));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! with the streams they are drawn from, dates in months from the start,
 //! and the layout of a run's record.
 
+use super::draws::Vacancy;
 use super::{ABANDONED, DEMAND, POSTS_FUNDED, SERVED, SPEND};
 use crate::rng::{Kind, RunStreams, StreamId};
 use crate::scenario::{Allocation, Scenario, ShockKind, ShockTiming, SuccessorSource};
@@ -73,7 +74,7 @@ pub(super) struct GrantPlan {
     pub ramp_start: Option<Param>,
     pub turnover: Option<Param>,
     pub ramp_months: u32,
-    pub vacancy_months: Value,
+    pub vacancy_months: Vacancy,
 }
 
 impl GrantPlan {
@@ -118,7 +119,7 @@ pub(super) struct ChangePlan {
     pub cases_per_provider: Option<Param>,
     pub demand_growth: Option<Param>,
     pub turnover: Option<Param>,
-    pub vacancy_months: Option<Value>,
+    pub vacancy_months: Option<Vacancy>,
     pub successors: Vec<SuccessorChangePlan>,
     pub demand_scale: Option<Param>,
     pub influence: Option<InfluencePlan>,
@@ -155,7 +156,7 @@ impl ChangePlan {
             cases_per_provider: p("cases_per_provider", &c.cases_per_provider),
             demand_growth: p("demand_growth", &c.demand_growth),
             turnover: p("turnover", &c.turnover),
-            vacancy_months: c.vacancy_months.clone(),
+            vacancy_months: c.vacancy_months.as_ref().map(Vacancy::new),
             successors: c
                 .successors
                 .iter()
@@ -212,7 +213,8 @@ fn ledger_plans(s: &Scenario, sources: &[String]) -> Vec<Option<LedgerPlan>> {
 
 pub(super) enum Timing {
     Dated(i32),
-    Random(Param),
+    /// Boxed: a `Param` is far larger than a month.
+    Random(Box<Param>),
 }
 
 pub(super) struct ShockPlan {
@@ -246,7 +248,7 @@ pub struct Plan {
     pub(super) shocks: Vec<ShockPlan>,
     /// `[posts]` values used by posts of funding rounds.
     pub(super) ramp_months: u32,
-    pub(super) vacancy_months: Value,
+    pub(super) vacancy_months: Vacancy,
     /// Index of `local_authority` among the spend sources.
     pub(super) la_source: usize,
     pub(super) other_funder_source: usize,
@@ -298,7 +300,7 @@ fn shock_plan(sh: &crate::scenario::Shock) -> ShockPlan {
         timing: match &sh.timing {
             ShockTiming::Dated(m) => Timing::Dated(*m),
             ShockTiming::Random { rate_per_year } => {
-                Timing::Random(Param::new(rate_per_year, &format!("shocks.{}.rate_per_year", sh.id)))
+                Timing::Random(Box::new(Param::new(rate_per_year, &format!("shocks.{}.rate_per_year", sh.id))))
             }
         },
         kind: sh.kind.clone(),
@@ -345,7 +347,7 @@ impl Plan {
                     ramp_start: p(o.ramp_start, "ramp_start", &g.params.ramp_start),
                     turnover: p(o.turnover, "turnover", &g.params.turnover),
                     ramp_months: g.params.ramp_months,
-                    vacancy_months: g.params.vacancy_months.clone(),
+                    vacancy_months: Vacancy::new(&g.params.vacancy_months),
                 }
             })
             .collect();
@@ -375,7 +377,7 @@ impl Plan {
             changes,
             shocks,
             ramp_months: s.posts.ramp_months,
-            vacancy_months: s.posts.vacancy_months.clone(),
+            vacancy_months: Vacancy::new(&s.posts.vacancy_months),
             la_source: source_idx(SuccessorSource::LocalAuthority.as_str()),
             other_funder_source: source_idx(SuccessorSource::OtherFunder.as_str()),
             same_funder_source: source_idx(SuccessorSource::SameFunder.as_str()),

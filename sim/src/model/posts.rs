@@ -4,9 +4,8 @@
 
 use rand::RngExt;
 
-use super::draws::{vacancy, Geometric};
+use super::draws::{Geometric, Vacancy};
 use crate::rng::StreamRng;
-use crate::value::Value;
 
 /// [`Post::ledger`] when no funder's renewal budget holds the term.
 pub(super) const NO_LEDGER: usize = usize::MAX;
@@ -304,8 +303,8 @@ impl Posts {
 
     /// Creates pending post `i` in month `m`, vacant until a vacancy drawn
     /// from `v`.
-    pub fn open(&mut self, i: usize, m: i32, v: &Value) {
-        let len = vacancy(&mut self.streams[i].staffing, v);
+    pub fn open(&mut self, i: usize, m: i32, v: &Vacancy) {
+        let len = v.draw(&mut self.streams[i].staffing);
         self.all[i].staff = Staff::Vacant { fills_at: m + len };
         self.all[i].charged_from = m;
         self.mark_live(i);
@@ -314,7 +313,7 @@ impl Posts {
     /// Staffing in month `m` (model.md §5 step 4): each post with an event
     /// now loses its holder (and stays vacant for a fresh draw of its
     /// vacancy length) or is filled (and its holder's stay is drawn).
-    pub fn staff(&mut self, m: i32, vacancy_values: &[&Value]) {
+    pub fn staff(&mut self, m: i32, vacancy_values: &[&Vacancy]) {
         let Ok(month) = usize::try_from(m) else { return };
         let due = self.staffing.take(month);
         for &id in &due {
@@ -325,7 +324,7 @@ impl Posts {
             self.settle(i, m);
             let (p, rng) = (&mut self.all[i], &mut self.streams[i].staffing);
             if let Staff::Filled { .. } = p.staff {
-                p.staff = Staff::Vacant { fills_at: m + vacancy(rng, vacancy_values[p.vacancy]) };
+                p.staff = Staff::Vacant { fills_at: m + vacancy_values[p.vacancy].draw(rng) };
             }
             if let Staff::Vacant { fills_at } = p.staff {
                 if fills_at <= m {
@@ -484,6 +483,7 @@ impl Posts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
     use rand::SeedableRng;
 
     fn post(staff: Staff, term_end: i32) -> Post {
@@ -523,7 +523,7 @@ mod tests {
             let staff = if k % 2 == 0 { Staff::Pending } else { Staff::Filled { hired: -3, leaves_at: 20 } };
             posts.push(post(staff, 12), streams(k));
         }
-        let v = Value::fixed(2.0).unwrap_or_else(|e| panic!("{e}"));
+        let v = Vacancy::new(&Value::fixed(2.0).unwrap_or_else(|e| panic!("{e}")));
         posts.open(2, 0, &v);
         posts.open(0, 0, &v);
         assert_eq!(posts.rosters[0].posts, vec![0, 1, 2, 3]);
@@ -540,7 +540,7 @@ mod tests {
         posts.reset(1, 24, 1, 0, 0);
         posts.push(post(Staff::Filled { hired: 0, leaves_at: 3 }, 30), streams(1));
         posts.staffing.schedule(3, 0);
-        let v = Value::fixed(5.0).unwrap_or_else(|e| panic!("{e}"));
+        let v = Vacancy::new(&Value::fixed(5.0).unwrap_or_else(|e| panic!("{e}")));
         posts.staff(3, &[&v]);
         assert_eq!(posts.all[0].staff, Staff::Vacant { fills_at: 8 });
         posts.staff(8, &[&v]);

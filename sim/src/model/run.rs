@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use super::draws::Geometric;
+use super::draws::{Geometric, Vacancy};
 use super::plan::Plan;
 use super::posts::{Post, PostStreams, Posts, Staff, NO_LEDGER};
 use super::regions::Region;
@@ -20,7 +20,6 @@ use super::{
 };
 use crate::rng::{Kind, RunStreams, StreamRng};
 use crate::scenario::{Allocation, ShockKind};
-use crate::value::Value;
 
 /// Post values of one run: the `[posts]` values, or a grant's own.
 #[derive(Debug, Clone, Copy)]
@@ -145,7 +144,7 @@ pub struct Run<'p> {
     pub(super) next_grant: usize,
     /// Vacancy-length values by owner (grants, then rounds); a change may
     /// replace them.
-    pub(super) vacancy_values: Vec<&'p Value>,
+    pub(super) vacancy_values: Vec<&'p Vacancy>,
     /// Monthly turnover of posts that rounds create.
     pub(super) round_turnover: f64,
     /// This year's wage factor, `(1 + wage_growth)^y`.
