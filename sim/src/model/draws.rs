@@ -333,11 +333,12 @@ impl Geometric {
 /// are not. A fixed value draws nothing, and other shapes (or a table of
 /// more than [`Vacancy::MAX_TABLE`] lengths) draw the value and round it.
 #[derive(Debug, Clone)]
-pub struct Vacancy {
-    value: Value,
+pub enum Vacancy {
     /// The shortest length, and `P(length ≤ first + j)` for each length but
     /// the longest (whose cumulative probability is 1).
-    table: Option<(i32, Box<[f64]>)>,
+    Table { first: i32, cumulative: Box<[f64]> },
+    /// Drawn and rounded.
+    Draw(Value),
 }
 
 impl Vacancy {
@@ -345,14 +346,14 @@ impl Vacancy {
     pub const MAX_TABLE: i32 = 4096;
 
     pub fn new(value: &Value) -> Self {
-        Self { value: value.clone(), table: Self::tabulate(value) }
+        Self::tabulate(value).unwrap_or_else(|| Self::Draw(value.clone()))
     }
 
     fn round(x: f64) -> i32 {
         (x + 0.5).floor().clamp(0.0, 1.0e6) as i32
     }
 
-    fn tabulate(value: &Value) -> Option<(i32, Box<[f64]>)> {
+    fn tabulate(value: &Value) -> Option<Self> {
         if value.as_fixed().is_some() {
             return None;
         }
@@ -362,14 +363,14 @@ impl Vacancy {
             return None;
         }
         let cumulative =
-            (first..last).map(|k| value.probability_below(f64::from(k) + 0.5)).collect::<Option<Vec<f64>>>()?;
-        Some((first, cumulative.into_boxed_slice()))
+            (first..last).map(|k| value.probability_below(f64::from(k) + 0.5)).collect::<Option<Box<[f64]>>>()?;
+        Some(Self::Table { first, cumulative })
     }
 
     /// The probability of each length from the shortest, when tabulated.
     #[cfg(test)]
     pub fn probabilities(&self) -> Option<(i32, Vec<f64>)> {
-        let (first, cumulative) = self.table.as_ref()?;
+        let Self::Table { first, cumulative } = self else { return None };
         let mut below = 0.0;
         let mut p: Vec<f64> = cumulative
             .iter()
@@ -385,14 +386,13 @@ impl Vacancy {
 
     /// A length, in whole months.
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> i32 {
-        match &self.table {
-            Some((first, cumulative)) => {
+        match self {
+            Self::Table { first, cumulative } => {
                 let u: f64 = rng.random();
                 // The first length whose cumulative probability exceeds u.
-                let j = cumulative.partition_point(|&c| c <= u);
-                first + j as i32
+                first + cumulative.partition_point(|&c| c <= u) as i32
             }
-            None => Self::round(self.value.sample(rng)),
+            Self::Draw(value) => Self::round(value.sample(rng)),
         }
     }
 }
@@ -513,28 +513,10 @@ mod tests {
                 ln_p += mean.ln() - (k as f64).ln();
                 probs.push(ln_p.exp());
             }
-            let mut counts = vec![0u64; top + 1];
-            for &k in &draws {
-                counts[(k as usize).min(top)] += 1;
-            }
-            // Bins of consecutive counts, each closed once it expects 50
-            // draws; what is left at the top joins the last bin.
-            let mut bins: Vec<(f64, f64)> = Vec::new();
-            let (mut bin_p, mut bin_c) = (0.0, 0.0);
-            for k in 0..=top {
-                bin_p += probs[k];
-                bin_c += counts[k] as f64;
-                if bin_p * n as f64 >= 50.0 {
-                    bins.push((bin_p, bin_c));
-                    (bin_p, bin_c) = (0.0, 0.0);
-                }
-            }
-            if let Some(last) = bins.last_mut() {
-                last.0 += bin_p + (1.0 - probs.iter().sum::<f64>()).max(0.0);
-                last.1 += bin_c;
-            }
-            let chi2: f64 = bins.iter().map(|&(p, c)| (c - p * n as f64).powi(2) / (p * n as f64)).sum();
-            let df = bins.len() as f64 - 1.0;
+            // Every draw from `top` up counts at `top`, which takes the tail.
+            probs[top] += (1.0 - probs.iter().sum::<f64>()).max(0.0);
+            let lengths: Vec<i32> = draws.iter().map(|&k| k.min(top as u64) as i32).collect();
+            let (chi2, df) = chi_square(0, &probs, &lengths);
             assert!(df > 10.0, "mean {mean}: {df} degrees of freedom");
             assert!(chi2 < df + 4.5 * (2.0 * df).sqrt(), "mean {mean}: chi-square {chi2:.1} on {df} df");
             let m = draws.iter().sum::<u64>() as f64 / n as f64;
@@ -549,7 +531,7 @@ mod tests {
         }
     }
 
-    /// Pearson's chi-square of counts of lengths from `first` against the
+    /// Pearson's chi-square of counts of whole values from `first` against the
     /// probabilities `p`, in bins each closed once it expects 50 draws, with
     /// its degrees of freedom.
     fn chi_square(first: i32, p: &[f64], lengths: &[i32]) -> (f64, f64) {
