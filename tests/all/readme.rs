@@ -209,3 +209,35 @@ fn the_readme_comparisons_are_what_compare_prints() {
     assert_prose(&readme, &format!("about {mean} more cases averted (90% interval {lo} to {hi})"));
     assert_prose(&readme, &format!("in {:.0}% of the paired runs the ask now happens", 100.0 * p_less));
 }
+
+/// The optimiser's example: the recommendation and table it prints for the
+/// README's command (all but the line of files written, which carries the
+/// time), and the prose that reads the table. About 25 s on two cores.
+#[test]
+fn the_readme_optimiser_example_is_what_optimise_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/uk-baseline.toml");
+    let args = ["optimise", scenario.to_str().unwrap(), "--budget", "2m", "--funder", "JTI"];
+    let out = run_ok(&[&args[..], &["--start", "2027-04", "--term-months", "36", "--out", "opt"]].concat(), tmp.path());
+    let got: Vec<String> = stdout(&out).into_iter().filter(|l| !l.starts_with("wrote ")).collect();
+    let _readme = lock_readme();
+    let mut readme = std::fs::read_to_string(readme_path()).unwrap();
+    readme = check_block(readme, "fundscape optimise scenarios/uk-baseline.toml --budget 2m", &got);
+    if updating() {
+        std::fs::write(readme_path(), &readme).unwrap();
+    }
+    // "  equal shares       11          3,143 (3,083 to 3,203)   -143 (-176 to -109)   1.00"
+    let cells = |name: &str| -> Vec<String> {
+        let row = got.iter().find(|l| l.trim_start().starts_with(name)).unwrap_or_else(|| panic!("no row {name:?}"));
+        row.trim_start()[name.len()..]
+            .split_whitespace()
+            .map(|c| c.trim_matches(['(', ')', '~']).replace(',', ""))
+            .collect()
+    };
+    let best: f64 = cells("best")[1].parse().unwrap();
+    let behind: f64 = cells("equal shares")[5].parse().unwrap();
+    let h = (best / 100.0).round() as u64 * 100;
+    let hundreds = if h >= 1000 { format!("{},{:03}", h / 1000, h % 1000) } else { h.to_string() };
+    assert_prose(&readme, &format!("buys avert about {hundreds} abandoned cases"));
+    assert_prose(&readme, &format!("avert about {} more than equal shares", (-behind / 10.0).round() * 10.0));
+}
