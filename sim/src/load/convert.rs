@@ -221,6 +221,13 @@ fn check_id(path: &P, id: &str, seen: &HashSet<String>, what: &str) -> Result<()
             format!("`{id}` is not a valid {what} id; use text without spaces, e.g. \"gmiau-2021\"")
         }));
     }
+    if what == "region" && id == "all" {
+        return Err(path.err(
+            "`all` is reserved: every table names the total over the regions `all`, and `regions = \"all\"` \
+             means every region; give the region its own id, e.g. \"all-england\""
+                .to_string(),
+        ));
+    }
     if seen.contains(id) {
         return Err(path.err(format!("duplicate {what} id `{id}`; every {what} needs its own id")));
     }

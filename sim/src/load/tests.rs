@@ -441,3 +441,15 @@ fn a_funder_name_that_looks_like_a_typo_of_another_warns() {
         vec!["funder `Baring Foundaton` looks like a misspelling of funder `Baring Foundation`; if they are one funder, spell them alike (spend and without_funders go by the name)".to_string()]
     );
 }
+
+/// `all` names the total over regions in every table (and every region in
+/// `regions = "all"`), so a region may not take it as its id.
+#[test]
+fn a_region_may_not_be_called_all() {
+    let text = one_region("[[regions]]\nid = \"all\"\ndemand = 50\nabandon_rate = 0.1\n");
+    let e = err("all.toml", &text);
+    assert_eq!((e.line, e.key.as_str()), (Some(8), "regions[1].id"));
+    assert!(e.message.starts_with("`all` is reserved"), "{}", e.message);
+    // An id that merely contains the word is an ordinary id.
+    assert!(load_str(Path::new("ok.toml"), &text.replace("\"all\"", "\"all-wales\"")).is_ok());
+}
