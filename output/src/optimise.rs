@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use fundscape_sim::optimise::{Candidate, Objective, Optimised, Spec, Split};
+use fundscape_sim::optimise::{asked_budget_buys_more, Candidate, Objective, Optimised, Spec, Split};
 use fundscape_sim::scenario::YearMonth;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -172,7 +172,12 @@ pub fn sentence(o: &Optimised) -> String {
         String::new()
     };
     let spent = if best.split.budget < o.spec.budget * (1.0 - 1e-9) {
-        format!("; {} of the {}: no further post helps", money(best.split.cost), money(o.spec.budget))
+        let why = if asked_budget_buys_more(&o.spec, &best.split) {
+            "no further post helps"
+        } else {
+            "the rest buys no further post"
+        };
+        format!("; {} of the {}: {why}", money(best.split.cost), money(o.spec.budget))
     } else {
         String::new()
     };
@@ -437,10 +442,18 @@ pub fn best_toml(o: &Optimised, extends: &str) -> String {
         o.seed
     );
     let unspent = if best.split.budget < spec.budget * (1.0 - 1e-9) {
-        format!(
-            " Its budget is what they cost: no further post helped, and the {} asked for would buy more.",
-            money(spec.budget)
-        )
+        if asked_budget_buys_more(spec, &best.split) {
+            format!(
+                " Its budget is what they cost: no further post helped, and the {} asked for would buy more.",
+                money(spec.budget)
+            )
+        } else {
+            format!(
+                " Its budget is what they cost: the {} asked for buys the same posts at expected prices, and the \
+                 rest is less than another post.",
+                money(spec.budget)
+            )
+        }
     } else {
         String::new()
     };

@@ -803,6 +803,20 @@ pub fn split_of(spec: &Spec, k: &[u32], advice_share: f64, level_budget: f64) ->
     Split { posts: k.to_vec(), shares, unmet: false, budget, advice_share, cost }
 }
 
+/// Whether the budget asked for, spread by `split`'s shares, buys more posts
+/// at expected prices than `split` holds: true when the split's round was
+/// cut to its posts' cost because no further post helped, false when the
+/// budget asked for buys the same posts and the rest is too little for
+/// another (the cheaper round then did as well on the runs, and won the tie).
+pub fn asked_budget_buys_more(spec: &Spec, split: &Split) -> bool {
+    let mut weights = vec![0.0; split.posts.len()];
+    split.shares.iter().for_each(|&(r, x)| weights[r] = x);
+    budget_value(spec, spec.budget).is_ok_and(|v| {
+        let posts = whole_posts(v.typical(), &weights, &spec.prices);
+        posts.iter().sum::<u32>() > split.total_posts()
+    })
+}
+
 /// A budget as the loader makes it from the number written.
 fn budget_value(spec: &Spec, written: f64) -> Result<Value, ValueError> {
     let v = Value::fixed(written)?;

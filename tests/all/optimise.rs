@@ -344,6 +344,49 @@ fn best_toml_runs_with_its_scenario_and_buys_the_posts_chosen() {
     assert_eq!(frontier.lines().count(), 1 + LEVELS.len(), "{frontier}");
 }
 
+/// A budget that buys the same posts as a cheaper round (£78k: six posts at
+/// £12k, £6k over): the round of exactly their cost does as well on every
+/// run (costs are fixed), so it wins the tie, and the sentence and best.toml
+/// say that the budget asked for buys the same posts, not that it would buy
+/// more (which they say when no further post helped, as at £120k above).
+#[test]
+fn a_budget_that_buys_no_further_post_is_not_said_to_buy_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("saturates.toml");
+    std::fs::write(&file, saturates()).unwrap();
+    let out = dir.path().join("opt");
+    let mut args = SATURATES_ARGS;
+    args[1] = "£78k";
+    let o = optimise_cli(&file, &args, &out);
+    assert!(o.status.success(), "{}", show(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.starts_with(
+            "Put all in Region A (6 posts at expected prices; £72k of the £78k: the rest buys no further post): about "
+        ),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(out.join("best.toml")).unwrap();
+    assert!(text.contains("\nbudget = 72000\n"), "{text}");
+    // The header's comment lines, as one line of prose.
+    let flat = text.lines().map_while(|l| l.strip_prefix("# ")).collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "£72k of the funder's money. Its budget is what they cost: the £78k asked for buys the same posts at \
+             expected prices, and the rest is less than another post."
+        ),
+        "{text}"
+    );
+    assert!(!flat.contains("would buy more"), "{text}");
+    // The rule itself, on both sides.
+    let s = scenario(&saturates());
+    for (budget, posts, more) in [(78_000.0, vec![6, 0], false), (120_000.0, vec![6, 1], true)] {
+        let spec = Spec::new(&s, &request(budget), 1.0).unwrap_or_else(|e| panic!("{e}"));
+        let split = split_of(&spec, &posts, 1.0, spec.cost(&posts));
+        assert_eq!(fundscape_sim::optimise::asked_budget_buys_more(&spec, &split), more, "{budget}");
+    }
+}
+
 #[test]
 fn the_same_seed_gives_the_same_bytes_at_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
