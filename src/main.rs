@@ -418,7 +418,7 @@ enum Import {
         /// A scenario whose [posts] annual_cost (its number, or the mode of a PERT) is the post cost.
         #[arg(long)]
         scenario: Option<PathBuf>,
-        /// Write the tables to this file (atomically) instead of stdout.
+        /// Write the tables to this file (atomically) instead of stdout; an existing file is replaced only if an earlier import wrote it.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -1268,6 +1268,21 @@ fn progress_bar(runs: u64) -> indicatif::ProgressBar {
 
 /// `fundscape import grants`: the tables to stdout or `out`, the summary to stderr.
 fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&Path>) -> ExitCode {
+    // Never replace a file fundscape did not write: an existing --out must be
+    // an earlier import's (its first line says so).
+    if let Some(path) = out.filter(|p| p.exists() || p.is_symlink()) {
+        let ours = path.is_file()
+            && !path.is_symlink()
+            && fundscape_sim::input::read_text(path, fundscape_sim::input::MAX_INPUT_BYTES)
+                .is_ok_and(|t| fundscape_import::is_rendered(&t));
+        if !ours {
+            return input_error(&format!(
+                "--out: {} exists and is not a file of grants fundscape imported; choose another --out (an earlier \
+                 import's file is replaced)",
+                path.display()
+            ));
+        }
+    }
     let grants = match fundscape_import::read_grants(file) {
         Ok(g) => g,
         Err(e) if e.is_bad_input() => return input_error(&e),

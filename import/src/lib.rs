@@ -395,6 +395,15 @@ fn toml_amount(x: f64) -> String {
     }
 }
 
+/// Whether `text` is a file [`render`] wrote (its first line names the
+/// importer), which `import grants --out` may replace; any other file is
+/// the user's and is never overwritten.
+pub fn is_rendered(text: &str) -> bool {
+    text.lines()
+        .next()
+        .is_some_and(|l| l.starts_with("# Grants imported from ") && l.contains(" by fundscape (import grants "))
+}
+
 /// The `[[grants]]` tables of the kept grants that have a region (placed, or
 /// the fallback), each with comments giving the rules that made its keys.
 pub fn render(report: &Report, options: &Options, command: &str) -> String {

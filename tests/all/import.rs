@@ -361,22 +361,67 @@ fn a_malformed_file_names_the_grant_and_writes_nothing() {
     );
 }
 
+/// `--out` replaces an earlier import's file whole, and refuses anything else
+/// (a user's notes, a directory, a symbolic link), leaving it as it was.
 #[test]
-fn out_replaces_a_file_whole() {
+fn out_replaces_an_earlier_import_whole_and_refuses_any_other_file() {
     let tmp = tempfile::tempdir().unwrap();
     let out_file = tmp.path().join("grants.toml");
-    std::fs::write(&out_file, "old").unwrap();
-    let out = bin()
-        .args(["import", "grants", data("grantnav_fixture_esmee_small.json").to_str().unwrap(), "--out"])
-        .arg(&out_file)
-        .output()
-        .unwrap();
+    let import = |extra: &[&str]| {
+        bin()
+            .args(["import", "grants", data("grantnav_fixture_esmee_small.json").to_str().unwrap()])
+            .args(extra)
+            .arg("--out")
+            .arg(&out_file)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&out_file, "my notes").unwrap();
+    let out = import(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: --out: {} exists and is not a file of grants fundscape imported; choose another --out (an earlier \
+             import's file is replaced)\n",
+            out_file.display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "my notes");
+    std::fs::remove_file(&out_file).unwrap();
+
+    let out = import(&[]);
     assert!(out.status.success(), "{}", show(&out));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).ends_with(&format!("wrote 1 grants to {}\n", out_file.display())));
-    let text = std::fs::read_to_string(&out_file).unwrap();
-    assert!(text.contains("id = \"360G-EFF-16-3315\"\n"), "{text}");
+    let first = std::fs::read_to_string(&out_file).unwrap();
+    assert!(first.contains("id = \"360G-EFF-16-3315\"\n"), "{first}");
+    // The earlier import is replaced whole, and nothing else is left beside it.
+    let out = import(&["--region", "london"]);
+    assert!(out.status.success(), "{}", show(&out));
+    let second = std::fs::read_to_string(&out_file).unwrap();
+    assert!(second.contains("--region \"london\"") && second.matches("[[grants]]").count() == 5, "{second}");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+
+    #[cfg(unix)]
+    {
+        let link = tmp.path().join("link.toml");
+        std::os::unix::fs::symlink(&out_file, &link).unwrap();
+        let out = bin()
+            .args(["import", "grants", data("grantnav_fixture_esmee_small.json").to_str().unwrap(), "--out"])
+            .arg(&link)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert!(link.is_symlink());
+        assert_eq!(std::fs::read_to_string(&out_file).unwrap(), second);
+    }
+    let out = bin()
+        .args(["import", "grants", data("grantnav_fixture_esmee_small.json").to_str().unwrap(), "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
 }
 
 /// Every file's grants, all written (`--region london` for the unplaced),
