@@ -120,7 +120,7 @@ struct AnalysisOptions {
     #[arg(long, default_value = "all")]
     region: String,
     /// A calendar year of the scenario, or `horizon` (flows summed over the years, stocks at the end).
-    #[arg(long, default_value = "horizon")]
+    #[arg(long, default_value = "horizon", allow_hyphen_values = true)]
     year: String,
 }
 
@@ -174,7 +174,7 @@ enum Command {
         no_charts: bool,
         /// Run in waves until the Monte Carlo error of every watched figure is at most REL of its mean (e.g.
         /// 0.01), up to --runs runs (default with --precision: 1,000,000).
-        #[arg(long, value_name = "REL", value_parser = parse_precision)]
+        #[arg(long, value_name = "REL", value_parser = parse_precision, allow_hyphen_values = true)]
         precision: Option<f64>,
         /// The figures --precision watches, every year: metrics of summary.csv, each `metric` (all regions) or
         /// `region:metric` (default: abandoned,posts_funded).
@@ -288,7 +288,7 @@ enum Command {
         #[arg(long, value_parser = parse_number, allow_hyphen_values = true)]
         at_least: Option<f64>,
         /// The share of runs that must meet the condition, in (0, 1].
-        #[arg(long, value_parser = parse_probability)]
+        #[arg(long, value_parser = parse_probability, allow_hyphen_values = true)]
         probability: f64,
         /// The lever's range LO..HI (default: 0 to twice its value, at least 1, within the key's domain).
         #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
@@ -320,7 +320,7 @@ enum Command {
         #[arg(long, default_value = "abandoned", value_parser = ["abandoned", "post_years", "served"])]
         objective: String,
         /// Count the objective to the end of this model year (a calendar year of the scenario; default: the horizon).
-        #[arg(long, value_name = "YEAR")]
+        #[arg(long, value_name = "YEAR", allow_hyphen_values = true)]
         by: Option<String>,
         /// Only these regions may get posts (ids, comma-separated; default: every region).
         #[arg(long, value_name = "ID,...", value_delimiter = ',')]
@@ -353,7 +353,7 @@ enum Command {
         /// The scenario file (TOML); its `[[levers]]`, if any, are the page's levers.
         scenario: PathBuf,
         /// The port to listen on (0: any free port; the address is printed).
-        #[arg(long, default_value_t = 8765)]
+        #[arg(long, default_value_t = 8765, value_parser = parse_port, allow_hyphen_values = true)]
         port: u16,
         /// Paired runs for each change, 1 to 100,000,000.
         #[arg(long, default_value_t = fundscape_serve::DEFAULT_RUNS, value_parser = parse_runs, allow_hyphen_values = true)]
@@ -413,7 +413,7 @@ enum Import {
         #[arg(long, value_parser = parse_region)]
         region: Option<&'static str>,
         /// Full annual cost of a post in £ (default: the --scenario's [posts] annual_cost, else 50000).
-        #[arg(long, value_parser = parse_cost)]
+        #[arg(long, value_parser = parse_cost, allow_hyphen_values = true)]
         post_cost: Option<f64>,
         /// A scenario whose [posts] annual_cost (its number, or the mode of a PERT) is the post cost.
         #[arg(long)]
@@ -422,6 +422,12 @@ enum Import {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+fn parse_port(s: &str) -> Result<u16, String> {
+    s.trim()
+        .parse::<u16>()
+        .map_err(|_| format!("`{s}` is not a port; give a whole number from 0 to 65535 (0: any free port)"))
 }
 
 fn parse_date(s: &str) -> Result<fundscape_import::Date, String> {

@@ -279,7 +279,27 @@ fn bad_command_line_numbers_say_what_is_allowed() {
         assert!(stderr.contains(allowed), "{}", show(&out));
         assert!(!stderr.contains("-- -"), "{}", show(&out));
     }
-    assert!(!tmp.path().join("results").exists());
+    // The other commands' numbers, negative ones included.
+    let (tiny, grants) = (tiny.to_str().unwrap(), data("grantnav_fixture_esmee_small.json"));
+    let solve = ["solve", tiny, "--lever", "posts.turnover", "--metric", "abandoned", "--at-most", "5"];
+    for (args, flag, allowed) in [
+        (vec!["run", tiny, "--precision", "-1"], "--precision", "a number between 0 and 1 such as 0.01"),
+        (vec!["serve", tiny, "--port", "-1"], "--port", "give a whole number from 0 to 65535 (0: any free port)"),
+        (vec!["serve", tiny, "--port", "70000"], "--port", "give a whole number from 0 to 65535 (0: any free port)"),
+        (vec!["import", "grants", grants.to_str().unwrap(), "--post-cost", "-5"], "--post-cost", "greater than 0"),
+        ([&solve[..], &["--probability", "-0.5"]].concat(), "--probability", "greater than 0 and at most 1"),
+    ] {
+        let out = bin().args(&args).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", show(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!("error: invalid value '{}' for '{flag} <", args[args.len() - 1])),
+            "{}",
+            show(&out)
+        );
+        assert!(stderr.contains(allowed) && !stderr.contains("-- -"), "{}", show(&out));
+    }
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "something was written");
 }
 
 #[test]
