@@ -557,11 +557,41 @@ fn serde_error(e: serde_path_to_error::Error<toml::de::Error>) -> FieldError {
         let field = rest.split('`').next().unwrap_or(rest);
         format!("missing key `{field}`; add it")
     } else if raw.starts_with("invalid type") {
-        raw.replace("expected i64", "expected a whole number").replace("expected f64", "expected a number")
+        let message =
+            raw.replace("expected i64", "expected a whole number").replace("expected f64", "expected a number");
+        let key = path.iter().rev().find_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        });
+        format!("{message}{}", type_hint(&message, key.unwrap_or("key")))
     } else {
         raw
     };
     FieldError { path, message }
+}
+
+/// How to write a value of the type a key expects, for a message that says
+/// which type it expected (serde's "invalid type: map, expected a string").
+fn type_hint(message: &str, key: &str) -> String {
+    let expected = message.rsplit_once("expected ").map_or("", |(_, e)| e);
+    let found_table = message.starts_with("invalid type: map");
+    let found_text = message.starts_with("invalid type: string");
+    match expected {
+        "a whole number" if found_table => {
+            format!("; `{key}` is a count here and cannot be drawn from a distribution: write a whole number, e.g. `{key} = 10`")
+        }
+        "a whole number" if found_text => format!("; write the number without quotes, e.g. `{key} = 10`"),
+        "a whole number" => format!("; write a whole number, e.g. `{key} = 10`"),
+        "a number" if found_text => format!("; write the number without quotes, e.g. `{key} = 0.5`"),
+        "a number" => format!("; write a number, e.g. `{key} = 0.5`"),
+        "a string" if matches!(key, "start" | "until" | "end" | "at") => {
+            format!("; write the month in quotes as \"YYYY-MM\", e.g. `{key} = \"2025-04\"`")
+        }
+        "a string" => format!("; write it in quotes, e.g. `{key} = \"text\"`"),
+        "a sequence" => format!("; write a list in square brackets, e.g. `{key} = [ … ]`"),
+        "a boolean" => format!("; write `{key} = true` or `{key} = false`"),
+        _ => String::new(),
+    }
 }
 
 /// FNV-1a over the text, as 16 hex digits: a stable fingerprint of the

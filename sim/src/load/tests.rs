@@ -453,3 +453,27 @@ fn a_region_may_not_be_called_all() {
     // An id that merely contains the word is an ordinary id.
     assert!(load_str(Path::new("ok.toml"), &text.replace("\"all\"", "\"all-wales\"")).is_ok());
 }
+
+/// A value of the wrong type says how to write the type the key takes.
+#[test]
+fn a_value_of_the_wrong_type_says_how_to_write_it() {
+    let cases = [
+        ("backlog = { dist = \"uniform\", min = 1, max = 9 }\n", "regions[0].backlog", "invalid type: map, expected a whole number; `backlog` is a count here and cannot be drawn from a distribution: write a whole number, e.g. `backlog = 10`"),
+        ("backlog = \"12\"\n", "regions[0].backlog", "invalid type: string \"12\", expected a whole number; write the number without quotes, e.g. `backlog = 10`"),
+        ("backlog = 2.5\n", "regions[0].backlog", "invalid type: floating point `2.5`, expected a whole number; write a whole number, e.g. `backlog = 10`"),
+    ];
+    for (line, key, message) in cases {
+        let e = err("t.toml", &one_region(line));
+        assert_eq!((e.key.as_str(), e.message.as_str()), (key, message));
+    }
+    let e = err("t.toml", "[scenario]\nstart = 202504\n");
+    assert_eq!(
+        e.message,
+        "invalid type: integer `202504`, expected a string; write the month in quotes as \"YYYY-MM\", e.g. `start = \"2025-04\"`"
+    );
+    let e = err("t.toml", &one_region("[sustainability]\nsuccessors = \"x\"\n"));
+    assert_eq!(
+        e.message,
+        "invalid type: string \"x\", expected a sequence; write a list in square brackets, e.g. `successors = [ … ]`"
+    );
+}
