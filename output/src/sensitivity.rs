@@ -312,36 +312,63 @@ pub fn sensitivity_charts(s: &Sensitivity, year: Year) -> Result<Vec<Chart>, Ren
 }
 
 /// The plain-words reading: the fewest inputs whose first-order indices
-/// reach 80% of the variance (or all of them, and what they reach).
+/// reach 80% of the variance (or all of them, and what they reach), what
+/// the other inputs explain alone, the runs' own randomness alone, and the
+/// rest, which is interactions. The estimates are shown within 0–100%; where
+/// they are too noisy to add up (a share above 100% or well below 0%, or
+/// the shares alone well over the whole), the reading says so and asks for
+/// more base samples rather than printing impossible shares.
 pub fn reading(s: &Sensitivity, year: Year) -> String {
     let col = column(s, year);
+    let first = |i: usize| s.sobol[i].first[col].estimate;
+    let share = |x: f64| percent(x.clamp(0.0, 1.0));
     let mut order: Vec<usize> = (0..s.sobol.len()).collect();
-    order.sort_by(|&a, &b| s.sobol[b].first[col].estimate.total_cmp(&s.sobol[a].first[col].estimate).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| first(b).total_cmp(&first(a)).then(a.cmp(&b)));
     let mut sum = 0.0;
     let mut named = Vec::new();
     for &i in &order {
-        if sum >= 0.8 || s.sobol[i].first[col].estimate <= 0.005 {
+        if sum >= 0.8 || first(i) <= 0.005 {
             break;
         }
-        sum += s.sobol[i].first[col].estimate.max(0.0);
-        named.push(format!("{} ({})", s.sobol[i].key, percent(s.sobol[i].first[col].estimate)));
+        sum += first(i).max(0.0);
+        named.push(format!("{} ({})", s.sobol[i].key, share(first(i))));
     }
+    let others: f64 = order[named.len()..].iter().map(|&i| first(i).max(0.0)).sum();
+    let own = s.randomness.first[col].estimate;
     let when = when(s, col);
     let count = match named.len() {
         0 => "no input".to_string(),
         1 => "one input".to_string(),
         n => format!("{} inputs", words_number(n)),
     };
-    let own = s.randomness.first[col].estimate;
+    let (other_inputs, explains) = if others >= 0.005 {
+        (format!("the other inputs alone explain {}, ", share(others)), "")
+    } else {
+        (String::new(), "explains ")
+    };
+    let alone = sum + others + own.max(0.0);
+    let noisy = order.iter().any(|&i| first(i) > 1.0) || own < -0.05 || alone > 1.1;
+    let tail = if noisy {
+        format!(
+            " These estimates are too noisy to add up at {} base sample{}: the shares alone come to {}; run with more \
+             --runs (sobol.csv gives each one's interval).",
+            crate::words::thousands(s.runs as f64),
+            if s.runs == 1 { "" } else { "s" },
+            percent(alone)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{count} explain{} {} of the uncertainty in {} {when}{}{}; the runs' own randomness alone explains {}, and the rest ({}) is inputs acting together.",
-        if named.len() == 1 { "s" } else { "" },
-        percent(sum),
+        "{count} explain{} {} of the uncertainty in {} {when}{}{}; {other_inputs}the runs' own randomness alone \
+         {explains}{}, and the rest ({}) is inputs acting together.{tail}",
+        if named.len() <= 1 { "s" } else { "" },
+        share(sum),
         metric_words(s),
         if named.is_empty() { "" } else { ": " },
         named.join(", "),
-        percent(own),
-        percent((1.0 - sum - own).max(0.0))
+        share(own),
+        share(1.0 - alone)
     )
 }
 
@@ -515,6 +542,50 @@ pub fn solve_chart_files(s: &Solved, words: &SolveWords) -> Result<Vec<(String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A horizon-only result with first-order indices `first` and the runs'
+    /// own randomness `own`, at `runs` base samples.
+    fn result(first: &[(&str, f64)], own: f64, runs: u64) -> Sensitivity {
+        let at = |x: f64| vec![fundscape_sim::sensitivity::Interval { estimate: x, low: x, high: x }];
+        let row =
+            |key: &str, x: f64| fundscape_sim::sensitivity::SobolRow { key: key.into(), first: at(x), total: at(x) };
+        Sensitivity {
+            scenario_name: "t".into(),
+            metric: "abandoned".into(),
+            region: "all".into(),
+            years: vec![],
+            runs,
+            seed: 1,
+            tornado: vec![],
+            sobol: first.iter().map(|&(k, x)| row(k, x)).collect(),
+            randomness: row(fundscape_sim::sensitivity::RANDOMNESS_KEY, own),
+            variance: vec![1.0],
+        }
+    }
+
+    /// The reading names the inputs that reach 80%, gives the others' own
+    /// share apart from the interactions, and never prints an impossible share.
+    #[test]
+    fn the_reading_tells_other_inputs_from_interactions() {
+        // Additive: a explains 80%, b 20%, nothing acts together.
+        assert_eq!(
+            reading(&result(&[("a", 0.8), ("b", 0.2)], 0.0, 8000), Year::Horizon),
+            "one input explains 80% of the uncertainty in abandoned (all regions) over the horizon: a (80%); the other \
+             inputs alone explain 20%, the runs' own randomness alone 0%, and the rest (0%) is inputs acting together."
+        );
+        // Interactions are what the shares alone leave over.
+        assert_eq!(
+            reading(&result(&[("a", 0.5), ("b", 0.35), ("c", 0.001)], 0.05, 8000), Year::Horizon),
+            "two inputs explain 85% of the uncertainty in abandoned (all regions) over the horizon: a (50%), b (35%); \
+             the runs' own randomness alone explains 5%, and the rest (10%) is inputs acting together."
+        );
+        assert!(reading(&result(&[], 1.0, 10), Year::Horizon).starts_with("no input explains 0% "));
+        // Too few base samples: shares over 100% and below 0% are not printed as such.
+        let noisy = reading(&result(&[("a", 1.82), ("b", 0.3)], -0.65, 5), Year::Horizon);
+        assert!(noisy.starts_with("one input explains 100% of the uncertainty"), "{noisy}");
+        assert!(noisy.contains("randomness alone 0%") && !noisy.contains("-65") && !noisy.contains("182"), "{noisy}");
+        assert!(noisy.ends_with(" These estimates are too noisy to add up at 5 base samples: the shares alone come to 212%; run with more --runs (sobol.csv gives each one's interval)."), "{noisy}");
+    }
 
     #[test]
     fn numbers_print_whole_or_to_six_figures() {
