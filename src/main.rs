@@ -877,8 +877,10 @@ fn sensitivity(file: &Path, a: &AnalysisOptions, by_key: bool, out: Option<&Path
     let cost = sensitivity_cost(k, config.runs);
     if k > 0 {
         eprintln!(
-            "{k} inputs, {} base samples: {} runs (indices N × (k + 2) = {}, tornado N × (2k + 1) = {})",
+            "{k} input{}, {} base sample{}: {} runs (indices N × (k + 2) = {}, tornado N × (2k + 1) = {})",
+            if k == 1 { "" } else { "s" },
             fundscape_output::thousands(config.runs as f64),
+            if config.runs == 1 { "" } else { "s" },
             fundscape_output::thousands(cost as f64),
             fundscape_output::thousands((config.runs * (k as u64 + 2)) as f64),
             fundscape_output::thousands((config.runs * (2 * k as u64 + 1)) as f64),
@@ -935,14 +937,24 @@ fn solve(
     };
     let goal = Goal { lever: lever.to_string(), target, year, at_most, threshold, probability, range };
     if let Err(e) = lever_range(&s, &goal) {
-        return input_error(&e);
+        use fundscape_sim::sensitivity::AnalysisError;
+        return match e {
+            AnalysisError::Input(_) | AnalysisError::LeverIsDistribution { .. } => {
+                input_error(&format!("--lever: {e}"))
+            }
+            _ => input_error(&e),
+        };
     }
     let dir = out.map_or_else(|| Path::new("results").join(format!("solve-{}", stem(file))), Path::to_path_buf);
     if let Err(e) = fundscape_output::check_out_dir(&dir) {
         return write_error(&e);
     }
     let config = options_config(a, &s);
-    eprintln!("{} runs a trial, about 10 to 20 trials", fundscape_output::thousands(config.runs as f64));
+    eprintln!(
+        "{} run{} a trial, about 10 to 20 trials",
+        fundscape_output::thousands(config.runs as f64),
+        if config.runs == 1 { "" } else { "s" }
+    );
     let bar = indicatif::ProgressBar::new_spinner();
     let solved = fundscape_sim::sensitivity::solve(&s, &goal, &config, &|done| bar.set_position(done));
     bar.finish_and_clear();
@@ -1011,9 +1023,11 @@ fn solve(
         return write_error(&e);
     }
     outln!(
-        "{} trials of {} runs; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)",
+        "{} trial{} of {} run{}; wrote {}/ (solve.csv, charts/solve.svg, charts/solve.png)",
         solved.trials.len(),
-        config.runs,
+        if solved.trials.len() == 1 { "" } else { "s" },
+        fundscape_output::thousands(config.runs as f64),
+        if config.runs == 1 { "" } else { "s" },
         dir.display()
     );
     outln!("{}", show(&found));

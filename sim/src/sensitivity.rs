@@ -34,11 +34,11 @@ pub const TORNADO_LEVELS: (f64, f64) = (0.1, 0.9);
 pub enum AnalysisError {
     #[error(transparent)]
     Input(#[from] InputError),
-    #[error("unknown metric `{metric}`{hint}")]
+    #[error("--metric: unknown metric `{metric}`{hint}")]
     UnknownMetric { metric: String, hint: String },
-    #[error("unknown region `{region}`{hint}")]
+    #[error("--region: unknown region `{region}`{hint}")]
     UnknownRegion { region: String, hint: String },
-    #[error("year `{year}` is not in the scenario ({first} to {last}); give one of its years or `horizon`")]
+    #[error("--year: year `{year}` is not in the scenario ({first} to {last}); give one of its years or `horizon`")]
     UnknownYear { year: String, first: i32, last: i32 },
     #[error(
         "no input of the scenario is a distribution, so nothing is uncertain to analyse; write the uncertain keys as distributions (docs/scenario.md, \"Values\")"

@@ -208,11 +208,11 @@ fn bad_levers_and_ranges_exit_2_and_write_nothing() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["solve", file.to_str().unwrap(), "--lever", "regions.a.other_capacty", "--at-most", "0", "--probability", "0.9"],
-            "error: unknown input key `regions.a.other_capacty`; did you mean `regions.a.other_capacity`?\n",
+            "error: --lever: unknown input key `regions.a.other_capacty`; did you mean `regions.a.other_capacity`?\n",
         ),
         (
             vec!["solve", tiny.to_str().unwrap(), "--lever", "regions.north-west.demand", "--at-most", "0", "--probability", "0.9"],
-            "error: `regions.north-west.demand` is a distribution (normal(9000, 500)); a lever must be a key written as a plain number\n",
+            "error: --lever: `regions.north-west.demand` is a distribution (normal(9000, 500)); a lever must be a key written as a plain number\n",
         ),
         (
             vec!["solve", file.to_str().unwrap(), "--lever", "regions.a.other_capacity", "--at-most", "0", "--probability", "0.9", "--range", "300..300"],
@@ -220,15 +220,15 @@ fn bad_levers_and_ranges_exit_2_and_write_nothing() {
         ),
         (
             vec!["sensitivity", tiny.to_str().unwrap(), "--metric", "abandonned"],
-            "error: unknown metric `abandonned`; did you mean `abandoned`?\n",
+            "error: --metric: unknown metric `abandonned`; did you mean `abandoned`?\n",
         ),
         (
             vec!["sensitivity", tiny.to_str().unwrap(), "--region", "wale"],
-            "error: unknown region `wale`; did you mean `wales`?\n",
+            "error: --region: unknown region `wale`; did you mean `wales`?\n",
         ),
         (
             vec!["sensitivity", tiny.to_str().unwrap(), "--year", "2040"],
-            "error: year `2040` is not in the scenario (2025 to 2027); give one of its years or `horizon`\n",
+            "error: --year: year `2040` is not in the scenario (2025 to 2027); give one of its years or `horizon`\n",
         ),
         (
             vec!["sensitivity", file.to_str().unwrap()],
