@@ -1652,6 +1652,18 @@ fn merge(dirs: &[PathBuf], out: &Path, png_scale: Option<u32>) -> ExitCode {
     if let Err(e) = fundscape_output::check_out_dir(out) {
         return write_error(&e);
     }
+    // The merged run would replace a shard it reads: refuse, so the shard
+    // stays to merge again.
+    let same = |d: &Path| match (std::fs::canonicalize(d), std::fs::canonicalize(out)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => d == out,
+    };
+    if let Some(dir) = dirs.iter().find(|d| same(d)) {
+        return input_error(&format!(
+            "--out {} is one of the shards being merged; give the merged run a directory of its own",
+            dir.display()
+        ));
+    }
     let (mut runs, mut comparisons) = (Vec::new(), Vec::new());
     for dir in dirs {
         match fundscape_output::read_any_shard(dir) {

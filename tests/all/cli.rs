@@ -706,6 +706,14 @@ fn three_shards_merged_are_one_run() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(message), "{}", show(&out));
         assert!(!dir.join("refused").exists());
     }
+    // A shard as the merged run's directory: refused, and the shard kept.
+    let before = std::fs::read(dir.join("shard-1/shard.bin")).unwrap();
+    let out =
+        bin().args(["merge", "shard-1", "shard-2", "shard-3", "--out", "./shard-1"]).current_dir(dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is one of the shards being merged"), "{}", show(&out));
+    assert_eq!(std::fs::read(dir.join("shard-1/shard.bin")).unwrap(), before);
+    run_ok(&["merge", "shard-1", "shard-2", "shard-3", "--out", "merged"], dir);
     let out = bin()
         .args(["run", baseline, "--runs", "300", "--shard", "3/3", "--out", "refused"])
         .current_dir(dir)
