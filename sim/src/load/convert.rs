@@ -255,7 +255,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     let successors = meta::successors(raw.sustainability.as_ref())?;
     let regions = regions::regions(&raw.regions)?;
     let correlation_factor = raw.correlation.as_ref().map(|c| regions::correlation(c, &regions)).transpose()?;
-    let grants = grants::grants(&raw, &posts, &regions, start, &mut warnings)?;
+    let grants = grants::grants(&raw, &posts, &regions, start, years, &mut warnings)?;
     let shocks = shocks::shocks(&raw.shocks, &regions, start)?;
     let mut rounds = rounds::rounds(&raw, &regions, start, years)?;
     let without = &raw.scenario.without_funders;

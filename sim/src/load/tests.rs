@@ -477,3 +477,23 @@ fn a_value_of_the_wrong_type_says_how_to_write_it() {
         "invalid type: string \"x\", expected a sequence; write a list in square brackets, e.g. `successors = [ … ]`"
     );
 }
+
+/// A grant that starts after the horizon's last month is kept (it draws
+/// from its own streams, so it changes no other draw) but warned about: its
+/// posts never appear in a run. One that starts in the last month is not.
+#[test]
+fn a_grant_that_starts_after_the_horizon_is_warned_about() {
+    let text = |start: &str| {
+        format!(
+            "[scenario]\nstart = \"2025-04\"\nyears = 2\n[[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = 0.1\n\
+             [[grants]]\nid = \"late\"\nfunder = \"JTI\"\nregion = \"wales\"\nstart = \"{start}\"\nmonths = 36\nposts = 1\n"
+        )
+    };
+    let s = load_str(Path::new("late.toml"), &text("2027-04")).unwrap();
+    assert_eq!(
+        s.warnings,
+        vec!["grant `late` starts in 2027-04, after the horizon's last month (2027-03); its posts never appear in a run. Check its start, or lengthen the scenario's `years`".to_string()]
+    );
+    assert_eq!(s.grants.len(), 1);
+    assert!(load_str(Path::new("last.toml"), &text("2027-03")).unwrap().warnings.is_empty());
+}

@@ -8,8 +8,10 @@ pub(super) fn grants(
     posts: &PostParams,
     regions: &[Region],
     start: YearMonth,
+    years: u32,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Grant>> {
+    let horizon_end = YearMonth(start.0 + 12 * years as i32);
     let mut grants = Vec::new();
     let mut grant_ids: HashSet<String> = HashSet::new();
     let reserved = reserved_funders();
@@ -77,6 +79,13 @@ pub(super) fn grants(
                 g.id
             ));
             continue;
+        }
+        if gstart >= horizon_end {
+            warnings.push(format!(
+                "grant `{}` starts in {gstart}, after the horizon's last month ({}); its posts never appear in a run. Check its start, or lengthen the scenario's `years`",
+                g.id,
+                YearMonth(horizon_end.0 - 1)
+            ));
         }
         grants.push(Grant {
             id: g.id.clone(),
