@@ -462,8 +462,11 @@ fn record(file: &str, number: usize, line: Option<u64>, g: &Value) -> Result<Gra
         return Err(fail("Award Date", "missing, and no Planned Dates:Start Date either; a grant needs a date".into()));
     }
     let funders = items(g, &["fundingorganization", "fundingorganisation", "fundingorg"]);
-    let funder_id = first_scalar(&funders, &["identifier", "id"]);
-    let funder_name = first_scalar(&funders, &["name"]);
+    // A funder's name is one line of plain text in a scenario: control
+    // characters and runs of white space become single spaces.
+    let one_line = |x: String| Some(text::words(&x).collect::<Vec<_>>().join(" ")).filter(|x| !x.is_empty());
+    let funder_id = first_scalar(&funders, &["identifier", "id"]).and_then(one_line);
+    let funder_name = first_scalar(&funders, &["name"]).and_then(one_line);
     if funder_id.is_none() && funder_name.is_none() {
         return Err(fail("Funding Org", "missing; a grant needs its funder's Identifier or Name".into()));
     }
@@ -523,6 +526,20 @@ mod tests {
         let g =
             one(&format!(r#"{{{BASE}, "plannedDates": [{{"duration": 24, "startDate": "2020-05-01"}}]}}"#)).unwrap();
         assert_eq!((g.duration_months, g.planned_start.map(Date::year_month)), (Some(24.0), Some("2020-05".into())));
+    }
+
+    /// A funder's name or identifier with control characters or a line
+    /// break becomes one line of plain text, as a scenario requires.
+    #[test]
+    fn a_funder_name_becomes_one_line_of_plain_text() {
+        let g = one(r#"{"id": "360G-X-1", "amountAwarded": 1, "awardDate": "2020-04-01",
+                "fundingOrganization": [{"id": "GB\u001b-1", "name": "Bell\u0007 Trust\nLine "}]}"#)
+        .unwrap();
+        assert_eq!((g.funder(), g.funder_id.as_deref()), ("Bell Trust Line", Some("GB -1")));
+        let g = one(r#"{"id": "360G-X-1", "amountAwarded": 1, "awardDate": "2020-04-01",
+                "fundingOrganization": [{"id": "GB-1", "name": "\u0007"}]}"#)
+        .unwrap();
+        assert_eq!(g.funder(), "GB-1");
     }
 
     #[test]

@@ -205,6 +205,22 @@ fn date(path: &P, text: &str) -> Result<YearMonth> {
     })
 }
 
+/// Text that is printed, drawn and written into tables (names, funders,
+/// notes) holds no control character: an escape sequence would reach the
+/// terminal, and a line break would split a CSV row's meaning. A note may
+/// hold line breaks and tabs.
+fn plain_text(path: &P, text: &str, multi_line: bool) -> Result<()> {
+    let allowed = |c: char| multi_line && (c == '\n' || c == '\t' || c == '\r');
+    match text.chars().find(|&c| c.is_control() && !allowed(c)) {
+        Some(c) => Err(path.err(format!(
+            "holds a control character (U+{:04X}); write {} as plain text",
+            u32::from(c),
+            if multi_line { "it" } else { "it on one line" }
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Region ids are lower-case words (`north-west`); grant and shock ids may
 /// be any text without spaces (360Giving identifiers such as
 /// `360G-ABCT-1234` keep their case).

@@ -497,3 +497,27 @@ fn a_grant_that_starts_after_the_horizon_is_warned_about() {
     assert_eq!(s.grants.len(), 1);
     assert!(load_str(Path::new("last.toml"), &text("2027-03")).unwrap().warnings.is_empty());
 }
+
+/// Names and funders are one line of plain text, and a note plain text:
+/// a control character (an escape sequence, a bell, a line break in a name)
+/// is refused where it is written.
+#[test]
+fn names_and_notes_hold_no_control_characters() {
+    let base = one_region("");
+    for (text, key) in [
+        (base.replace("[scenario]\n", "[scenario]\nname = \"a\\u001b[31mred\"\n"), "scenario.name"),
+        (base.replace("[scenario]\n", "[scenario]\nnote = \"ding\\u0007\"\n"), "scenario.note"),
+        (base.replace("id = \"a\"\n", "id = \"a\"\nname = \"two\\nlines\"\n"), "regions[0].name"),
+        (
+            format!("{base}[[grants]]\nid = \"g\"\nfunder = \"JTI\\nTrust\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n"),
+            "grants[0].funder",
+        ),
+    ] {
+        let e = err("c.toml", &text);
+        assert_eq!(e.key, key, "{e}");
+        assert!(e.message.starts_with("holds a control character (U+00"), "{e}");
+    }
+    // A note may run over several lines.
+    let s = load_str(Path::new("n.toml"), &base.replace("[scenario]\n", "[scenario]\nnote = \"\"\"one\ntwo\"\"\"\n"));
+    assert_eq!(s.map(|s| s.note), Ok(Some("one\ntwo".to_string())));
+}

@@ -22,6 +22,7 @@ pub(super) fn grants(
         if g.funder.trim().is_empty() {
             return Err(p.k("funder").err("a grant needs a funder name"));
         }
+        plain_text(&p.k("funder"), &g.funder, false)?;
         if reserved.contains(&g.funder.as_str()) {
             return Err(p.k("funder").err(format!(
                 "`{}` is reserved (a successor source, or a sum of spend in comparisons); name the funder itself",

@@ -35,6 +35,12 @@ pub(super) fn meta(m: &RawMeta, stem: &str) -> Result<Meta> {
         return Err(meta.k("seed").err(format!("must be a whole number, 0 or more (it is {seed})")));
     }
     let name = m.name.clone().unwrap_or_else(|| stem.to_string());
+    if m.name.is_some() {
+        plain_text(&meta.k("name"), &name, false)?;
+    }
+    if let Some(n) = &m.note {
+        plain_text(&meta.k("note"), n, true)?;
+    }
     let note = match m.note.clone() {
         Some(n) if n.chars().count() > 2000 => {
             return Err(meta

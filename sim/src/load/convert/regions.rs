@@ -60,6 +60,9 @@ pub(super) fn regions(raw: &[RawRegion]) -> Result<Vec<Region>> {
                 })
             }
         };
+        if let Some(name) = &r.name {
+            plain_text(&p.k("name"), name, false)?;
+        }
         regions.push(Region {
             id: r.id.clone(),
             name: r.name.clone().unwrap_or_else(|| r.id.clone()),

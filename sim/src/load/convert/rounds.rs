@@ -16,6 +16,7 @@ pub(super) fn rounds(raw: &RawScenario, regions: &[Region], start: YearMonth, ye
                 .k("funder")
                 .err("a round needs the name of its funder (not a successor source, `funders` or `all`)"));
         }
+        plain_text(&p.k("funder"), &r.funder, false)?;
         let at = date(&p.k("start"), &r.start)?.months_since(start);
         if at < 0 || at as usize >= years as usize * 12 {
             return Err(p.k("start").err(format!(
@@ -123,6 +124,7 @@ pub(super) fn funder_ledgers(
         let until = f.until.as_ref().map(|u| date(&p.k("until"), u).map(|d| d.months_since(start))).transpose()?;
         let mut members = Vec::new();
         for (name, &share) in f.members.iter().flatten() {
+            plain_text(&p.k("members").k(name), name, false)?;
             if !(0.0..=1.0).contains(&share) {
                 return Err(p
                     .k("members")
