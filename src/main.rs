@@ -165,8 +165,8 @@ enum Command {
         scenario: PathBuf,
         #[command(flatten)]
         options: RunOptions,
-        /// Results directory (default: results/<scenario file stem>/). It must not exist, be empty, or be
-        /// a results directory that fundscape wrote.
+        /// Results directory (default: results/<scenario file stem>/). It must be new, an empty
+        /// directory, or a results directory that fundscape wrote (replaced whole); anything else is refused.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Write neither charts/ nor report.html (for batch use; `fundscape report DIR` draws them later).
@@ -199,8 +199,8 @@ enum Command {
         /// The shards' directories, in any order.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Results directory for the merged run. It must not exist, be empty, or be a results directory that
-        /// fundscape wrote.
+        /// Results directory for the merged run. It must be new, an empty directory, or a results
+        /// directory that fundscape wrote (replaced whole); anything else is refused.
         #[arg(long)]
         out: PathBuf,
         /// Write neither charts/ nor report.html.
@@ -226,8 +226,8 @@ enum Command {
         alts: Vec<PathBuf>,
         #[command(flatten)]
         options: RunOptions,
-        /// Results directory (default: results/compare-<base file stem>/). It must not exist, be empty, or be
-        /// a results directory that fundscape wrote.
+        /// Results directory (default: results/compare-<base file stem>/). It must be new, an empty
+        /// directory, or a results directory that fundscape wrote (replaced whole); anything else is refused.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Run only slice I of N of the paired runs (e.g. 2/3) and write what `fundscape merge` needs into
@@ -267,7 +267,8 @@ enum Command {
         /// percentile.
         #[arg(long, value_parser = ["key"])]
         group_by: Option<String>,
-        /// Results directory (default: results/sensitivity-<scenario file stem>/).
+        /// Results directory (default: results/sensitivity-<scenario file stem>/): new, empty, or one fundscape
+        /// wrote (replaced whole); anything else is refused.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -293,7 +294,8 @@ enum Command {
         /// The lever's range LO..HI (default: 0 to twice its value, at least 1, within the key's domain).
         #[arg(long, value_parser = parse_range, allow_hyphen_values = true)]
         range: Option<(f64, f64)>,
-        /// Results directory (default: results/solve-<scenario file stem>/).
+        /// Results directory (default: results/solve-<scenario file stem>/): new, empty, or one fundscape
+        /// wrote (replaced whole); anything else is refused.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -341,7 +343,8 @@ enum Command {
         /// Worker threads, 1 to 65,535 (default: one per core). Results do not depend on it.
         #[arg(long, value_parser = parse_threads, allow_hyphen_values = true)]
         threads: Option<u16>,
-        /// Results directory (default: results/optimise-<scenario file stem>/).
+        /// Results directory (default: results/optimise-<scenario file stem>/): new, empty, or one fundscape
+        /// wrote (replaced whole); anything else is refused.
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
