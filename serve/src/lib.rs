@@ -89,11 +89,13 @@ pub struct Reply {
     pub body: Vec<u8>,
     /// A file name offered for download (`Content-Disposition: attachment`).
     pub download: Option<String>,
+    /// The methods a 405 names in its `Allow` header.
+    pub allow: Option<&'static str>,
 }
 
 impl Reply {
     fn json(status: u16, v: &Json) -> Self {
-        Self { status, content_type: "application/json", body: v.to_string().into_bytes(), download: None }
+        Self { status, content_type: "application/json", body: v.to_string().into_bytes(), download: None, allow: None }
     }
 
     fn error(status: u16, message: impl Into<String>) -> Self {
@@ -159,15 +161,18 @@ impl App {
     /// Answers one request. Never panics on what the request holds.
     pub fn handle(&self, method: &str, url: &str, body: &[u8]) -> Reply {
         let path = url.split(['?', '#']).next().unwrap_or("");
+        // HEAD is answered as GET; the server sends the headers alone.
+        let read = matches!(method, "GET" | "HEAD");
         match (method, path) {
-            ("GET", "/") | ("GET", "/index.html") => Reply {
+            (_, "/" | "/index.html") if read => Reply {
                 status: 200,
                 content_type: "text/html; charset=utf-8",
                 body: PAGE.as_bytes().to_vec(),
                 download: None,
+                allow: None,
             },
-            ("GET", "/api/levers") => Reply::json(200, &self.levers_json()),
-            ("GET", "/api/info") => Reply::json(200, &self.info_json()),
+            (_, "/api/levers") if read => Reply::json(200, &self.levers_json()),
+            (_, "/api/info") if read => Reply::json(200, &self.info_json()),
             ("POST", "/api/run") => match self.parse(body) {
                 Ok(values) => self.run(&values),
                 Err(e) => Reply::error(400, e),
@@ -177,7 +182,11 @@ impl App {
                 Err(e) => Reply::error(400, e),
             },
             (_, "/" | "/index.html" | "/api/levers" | "/api/info" | "/api/run" | "/api/overlay") => {
-                Reply::error(405, format!("{method} is not allowed on {path}"))
+                let allow = if matches!(path, "/api/run" | "/api/overlay") { "POST" } else { "GET, HEAD" };
+                Reply {
+                    allow: Some(allow),
+                    ..Reply::error(405, format!("{method} is not allowed on {path}; use {allow}"))
+                }
             }
             _ => Reply::error(404, format!("no such page: {path}; the page is at / and the API under /api/")),
         }
@@ -267,6 +276,7 @@ impl App {
             content_type: "application/toml; charset=utf-8",
             body: text.into_bytes(),
             download: Some(format!("{stem}-levers.toml")),
+            allow: None,
         }
     }
 }
@@ -351,6 +361,9 @@ fn answer_request(app: &App, mut request: tiny_http::Request, loopback_only: boo
     ];
     if let Some(name) = &reply.download {
         headers.push(("Content-Disposition", format!("attachment; filename=\"{name}\"")));
+    }
+    if let Some(allow) = reply.allow {
+        headers.push(("Allow", allow.to_string()));
     }
     for (k, v) in headers {
         if let Ok(h) = tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()) {

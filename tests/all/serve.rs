@@ -178,7 +178,16 @@ fn the_api_answers_levers_paired_runs_and_errors() {
         let error = json(&answer)["error"].as_str().unwrap_or_default().to_string();
         assert!(error.contains(message), "{error:?} does not say {message:?}");
     }
-    assert_eq!(http(&addr, "GET", "/api/run", b"").0, 405);
+    let (status, headers, _) = http(&addr, "GET", "/api/run", b"");
+    assert_eq!(status, 405);
+    assert!(headers.lines().any(|l| l.eq_ignore_ascii_case("Allow: POST")), "{headers}");
+    let (status, headers, _) = http(&addr, "POST", "/api/levers", b"");
+    assert_eq!(status, 405);
+    assert!(headers.lines().any(|l| l.eq_ignore_ascii_case("Allow: GET, HEAD")), "{headers}");
+    // HEAD answers as GET, without the body.
+    let (status, headers, body) = http(&addr, "HEAD", "/", b"");
+    assert_eq!(status, 200, "{headers}");
+    assert!(headers.contains("text/html") && body.is_empty(), "{headers}");
     assert_eq!(http(&addr, "GET", "/nothing-here", b"").0, 404);
     let huge = vec![b' '; 70 * 1024];
     assert_eq!(http(&addr, "POST", "/api/run", &huge).0, 413);
