@@ -67,7 +67,10 @@ fn a_misspelt_key_or_a_value_that_is_no_value_fails_the_schema() {
     let v = validator();
     let base = std::fs::read_to_string(repo("scenarios/uk-baseline.toml")).unwrap();
     assert!(errors(&v, &base).is_empty());
-    let cases: [(&str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str); 9] = [
+        ("name = \"UK baseline\"", "name = \"UK baseline\"\nkind = \"maybe\"", "/scenario/kind"),
+        ("kind = \"demand\"", "kind = \"flood\"", "/shocks/0/kind"),
+        ("{ source = \"same_funder\",", "{ source = \"same-funder\",", "/sustainability/successors/0/source"),
         ("abandon_rate = ", "abandon_rat = ", "/regions/0"),
         ("turnover = { dist", "turnovr = { dist", "/posts"),
         ("[[grants]]\nid = \"nw-", "[[grants]]\nfundr = \"x\"\nid = \"nw-", "/grants/"),

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Value as Toml;
 
-use super::schema::{allocation, change_regions, shock_regions, value};
+use super::schema::{allocation, change_regions, scenario_kind, shock_kind, shock_regions, successor_source, value};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -176,6 +176,7 @@ pub struct RawInfluence {
 #[schemars(rename = "ChangeSuccessor")]
 pub struct RawChangeSuccessor {
     /// A successor listed in [sustainability].
+    #[schemars(schema_with = "successor_source")]
     pub source: String,
     /// Its new probability (value in [0, 1]).
     #[serde(default)]
@@ -205,6 +206,8 @@ pub struct RawMeta {
     #[serde(default)]
     pub without_funders: Vec<String>,
     /// In a comparison: "ask" (something to do, the default) or "risk" (something that may happen).
+    #[serde(default)]
+    #[schemars(schema_with = "scenario_kind")]
     pub kind: Option<String>,
     /// What an ask costs beyond the posts it funds (a campaign, a programme), £ (value).
     #[serde(default)]
@@ -264,6 +267,7 @@ pub struct RawSustainability {
 #[schemars(rename = "Successor")]
 pub struct RawSuccessor {
     /// same_funder, other_funder, legal_aid or local_authority.
+    #[schemars(schema_with = "successor_source")]
     pub source: String,
     /// Chance it takes the post on (value in [0, 1]).
     #[schemars(schema_with = "value")]
@@ -436,6 +440,7 @@ pub struct RawShock {
     /// Unique id.
     pub id: String,
     /// "demand" or "legal_aid_exit".
+    #[schemars(schema_with = "shock_kind")]
     pub kind: String,
     /// Month it happens, "YYYY-MM" (omit for a random shock with rate_per_year).
     pub start: Option<String>,

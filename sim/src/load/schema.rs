@@ -159,6 +159,26 @@ pub(super) fn shock_regions(_: &mut SchemaGenerator) -> Schema {
     json!({ "anyOf": [{ "const": "all" }, region_ids(), shares()] }).try_into().unwrap_or_default()
 }
 
+/// One of a fixed set of words.
+fn one_of_words(words: &[&str]) -> Schema {
+    json!({ "type": "string", "enum": words }).try_into().unwrap_or_default()
+}
+
+/// A scenario's kind in a comparison.
+pub(super) fn scenario_kind(_: &mut SchemaGenerator) -> Schema {
+    one_of_words(&["ask", "risk"])
+}
+
+/// A shock's kind.
+pub(super) fn shock_kind(_: &mut SchemaGenerator) -> Schema {
+    one_of_words(&["demand", "legal_aid_exit"])
+}
+
+/// A successor's source of money.
+pub(super) fn successor_source(_: &mut SchemaGenerator) -> Schema {
+    one_of_words(&["same_funder", "other_funder", "legal_aid", "local_authority"])
+}
+
 /// A change's regions: `"all"` or a list of ids.
 pub(super) fn change_regions(_: &mut SchemaGenerator) -> Schema {
     json!({ "anyOf": [{ "const": "all" }, region_ids()] }).try_into().unwrap_or_default()
