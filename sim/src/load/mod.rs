@@ -238,6 +238,20 @@ fn parse_file(path: &Path, text: &str) -> Result<SourceFile, LoadScenarioError> 
             Some(key) if what == "duplicate key" => {
                 format!("invalid TOML: duplicate key: `{key}` is given twice in the same table; keep one")
             }
+            // An integer beyond TOML's (a 64-bit signed integer's) range.
+            _ if what.contains("value was too large") || what.contains("as i128") => {
+                let key = line
+                    .and_then(|l| text.lines().nth(l - 1))
+                    .and_then(|l| l.split_once('='))
+                    .map(|(k, _)| k.trim().trim_start_matches(['{', ',']).trim())
+                    .filter(|k| !k.is_empty() && k.len() <= 80);
+                format!(
+                    "invalid TOML: {}a whole number larger than TOML allows (at most 9223372036854775807); write a \
+                     smaller one{}",
+                    key.map_or(String::new(), |k| format!("`{k}` is ")),
+                    if key == Some("seed") { " (a larger seed can be given with --seed)" } else { "" }
+                )
+            }
             _ => format!("invalid TOML: {what}"),
         };
         LoadScenarioError { file: path.to_path_buf(), line, key: String::new(), message }

@@ -521,3 +521,20 @@ fn names_and_notes_hold_no_control_characters() {
     let s = load_str(Path::new("n.toml"), &base.replace("[scenario]\n", "[scenario]\nnote = \"\"\"one\ntwo\"\"\"\n"));
     assert_eq!(s.map(|s| s.note), Ok(Some("one\ntwo".to_string())));
 }
+
+/// A whole number beyond TOML's range names its key and the largest
+/// allowed, and for a seed, the flag that takes larger ones.
+#[test]
+fn a_whole_number_beyond_toml_says_so() {
+    for big in ["18446744073709551615", "18446744073709551616"] {
+        let e = err("big.toml", &format!("[scenario]\nstart = \"2025-04\"\nseed = {big}\n"));
+        assert_eq!(e.line, Some(3));
+        assert_eq!(
+            e.message,
+            "invalid TOML: `seed` is a whole number larger than TOML allows (at most 9223372036854775807); write a \
+             smaller one (a larger seed can be given with --seed)"
+        );
+    }
+    let e = err("big.toml", &one_region("[[grants]]\nid = \"g\"\nfunder = \"F\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 99999999999999999999\n"));
+    assert!(e.message.starts_with("invalid TOML: `months` is a whole number larger than TOML allows"), "{e}");
+}
