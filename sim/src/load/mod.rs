@@ -447,6 +447,19 @@ impl Merge<'_> {
             let new = flag(&mut element, "new", path)?;
             ids.push((path.len() - 1, id.clone()));
             let at = by_id.get(&id).copied();
+            if remove {
+                // `remove = true` beside other keys: remove it, or change it?
+                if let Some(other) = element.keys().find(|k| *k != "id") {
+                    path.push(Seg::Key(other.clone()));
+                    return Err(FieldError::new(
+                        path,
+                        format!(
+                            "an element with `remove = true` takes only its id, but this one also sets `{other}`; drop \
+                             `remove = true` to change `{id}`, or the other keys to remove it"
+                        ),
+                    ));
+                }
+            }
             match (at, remove) {
                 (Some(p), true) => {
                     slots[p] = None;

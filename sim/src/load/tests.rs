@@ -91,6 +91,21 @@ fn a_plain_array_replaces_the_base_array() {
     assert_eq!(s.successors[0].source, crate::scenario::SuccessorSource::LegalAid);
 }
 
+/// `remove = true` beside keys that would change the element is ambiguous:
+/// refused at the first other key, saying both ways out.
+#[test]
+fn removing_an_element_while_setting_its_keys_is_refused() {
+    let e = with_base("[[grants]]\nid = \"b\"\nremove = true\nposts = 3\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("grants[0].posts", Some(6)));
+    assert_eq!(
+        e.message,
+        "an element with `remove = true` takes only its id, but this one also sets `posts`; drop `remove = true` to \
+         change `b`, or the other keys to remove it"
+    );
+    let s = with_base("[[grants]]\nid = \"b\"\nremove = true\n").unwrap();
+    assert_eq!(s.grants.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(), ["a"]);
+}
+
 #[test]
 fn removing_an_unknown_id_is_an_error_with_a_hint() {
     let e = with_base("[[grants]]\nid = \"bb\"\nremove = true\n").unwrap_err();
