@@ -377,7 +377,7 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
     if let Some(k) = r.summary.years.len().checked_sub(1) {
         let parts: Vec<String> = layers
             .iter()
-            .map(|(label, means)| format!("{label} {:.1}", means.get(k).copied().unwrap_or(0.0)))
+            .map(|(label, means)| format!("{} {:.1}", escape(label), means.get(k).copied().unwrap_or(0.0)))
             .collect();
         let _ = write!(
             h,

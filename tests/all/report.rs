@@ -251,6 +251,53 @@ fn scenario_text_with_markup_is_shown_as_text() {
     assert!(svg.contains("&lt;script&gt;") && !svg.contains("<script"), "the SVG caption is not escaped");
 }
 
+/// Every text a scenario carries into a page or chart (its name and note,
+/// region names, funders, grant and shock ids, an ask's name) holding
+/// markup: no element of it reaches any HTML or SVG file that `run`,
+/// `compare` or `brief` writes.
+#[test]
+fn no_scenario_text_reaches_a_page_or_chart_as_markup() {
+    const TAG: &str = "<x-mark>";
+    let tmp = tiny_in_tmp(|t| {
+        t.replace("name = \"tiny test\"", "name = \"tiny <x-mark> & co\"\nnote = \"a <x-mark> note\"")
+            .replace("name = \"North West\"", "name = \"North <x-mark> West\"")
+            .replace("funder = \"JTI\"", "funder = \"J<x-mark>TI & co\"")
+            .replace("funder = \"AB Charitable Trust\"", "funder = \"AB <x-mark> Trust\"")
+            .replace("id = \"gmiau-2024\"", "id = \"gmiau<x-mark>2024\"")
+            .replace("id = \"ukraine\"", "id = \"ukraine<x-mark>\"")
+    });
+    let ask = "[scenario]\nextends = \"tiny.toml\"\nname = \"ask <x-mark>\"\n\n[[changes]]\nid = \"c<x-mark>\"\nstart = \"2025-10\"\nlocal_authority_budget = 500000\n";
+    std::fs::write(tmp.path().join("ask.toml"), ask).unwrap();
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "40"], tmp.path());
+    run_ok(&["compare", "tiny.toml", "ask.toml", "--out", "c", "--runs", "40"], tmp.path());
+    run_ok(
+        &["brief", "r", "--region", "north-west", "--compare", "c", "--ask", "ask", "--out", "b/brief.html"],
+        tmp.path(),
+    );
+    let metric = "spend:J<x-mark>TI & co";
+    run_ok(&["sensitivity", "tiny.toml", "--runs", "8", "--metric", metric, "--out", "s"], tmp.path());
+    let solve = ["solve", "tiny.toml", "--lever", "regions.wales.other_capacity", "--metric", metric];
+    run_ok(
+        &[&solve[..], &["--at-most", "1e9", "--probability", "0.5", "--runs", "20", "--out", "v"]].concat(),
+        tmp.path(),
+    );
+    let mut stack = vec![tmp.path().to_path_buf()];
+    let mut pages = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "html" || x == "svg") {
+                let text = read_text(&p);
+                assert!(!text.contains(TAG), "{} holds the scenario's markup as markup", p.display());
+                pages += 1;
+            }
+        }
+    }
+    assert!(pages >= 10, "only {pages} pages and charts were read");
+}
+
 #[test]
 fn report_refuses_what_is_not_a_results_directory() {
     let tmp = tiny_in_tmp(str::to_string);
