@@ -229,7 +229,7 @@ fn regional_table(r: &Results) -> String {
     let _ = write!(
         t,
         "<table id=\"regional-table\"><thead><tr><th>Region</th><th class=\"num\">Demand in {ly} (cases)</th>\
-         <th class=\"num\">Unmet in {ly} (cases, 5–95%)</th><th class=\"num\">Unmet share in {ly}</th>\
+         <th class=\"num\">Unmet in {ly} (cases: median, 5–95%)</th><th class=\"num\">Unmet share in {ly}</th>\
          <th class=\"num\">Funded posts, end of {fy} → {ly}</th><th class=\"num\">Legal-aid providers, end of {fy} → {ly}</th>\
          </tr></thead><tbody>"
     );
@@ -253,8 +253,9 @@ fn regional_table(r: &Results) -> String {
     }
     t.push_str("</tbody></table>");
     t.push_str(
-        "<p class=\"note\">Means across runs, with the 5–95% range of unmet cases in brackets. Unmet share = mean \
-         cases abandoned / mean demand. Posts and providers are counted at the end of each year.</p>",
+        "<p class=\"note\">Demand, posts and providers: means across runs. Unmet cases: the median across runs, \
+         with the 5–95% range in brackets. Unmet share = mean cases abandoned / mean demand (so it is not the \
+         median over the demand when runs are skewed). Posts and providers are counted at the end of each year.</p>",
     );
     t
 }
