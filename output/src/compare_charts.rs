@@ -44,12 +44,40 @@ pub(crate) fn ranked(c: &CompareResults) -> Vec<&str> {
     alts
 }
 
+/// Whether `alt` is a risk (`kind = "risk"`), ranked apart from the asks.
+pub(crate) fn is_risk(c: &CompareResults, alt: &str) -> bool {
+    c.manifest.alts.iter().any(|s| s.label == alt && s.kind == "risk")
+}
+
+/// The ranked chart's rows: the asks, most unmet demand averted first, then
+/// (after a row that names them) the risks, most added first. A row without
+/// a figure is the risks' heading.
+fn ranked_rows(c: &CompareResults) -> Vec<(String, Option<Averted>)> {
+    let alts = ranked(c);
+    let asks = alts.iter().filter(|a| !is_risk(c, a));
+    let risks: Vec<&&str> = alts.iter().filter(|a| is_risk(c, a)).rev().collect();
+    let mut rows: Vec<(String, Option<Averted>)> =
+        asks.filter_map(|a| averted(c, a).map(|x| (a.to_string(), Some(x)))).collect();
+    if !risks.is_empty() && !rows.is_empty() {
+        rows.push(("— risks —".to_string(), None));
+    }
+    rows.extend(risks.into_iter().filter_map(|a| averted(c, a).map(|x| (a.to_string(), Some(x)))));
+    rows
+}
+
 fn caption(c: &CompareResults) -> String {
     let m = &c.manifest;
+    let risks = m.alts.iter().filter(|s| s.kind == "risk").count();
+    let asks = m.alts.len() - risks;
+    let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let compared = match (asks, risks) {
+        (_, 0) => count(asks, "ask"),
+        (0, _) => count(risks, "risk"),
+        _ => format!("{} and {}", count(asks, "ask"), count(risks, "risk")),
+    };
     format!(
-        "Base: {} · {} asks · {} paired runs · seed {} · fundscape {}",
+        "Base: {} · {compared} · {} paired runs · seed {} · fundscape {}",
         m.base.scenario_name,
-        m.alts.len(),
         thousands(m.runs as f64),
         m.seed,
         m.version
@@ -82,6 +110,9 @@ impl Body for CompareChart<'_> {
 /// A drawing failure inside plotters (not expected for any input).
 pub fn render_compare_charts(c: &CompareResults, png_scale: u32) -> Result<Vec<Chart>, RenderError> {
     let n = c.comparison.alts.len().max(1) as u32;
+    let ranked_n = ranked_rows(c).len().max(1) as u32;
+    let any_risk = c.comparison.alts.iter().any(|a| is_risk(c, a));
+    let any_ask = c.comparison.alts.iter().any(|a| !is_risk(c, a));
     let (_, rows) = grid(n as usize);
     let span = match (c.comparison.years.first(), c.comparison.years.last()) {
         (Some(&a), Some(&b)) => format!("{} to {}", c.year_name(a), c.year_name(b)),
@@ -91,13 +122,17 @@ pub fn render_compare_charts(c: &CompareResults, png_scale: u32) -> Result<Vec<C
         (
             Kind::Ranked,
             "asks-ranked",
-            format!("Unmet demand averted by each ask, {span}, all regions"),
+            match (any_ask, any_risk) {
+                (true, true) => format!("Unmet demand averted by each ask, then each risk, {span}, all regions"),
+                (false, true) => format!("Unmet demand averted by each risk (negative: it adds), {span}, all regions"),
+                _ => format!("Unmet demand averted by each ask, {span}, all regions"),
+            },
             "Cases that would have been abandoned without the ask and are not, summed over the horizon (base − ask; \
              negative: the ask or risk adds unmet demand). Dot: mean across paired runs; black bar: its 90% confidence \
              interval (Monte Carlo uncertainty of the mean, often narrower than the dot); light bar: 5–95% of runs \
              (what could happen in one run)."
                 .to_string(),
-            (1100, 190 + 52 * n),
+            (1100, 190 + 52 * ranked_n),
         ),
         (
             Kind::ByYear,
@@ -122,14 +157,14 @@ pub fn render_compare_charts(c: &CompareResults, png_scale: u32) -> Result<Vec<C
 
 /// One row per ask: the range across runs, the mean and its interval.
 fn ranked_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &CompareResults) -> DrawResult<DB> {
-    let alts = ranked(c);
-    let rows: Vec<(&str, Averted)> = alts.iter().filter_map(|a| averted(c, a).map(|x| (*a, x))).collect();
+    let rows = ranked_rows(c);
     let finite = |x: f64| if x.is_finite() { x } else { 0.0 };
-    let lo = rows.iter().map(|(_, a)| finite(a.runs.0).min(a.ci.0)).fold(0.0, f64::min);
-    let hi = rows.iter().map(|(_, a)| finite(a.runs.1).max(a.ci.1)).fold(0.0, f64::max);
+    let figures = rows.iter().filter_map(|(_, a)| a.as_ref());
+    let lo = figures.clone().map(|a| finite(a.runs.0).min(a.ci.0)).fold(0.0, f64::min);
+    let hi = figures.map(|a| finite(a.runs.1).max(a.ci.1)).fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.06).max(1.0);
     let n = rows.len().max(1);
-    let labels: Vec<String> = rows.iter().map(|(a, _)| a.to_string()).collect();
+    let labels: Vec<String> = rows.iter().map(|(a, _)| a.clone()).collect();
     // The marks' key on a line of its own above the plot; the means and
     // their intervals as text in a column at its right.
     let (key, plot) = area.split_vertically(34);
@@ -168,6 +203,7 @@ fn ranked_chart<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &CompareRe
     let row_ys: Vec<i32> = (0..rows.len()).map(|i| at(0.0, i as f64).1).collect();
     let left = Pos::new(HPos::Left, VPos::Center);
     for (i, (_, a)) in rows.iter().enumerate() {
+        let Some(a) = a else { continue };
         let y = i as f64;
         if a.runs.0.is_finite() && a.runs.1.is_finite() {
             chart.draw_series(std::iter::once(Rectangle::new(

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::charts::{Chart, RenderError};
 use crate::compare::money;
-use crate::compare_charts::{averted, ranked, render_compare_charts};
+use crate::compare_charts::{averted, is_risk, ranked, render_compare_charts};
 use crate::read_compare::CompareResults;
 use crate::report::{figures, STYLE};
 use crate::words::{escape, thousands};
@@ -38,9 +38,6 @@ fn signed(x: f64, decimals: usize) -> String {
 }
 
 /// Whether `alt` is a risk (`[scenario] kind = "risk"`), not an ask.
-fn is_risk(c: &CompareResults, alt: &str) -> bool {
-    c.manifest.alts.iter().any(|s| s.label == alt && s.kind == "risk")
-}
 
 fn headlines(c: &CompareResults) -> Vec<String> {
     let mut out = Vec::new();
@@ -88,29 +85,45 @@ fn headlines(c: &CompareResults) -> Vec<String> {
     out
 }
 
-fn ranking_table(c: &CompareResults) -> String {
-    let mut t = String::from(
-        "<table id=\"ranking\"><thead><tr><th>Ask</th><th class=\"num\">Unmet demand averted (90% CI)</th>\
-         <th class=\"num\">5–95% of runs</th><th class=\"num\">P(less)</th><th class=\"num\">Posts at the end</th>\
+/// The asks' table (`risks` false: ranked by unmet demand averted) or the
+/// risks' (ranked by unmet demand added, with P(more)), as the terminal
+/// prints them: separate tables, so a risk is never ranked among the asks.
+/// Empty when there is no row of that kind.
+fn ranking_table(c: &CompareResults, risks: bool) -> String {
+    let alts: Vec<&str> = ranked(c).into_iter().filter(|a| is_risk(c, a) == risks).collect();
+    if alts.is_empty() {
+        return String::new();
+    }
+    let sign = if risks { -1.0 } else { 1.0 };
+    let (id, what, effect, chance) = if risks {
+        ("risks", "Risk", "Unmet demand added", "P(more)")
+    } else {
+        ("ranking", "Ask", "Unmet demand averted", "P(less)")
+    };
+    let mut t = format!(
+        "<table id=\"{id}\"><thead><tr><th>{what}</th><th class=\"num\">{effect} (90% CI)</th>\
+         <th class=\"num\">5–95% of runs</th><th class=\"num\">{chance}</th><th class=\"num\">Posts at the end</th>\
          <th class=\"num\">of them statutory</th><th class=\"num\">Post-years</th><th class=\"num\">Cases served</th><th class=\"num\">Funder £</th>\
          <th class=\"num\">£ a post-year</th><th class=\"num\">£ a case</th></tr></thead><tbody>",
     );
-    for alt in ranked(c) {
+    // A risk's rows: most unmet demand added first.
+    let order: Vec<&str> = if risks { alts.into_iter().rev().collect() } else { alts };
+    for alt in order {
         let row = |m: &str| c.comparison.get(alt, "all", None, m);
         let cost = c.comparison.costs.iter().find(|k| k.alt == alt && k.region == "all");
         let per = |x: Option<f64>| x.map_or_else(|| "–".to_string(), money);
+        // `0.0 +` keeps a zero from printing as -0.
         let (unmet, spread) = averted(c, alt).map_or_else(
             || ("–".to_string(), "–".to_string()),
             |a| {
-                (
-                    format!("{} ({} to {})", thousands(a.mean), thousands(a.ci.0), thousands(a.ci.1)),
-                    format!("{} to {}", thousands(a.runs.0), thousands(a.runs.1)),
-                )
+                let (lo, hi) = if risks { (a.ci.1, a.ci.0) } else { a.ci };
+                let (rlo, rhi) = if risks { (a.runs.1, a.runs.0) } else { a.runs };
+                let v = |x: f64| thousands(0.0 + sign * x);
+                (format!("{} ({} to {})", v(a.mean), v(lo), v(hi)), format!("{} to {}", v(rlo), v(rhi)))
             },
         );
         let scenario =
             c.manifest.alts.iter().find(|s| s.label == alt).map_or(String::new(), |s| s.scenario_name.clone());
-        let scenario = if is_risk(c, alt) { format!("a risk, not an ask: {scenario}") } else { scenario };
         let _ = write!(
             t,
             "<tr><td><strong>{}</strong><br><span class=\"note\">{}</span></td><td class=\"num\">{unmet}</td>\
@@ -119,7 +132,9 @@ fn ranking_table(c: &CompareResults) -> String {
              <td class=\"num\">{}</td></tr>",
             escape(alt),
             escape(&scenario),
-            row("abandoned").and_then(|r| r.prob_better).map_or_else(|| "–".to_string(), |p| format!("{p:.2}")),
+            row("abandoned")
+                .and_then(|r| if risks { r.prob_worse } else { r.prob_better })
+                .map_or_else(|| "–".to_string(), |p| format!("{p:.2}")),
             row("posts_funded").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 1)),
             row("posts_statutory").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 1)),
             row("post_years").map_or_else(|| "–".to_string(), |r| signed(r.diff.mean, 1)),
@@ -130,13 +145,21 @@ fn ranking_table(c: &CompareResults) -> String {
         );
     }
     t.push_str("</tbody></table>");
-    t.push_str(
-        "<p class=\"note\">Differences are ask − base over the horizon, all regions, means across paired runs: posts \
-         funded at the end (of them statutory: paid by legal aid or local authorities, what outlasts any grant), \
-         post-years and cases served in total. Unmet demand averted = base − ask (cases \
-         abandoned). The 90% confidence interval is the Monte Carlo uncertainty of the mean; 5–95% of runs is what \
-         could happen in one run. P(less) = share of runs in which fewer cases are abandoned. Funder £ = extra \
-         spend by funders (grant and round funders and their successors, not legal aid or local authorities).</p>",
+    let lead = if risks {
+        "Unmet demand added = risk − base (cases abandoned). P(more) = share of runs in which more cases are abandoned."
+    } else {
+        "Unmet demand averted = base − ask (cases abandoned). P(less) = share of runs in which fewer cases are \
+         abandoned."
+    };
+    let _ = write!(
+        t,
+        "<p class=\"note\">{lead} The other differences are {} − base over the horizon, all regions, means across \
+         paired runs: posts funded at the end (of them statutory: paid by legal aid or local authorities, what \
+         outlasts any grant), post-years and cases served in total. The 90% confidence interval is the Monte Carlo \
+         uncertainty of the mean; 5–95% of runs is what could happen in one run. Funder £ = extra spend by funders \
+         (grant and round funders and their successors, not legal aid or local authorities, with an ask's \
+         ask_cost).</p>",
+        if risks { "risk" } else { "ask" }
     );
     t
 }
@@ -211,9 +234,17 @@ pub fn compare_report_html(c: &CompareResults, charts: &[Chart]) -> String {
     for line in headlines(c) {
         let _ = write!(h, "<li>{line}</li>");
     }
-    h.push_str("</ul></section>\n<section id=\"asks\"><h2>The asks, ranked</h2>");
-    h.push_str(&ranking_table(c));
-    h.push_str("</section>\n");
+    h.push_str("</ul></section>\n");
+    let (asks, risks) = (ranking_table(c, false), ranking_table(c, true));
+    if !asks.is_empty() {
+        let _ = write!(h, "<section id=\"asks\"><h2>The asks, ranked by unmet demand averted</h2>{asks}</section>\n");
+    }
+    if !risks.is_empty() {
+        let _ = write!(
+            h,
+            "<section id=\"risks-ranked\"><h2>The risks, ranked by unmet demand added</h2>{risks}</section>\n"
+        );
+    }
     h.push_str(&figures(charts));
     h.push_str("</section>\n<section id=\"method\"><h2>Method</h2>");
     h.push_str(&method(c));

@@ -494,7 +494,9 @@ fn compare_draws_charts_and_a_report_that_report_redraws() {
     assert_pinned("tiny-pinned-compare-charts.txt", &structure);
     let html = read_text(&dir.join("report.html"));
     let text = visible_text(&html);
-    for expected in ["Asks against tiny test", "In brief", "The asks, ranked", "Charts", "Method", "extra-grant"] {
+    for expected in
+        ["Asks against tiny test", "In brief", "The asks, ranked by unmet", "Charts", "Method", "extra-grant"]
+    {
         assert!(text.contains(expected), "the comparison's report lacks `{expected}`:\n{text}");
     }
     assert_eq!(html.matches("<svg ").count(), COMPARE_CHARTS.len(), "every chart inline in the report");
@@ -516,6 +518,39 @@ fn compare_draws_charts_and_a_report_that_report_redraws() {
     for (f, bytes) in files.iter().zip(&before) {
         assert!(read(&dir.join(f)) == *bytes, "{f} differs after `fundscape report`");
     }
+}
+
+/// Asks and risks are ranked apart in the comparison's report (two tables,
+/// a risk's by the unmet demand it adds, with P(more)) and in its ranked
+/// chart (the risks after the asks, under their own heading).
+#[test]
+fn the_comparison_report_ranks_asks_and_risks_in_separate_tables() {
+    let tmp = tiny_in_tmp(str::to_string);
+    let ask = "[scenario]\nextends = \"tiny.toml\"\nname = \"more money\"\n\n[[regions]]\nid = \"wales\"\nother_capacity = 2000\n";
+    let risk = "[scenario]\nextends = \"tiny.toml\"\nname = \"less money\"\nkind = \"risk\"\n\n[[regions]]\nid = \"north-west\"\nother_capacity = 0\n";
+    std::fs::write(tmp.path().join("ask.toml"), ask).unwrap();
+    std::fs::write(tmp.path().join("risk.toml"), risk).unwrap();
+    run_ok(&["compare", "tiny.toml", "risk.toml", "ask.toml", "--out", "c", "--runs", "100"], tmp.path());
+    let html = read_text(&tmp.path().join("c/report.html"));
+    let table = |id: &str| -> String {
+        let at = html.find(&format!("<table id=\"{id}\">")).unwrap_or_else(|| panic!("no table {id}"));
+        html[at..].split("</table>").next().unwrap_or_default().to_string()
+    };
+    let (asks, risks) = (table("ranking"), table("risks"));
+    assert!(asks.contains("<strong>ask</strong>") && !asks.contains("<strong>risk</strong>"), "{asks}");
+    assert!(risks.contains("<strong>risk</strong>") && !risks.contains("<strong>ask</strong>"), "{risks}");
+    assert!(risks.contains("Unmet demand added") && risks.contains("P(more)"), "{risks}");
+    // The risk adds unmet demand: a positive figure in its own table.
+    let figure = risks.split("<td class=\"num\">").nth(1).unwrap_or_default();
+    assert!(!figure.starts_with('-') && !figure.starts_with('0'), "{figure}");
+    let text = visible_text(&html);
+    let (a, r) =
+        (text.find("The asks, ranked by unmet demand averted"), text.find("The risks, ranked by unmet demand added"));
+    assert!(a.is_some() && r.is_some() && a < r, "{text}");
+    let svg = svg_structure(&read_text(&tmp.path().join("c/charts/asks-ranked.svg")));
+    let labels: Vec<&str> = svg.lines().filter(|l| matches!(*l, "text ask" | "text risk" | "text — risks —")).collect();
+    assert_eq!(labels, ["text ask", "text — risks —", "text risk"], "{svg}");
+    assert!(svg.contains("Base: tiny test · 1 ask and 1 risk · 100 paired runs"), "{svg}");
 }
 
 /// `--png-scale 2` draws the PNGs twice as large with the same layout; the
