@@ -93,6 +93,30 @@ fn an_identical_alternative_differs_by_exactly_zero() {
     }
 }
 
+/// A change that sets a rate to the value it already has (legal-aid exits
+/// and entries, turnover), certain and dated inside the horizon, differs
+/// from the base by exactly zero: the waits drawn stand (they are
+/// memoryless), so the change redraws nothing and the pairing is kept. A
+/// change that moves the rate does change the run.
+#[test]
+fn a_change_to_the_rate_in_force_differs_by_exactly_zero() {
+    let base = scenario(BASE);
+    let change = |exit: &str, turnover: &str| {
+        format!(
+            "{BASE}\n[[changes]]\nid = \"same\"\nstart = \"2026-10\"\nregions = [\"north-west\"]\nexit_rate = {exit}\n\
+             entry_rate = 1.0\nturnover = {turnover}\n"
+        )
+    };
+    let same = scenario(&change("0.08", "0.2"));
+    let c = compare(&base, &[("same".into(), &same)], &config(300, 2), &|_| {}).unwrap();
+    assert!(c.rows.len() > 100);
+    c.rows.iter().for_each(assert_zero);
+    let moved = scenario(&change("0.3", "0.2"));
+    let c = compare(&base, &[("moved".into(), &moved)], &config(300, 2), &|_| {}).unwrap();
+    let providers = c.get("moved", "north-west", Some(2028), "legal_aid_providers").unwrap();
+    assert!(providers.diff.mean < -1.0, "{:?}", providers.diff);
+}
+
 fn with_extra_grant() -> String {
     format!(
         "{BASE}\n[[grants]]\nid = \"wales-extra\"\nfunder = \"AB Charitable Trust\"\nregion = \"wales\"\nstart = \"2025-10\"\nmonths = 36\nposts = 3\n"

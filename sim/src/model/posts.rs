@@ -346,6 +346,11 @@ impl Posts {
     pub fn change_turnover(&mut self, m: i32, q: f64) {
         let turnover = Geometric::new(q);
         for (i, (p, s)) in self.all.iter_mut().zip(&mut self.streams).enumerate() {
+            // A holder whose rate does not change keeps the stay drawn
+            // (stays are memoryless), so such a change alters no draw.
+            if p.turnover == turnover {
+                continue;
+            }
             p.turnover = turnover;
             if let Staff::Filled { hired, .. } = p.staff {
                 let leaves_at = m + turnover.months(&mut s.staffing);

@@ -62,7 +62,7 @@ impl LegalAid {
         self.exit = Geometric::new(exit);
         let long = self.exit.long_below(horizon);
         self.draw_offices(0, providers, long);
-        self.set_entry(0, entry);
+        self.start_entries(0, entry);
     }
 
     /// `n` offices' waits, checked from month `m` (`long` the uniform below
@@ -95,13 +95,27 @@ impl LegalAid {
     /// draws a fresh wait, checked from this month (offices are alike, so
     /// which office draws which wait changes nothing).
     pub fn set_exit(&mut self, m: i32, exit: f64) {
+        // The same rate: the offices' waits stand (they are memoryless), so a
+        // change that leaves the rate as it is changes no draw.
+        if Geometric::new(exit) == self.exit {
+            return;
+        }
         self.exit = Geometric::new(exit);
         let long = self.exit.long_below(self.horizon.saturating_sub(m));
         self.draw_offices(m, self.providers(), long);
     }
 
-    /// From month `m`, Poisson(`entry`) entries a month.
+    /// A change of the entry rate in month `m`. The same rate changes
+    /// nothing: the wait to the next entry stands (it is memoryless).
     pub fn set_entry(&mut self, m: i32, entry: f64) {
+        if entry != self.entry {
+            self.start_entries(m, entry);
+        }
+    }
+
+    /// Poisson(`entry`) entries a month from month `m`: the wait to the
+    /// first drawn afresh.
+    fn start_entries(&mut self, m: i32, entry: f64) {
         self.entry = entry;
         self.next_entry = f64::from(m) + self.gap();
     }
@@ -273,10 +287,13 @@ mod tests {
                 l.leaves.push(leaves);
             }
             l.leaves.sort_unstable_by(|a, b| b.cmp(a));
-            l.set_entry(0, entry);
+            l.next_entry = l.gap();
             l
         }
         fn set_exit(&mut self, m: i32, exit: f64) {
+            if Geometric::new(exit) == self.exit {
+                return;
+            }
             self.exit = Geometric::new(exit);
             let long = self.exit.long_below(self.horizon.saturating_sub(m));
             for leaves in &mut self.leaves {
@@ -285,6 +302,9 @@ mod tests {
             self.leaves.sort_unstable_by(|a, b| b.cmp(a));
         }
         fn set_entry(&mut self, m: i32, entry: f64) {
+            if entry == self.entry {
+                return;
+            }
             self.entry = entry;
             self.next_entry = f64::from(m) + self.gap();
         }
@@ -325,7 +345,7 @@ mod tests {
             exit in prop::sample::select(vec![0.0, 0.004, 0.0074, 0.05, 0.4, 1.0]),
             entry in prop::sample::select(vec![0.0, 0.3, 2.5, 9.0]),
             horizon in 1i32..150,
-            events in prop::collection::vec((0i32..150, 0u8..3, 0.0f64..1.0), 0..6),
+            events in prop::collection::vec((0i32..150, 0u8..5, 0.0f64..1.0), 0..6),
         ) {
             let rng = StreamRng::seed_from_u64(seed);
             let mut counted = LegalAid::new(rng.clone());
@@ -342,6 +362,16 @@ mod tests {
                         1 => {
                             counted.set_entry(m, x * 5.0);
                             listed.set_entry(m, x * 5.0);
+                        }
+                        // The rates the run started with: a change to the
+                        // rate in force draws nothing.
+                        3 => {
+                            counted.set_exit(m, exit);
+                            listed.set_exit(m, exit);
+                        }
+                        4 => {
+                            counted.set_entry(m, entry);
+                            listed.set_entry(m, entry);
                         }
                         _ => {
                             counted.shock(x, &mut shock_a);
