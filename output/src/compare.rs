@@ -65,9 +65,10 @@ pub fn compare_csv(c: &Comparison) -> Vec<u8> {
 
 /// `compare_totals.csv`: every figure per ask and region over the horizon
 /// (flows summed over the years, stocks at the last year's end), then what
-/// the asks cost per post-year kept and per extra case served (these two
-/// metrics fill `diff_mean` alone: £ of extra funder spend per unit gained,
-/// empty where nothing is gained). NaN is written as an empty cell.
+/// what the asks cost: the extra funder spend (with an ask's `ask_cost` in
+/// `all`), the `ask_cost` itself (in `all`), and that spend per post-year
+/// kept and per extra case served (these metrics fill `diff_mean` alone;
+/// the ratios are empty where nothing is gained). NaN is an empty cell.
 pub fn compare_totals_csv(c: &Comparison) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     let _ = w.write_record(COMPARE_TOTALS_HEADER);
@@ -75,10 +76,20 @@ pub fn compare_totals_csv(c: &Comparison) -> Vec<u8> {
         let _ = w.write_record(diff_fields(r));
     }
     for k in &c.costs {
+        // The funder £ the terminal and report show (in `all`, with the
+        // ask's `ask_cost`), so that the two ratios can be rebuilt.
+        let ask_cost = (k.region == "all")
+            .then(|| c.alts.iter().position(|a| *a == k.alt).and_then(|i| c.ask_costs.get(i)).copied())
+            .flatten();
         for (metric, value) in [
+            ("extra_funder_spend", Some(k.extra_funder_spend)),
+            ("ask_cost", ask_cost),
             ("cost_per_post_year_saved", k.cost_per_post_year_saved),
             ("cost_per_extra_case_served", k.cost_per_extra_case_served),
         ] {
+            if metric == "ask_cost" && value.is_none() {
+                continue;
+            }
             let mut row = vec![k.alt.clone(), k.region.clone(), metric.to_string()];
             row.extend(std::iter::repeat_n(String::new(), 2));
             row.push(value.map_or_else(String::new, num));

@@ -562,6 +562,17 @@ fn ask_cost_counts_in_funder_pounds_and_risks_rank_apart() {
     assert!(asks.contains("campaign") && !asks.contains("storm"), "{table}");
     assert!(risks.contains("storm") && !risks.contains("campaign"), "{table}");
     assert!(asks.contains("£250k"), "{table}");
+    // compare_totals.csv carries the funder £ the table shows and the ask's
+    // cost, in `all` alone, so an analyst can rebuild the table's £ figures.
+    let totals = String::from_utf8(fundscape_output::compare_totals_csv(&c)).unwrap();
+    let cell = |prefix: &str| -> Option<String> {
+        totals.lines().find(|l| l.starts_with(prefix)).map(|l| l.split(',').nth(5).unwrap_or_default().to_string())
+    };
+    assert_eq!(cell("campaign,all,extra_funder_spend,").as_deref(), Some("250000"), "{totals}");
+    assert_eq!(cell("campaign,all,ask_cost,").as_deref(), Some("250000"), "{totals}");
+    assert_eq!(cell("campaign,wales,extra_funder_spend,").as_deref(), Some("0"), "{totals}");
+    assert_eq!(cell("campaign,wales,ask_cost,"), None, "{totals}");
+    assert_eq!(cell("storm,all,ask_cost,").as_deref(), Some("0"), "{totals}");
     // A risk has no ask_cost; an unknown kind is refused with a hint.
     let bad =
         |text: String| fundscape_sim::load_str(std::path::Path::new("inline.toml"), &text).unwrap_err().to_string();
