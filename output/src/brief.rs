@@ -353,6 +353,21 @@ fn interval(d: &Difference, f: impl Fn(f64) -> String) -> String {
     format!("90% interval {} to {}", f(d.low), f(d.high))
 }
 
+/// A conservative 90% interval of the ratio of two means, `num / den`: each
+/// mean's 90% interval widened to 95% (×1.96/1.645), and the ratio's least
+/// and greatest over that box, so it holds the ratio whenever both means
+/// are inside their 95% intervals (at least 90% of the time, by
+/// Bonferroni). `None` when the denominator's interval reaches zero or the
+/// numerator's crosses it (no finite, one-signed interval).
+fn ratio_interval(num: &Difference, den: &Difference) -> Option<(f64, f64)> {
+    let widen = |d: &Difference| {
+        let k = 1.959_964 / 1.644_854;
+        (d.mean - (d.mean - d.low) * k, d.mean + (d.high - d.mean) * k)
+    };
+    let ((nl, nh), (dl, dh)) = (widen(num), widen(den));
+    (nl > 0.0 && dl > 0.0).then(|| (nl / dh, nh / dl)).filter(|(a, b)| a.is_finite() && b.is_finite())
+}
+
 /// The page's HTML. Deterministic: the same inputs give the same bytes.
 fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String {
     let m = &r.manifest;
@@ -437,12 +452,24 @@ fn ask_facts(m: &crate::files::Manifest, region: &str, a: &AskEffect, last: &str
         about(-a.abandoned.mean),
     );
     if a.council_spend.mean > 0.0 && a.post_years.mean > 0.0 {
+        let range = |den: &Difference| {
+            ratio_interval(&a.council_spend, den).map_or_else(
+                || " (too uncertain for an interval)".to_string(),
+                |(lo, hi)| format!(" (90% interval {} to {})", money(lo), money(hi)),
+            )
+        };
         let _ = write!(
             text,
-            " The council's extra spend is about {} over the horizon: about {} a post-year kept{}.",
+            " The council's extra spend is about {} over the horizon ({}): about {} a post-year kept{}{}.",
             money(a.council_spend.mean),
+            interval(&a.council_spend, money),
             money(per_post_year),
-            if a.served.mean > 0.0 { format!(" and {} a person helped", money(per_person)) } else { String::new() }
+            range(&a.post_years),
+            if a.served.mean > 0.0 {
+                format!(" and {} a person helped{}", money(per_person), range(&a.served))
+            } else {
+                String::new()
+            }
         );
     }
     text.push_str("</div>");
@@ -480,7 +507,8 @@ fn notes(r: &Results, region: &str, ask: Option<&AskEffect>, name: &str) -> Vec<
         notes.push(format!(
             "[3] From a paired comparison of `{}` with the scenario ({} paired runs, seed {}): differences over the horizon, \
              means with the 90% interval of the mean. The council's costs divide its extra spend (`spend:local_authority`) by \
-             the extra post-years and extra people helped (ratios of means).",
+             the extra post-years and extra people helped (ratios of means); their intervals are conservative, the least and \
+             greatest ratio while both means lie inside their 95% intervals, so they hold it at least 90% of the time.",
             escape(&a.ask),
             thousands(a.runs as f64),
             a.seed
@@ -533,3 +561,26 @@ footer { margin-top: 8pt; color: #444; font-size: 7.5pt; border-top: 1px solid #
 footer p { margin: 3pt 0; }
 code { font-size: 7.5pt; }
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(mean: f64, half: f64) -> Difference {
+        Difference { mean, low: mean - half, high: mean + half }
+    }
+
+    /// The ratio's interval spans the box of both means' 95% intervals
+    /// (the 90% half-widths × 1.96/1.645), and is withheld when the
+    /// denominator's or the numerator's reaches zero.
+    #[test]
+    fn a_ratio_interval_spans_both_means_95_percent_intervals() {
+        let k = 1.959_964 / 1.644_854;
+        let (lo, hi) = ratio_interval(&d(100.0, 10.0), &d(10.0, 1.0)).unwrap();
+        assert!((lo - (100.0 - 10.0 * k) / (10.0 + k)).abs() < 1e-12, "{lo}");
+        assert!((hi - (100.0 + 10.0 * k) / (10.0 - k)).abs() < 1e-12, "{hi}");
+        assert!(lo < 10.0 && hi > 10.0);
+        assert_eq!(ratio_interval(&d(100.0, 10.0), &d(1.0, 0.9)), None, "the denominator's 95% interval reaches 0");
+        assert_eq!(ratio_interval(&d(5.0, 4.5), &d(10.0, 1.0)), None, "the numerator's crosses 0");
+    }
+}
