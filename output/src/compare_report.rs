@@ -37,8 +37,6 @@ fn signed(x: f64, decimals: usize) -> String {
     }
 }
 
-/// Whether `alt` is a risk (`[scenario] kind = "risk"`), not an ask.
-
 fn headlines(c: &CompareResults) -> Vec<String> {
     let mut out = Vec::new();
     let order = ranked(c);
@@ -47,7 +45,20 @@ fn headlines(c: &CompareResults) -> Vec<String> {
     let best_ask = order.iter().find(|a| !is_risk(c, a));
     if let Some((best, a)) = best_ask.and_then(|b| averted(c, b).map(|a| (*b, a))) {
         let p = c.comparison.get(best, "all", None, "abandoned").and_then(|r| r.prob_better);
-        out.push(format!(
+        if a.mean <= 0.0 {
+            // No ask helps on average: say so, rather than "the ask that
+            // averts the most" with a negative number of cases.
+            out.push(format!(
+                "<strong>No ask averts unmet demand</strong> on average: the one that adds the least is <strong>{}</strong>, \
+                 about <strong>{}</strong> more cases abandoned over the horizon (90% confidence interval {} to {}){}.",
+                name(best),
+                thousands(0.0 - a.mean),
+                thousands(0.0 - a.ci.1),
+                thousands(0.0 - a.ci.0),
+                p.map_or_else(String::new, |p| format!("; fewer cases are abandoned in {:.0}% of runs", 100.0 * p))
+            ));
+        } else {
+            out.push(format!(
             "The ask that averts the most unmet demand is <strong>{}</strong>: about <strong>{}</strong> fewer cases \
              abandoned over the horizon (90% confidence interval {} to {}; in one run, between {} and {}){}.",
             name(best),
@@ -57,7 +68,8 @@ fn headlines(c: &CompareResults) -> Vec<String> {
             thousands(a.runs.0),
             thousands(a.runs.1),
             p.map_or_else(String::new, |p| format!(", and fewer cases are abandoned in {:.0}% of runs", 100.0 * p))
-        ));
+            ));
+        }
     }
     let helping = order.iter().filter(|a| averted(c, a).is_some_and(|x| x.ci.0 > 0.0)).count();
     let harming = order.iter().filter(|a| averted(c, a).is_some_and(|x| x.ci.1 < 0.0)).count();

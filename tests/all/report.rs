@@ -553,6 +553,22 @@ fn the_comparison_report_ranks_asks_and_risks_in_separate_tables() {
     assert!(svg.contains("Base: tiny test · 1 ask and 1 risk · 100 paired runs"), "{svg}");
 }
 
+/// When every ask adds unmet demand, the report's first line says that no
+/// ask averts any, rather than naming the best one with a negative number.
+#[test]
+fn a_comparison_where_no_ask_helps_says_so() {
+    let tmp = tiny_in_tmp(str::to_string);
+    let worse = "[scenario]\nextends = \"tiny.toml\"\nname = \"worse\"\n\n[[regions]]\nid = \"north-west\"\nother_capacity = 0\n";
+    std::fs::write(tmp.path().join("worse.toml"), worse).unwrap();
+    run_ok(&["compare", "tiny.toml", "worse.toml", "--out", "c", "--runs", "50"], tmp.path());
+    let text = visible_text(&read_text(&tmp.path().join("c/report.html")));
+    assert!(
+        text.contains("No ask averts unmet demand on average: the one that adds the least is worse, about "),
+        "{text}"
+    );
+    assert!(!text.contains("averts the most unmet demand is worse"), "{text}");
+}
+
 /// `--png-scale 2` draws the PNGs twice as large with the same layout; the
 /// SVGs and the report do not change.
 #[test]
