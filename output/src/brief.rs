@@ -440,16 +440,23 @@ fn ask_facts(m: &crate::files::Manifest, region: &str, a: &AskEffect, last: &str
     let mut facts = Vec::new();
     let per_post_year = a.council_spend.mean / a.post_years.mean;
     let per_person = a.council_spend.mean / a.served.mean;
+    // A risk (or an ask that backfires) changes things the other way: say
+    // "fewer" or "more" rather than print a negative number of people.
+    let way = |x: f64, up: &'static str, down: &'static str| if x < 0.0 { down } else { up };
+    let posts = format!("{:.1}", a.posts_kept.mean.abs());
     let mut text = format!(
-        "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{:.1}</span> more posts funded at the end of \
-         {last} ({}); <span class=\"big\">{}</span> more people helped over the horizon ({}); {} fewer give up \
+        "<div class=\"fact ask\">With <strong>{}</strong>: <span class=\"big\">{}</span> {} posts funded at the end of \
+         {last} ({}); <span class=\"big\">{}</span> {} people helped over the horizon ({}); {} {} give up \
          <span class=\"ref\">[3]</span>.",
         escape(&a.ask_name),
-        a.posts_kept.mean,
+        posts,
+        way(a.posts_kept.mean, "more", "fewer"),
         interval(&a.posts_kept, |x| format!("{x:+.1}")),
-        about(a.served.mean),
+        about(a.served.mean.abs()),
+        way(a.served.mean, "more", "fewer"),
         interval(&a.served, about),
-        about(-a.abandoned.mean),
+        about(a.abandoned.mean.abs()),
+        way(-a.abandoned.mean, "fewer", "more"),
     );
     if a.council_spend.mean > 0.0 && a.post_years.mean > 0.0 {
         let range = |den: &Difference| {
@@ -477,15 +484,27 @@ fn ask_facts(m: &crate::files::Manifest, region: &str, a: &AskEffect, last: &str
     if let Some(c) = council(m, region) {
         let resolved = a.served.mean * c.nrpf_resolved_share.typical;
         let avoided = resolved * c.nrpf_household_cost.typical;
-        facts.push(format!(
-            "<div class=\"fact council\">If {} of the extra cases resolve a household with no recourse to public funds, about \
-             <span class=\"big\">{}</span> households are resolved, which could avoid about <strong>{}</strong> a year of \
-             council support at {} a household <span class=\"ref\">[4]</span>.</div>",
-            percent(c.nrpf_resolved_share.typical),
-            about(resolved),
-            money(avoided),
-            money(c.nrpf_household_cost.typical)
-        ));
+        facts.push(if resolved >= 0.0 {
+            format!(
+                "<div class=\"fact council\">If {} of the extra cases resolve a household with no recourse to public funds, about \
+                 <span class=\"big\">{}</span> households are resolved, which could avoid about <strong>{}</strong> a year of \
+                 council support at {} a household <span class=\"ref\">[4]</span>.</div>",
+                percent(c.nrpf_resolved_share.typical),
+                about(resolved),
+                money(avoided),
+                money(c.nrpf_household_cost.typical)
+            )
+        } else {
+            format!(
+                "<div class=\"fact council\">If {} of the cases no longer served would have resolved a household with no recourse \
+                 to public funds, about <span class=\"big\">{}</span> fewer households are resolved, which could cost about \
+                 <strong>{}</strong> a year more in council support at {} a household <span class=\"ref\">[4]</span>.</div>",
+                percent(c.nrpf_resolved_share.typical),
+                about(-resolved),
+                money(-avoided),
+                money(c.nrpf_household_cost.typical)
+            )
+        });
     }
     facts
 }

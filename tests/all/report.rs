@@ -553,6 +553,36 @@ fn the_comparison_report_ranks_asks_and_risks_in_separate_tables() {
     assert!(svg.contains("Base: tiny test · 1 ask and 1 risk · 100 paired runs"), "{svg}");
 }
 
+/// A brief for a risk (here, a funder leaving) says "fewer posts", "fewer
+/// people helped" and "more give up" rather than print negative numbers.
+#[test]
+fn a_brief_for_a_risk_says_fewer_not_minus() {
+    let tmp = tiny_in_tmp(str::to_string);
+    let risk =
+        "[scenario]\nextends = \"tiny.toml\"\nname = \"JTI leaves\"\nkind = \"risk\"\nwithout_funders = [\"JTI\"]\n";
+    std::fs::write(tmp.path().join("leaves.toml"), risk).unwrap();
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "100"], tmp.path());
+    run_ok(&["compare", "tiny.toml", "leaves.toml", "--out", "c", "--runs", "100"], tmp.path());
+    run_ok(
+        &["brief", "r", "--region", "north-west", "--compare", "c", "--ask", "leaves", "--out", "b.html"],
+        tmp.path(),
+    );
+    let text = visible_text(&read_text(&tmp.path().join("b.html"))).split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = text.find("With JTI leaves:").unwrap_or_else(|| panic!("{text}"));
+    let fact = text[at..].split("[3]").next().unwrap_or_default();
+    assert!(
+        fact.contains(" fewer posts funded at the end of ") && fact.contains(" fewer people helped over the horizon"),
+        "{fact}"
+    );
+    assert!(fact.contains(" more give up"), "{fact}");
+    // The figure before each phrase is a plain, positive number.
+    for phrase in [" fewer posts", " fewer people helped", " more give up"] {
+        let head = fact.split(phrase).next().unwrap_or_default();
+        let figure: f64 = head.rsplit(' ').next().unwrap_or_default().replace(',', "").parse().unwrap_or(-1.0);
+        assert!(figure > 0.0, "{phrase}: {fact}");
+    }
+}
+
 /// When every ask adds unmet demand, the report's first line says that no
 /// ask averts any, rather than naming the best one with a negative number.
 #[test]
