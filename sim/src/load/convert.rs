@@ -279,7 +279,7 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     warnings.extend(rounds::near_miss_funders(&raw.grants, &raw.rounds));
     rounds::check_without_funders(&raw, &funders)?;
     let sources = rounds::spend_sources(&grants, &rounds);
-    let changes = changes::changes(&raw.changes, &successors, &regions, &sources, start)?;
+    let changes = changes::changes(&raw.changes, &successors, &regions, &sources, start, years, &mut warnings)?;
     Ok(Scenario {
         name,
         note,

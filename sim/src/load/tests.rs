@@ -553,3 +553,18 @@ fn a_whole_number_beyond_toml_says_so() {
     let e = err("big.toml", &one_region("[[grants]]\nid = \"g\"\nfunder = \"F\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 99999999999999999999\n"));
     assert!(e.message.starts_with("invalid TOML: `months` is a whole number larger than TOML allows"), "{e}");
 }
+
+/// A change dated after the horizon's last month is kept but warned about.
+#[test]
+fn a_change_after_the_horizon_is_warned_about() {
+    let text = |start: &str| {
+        one_region(&format!("[[changes]]\nid = \"late\"\nstart = \"{start}\"\nlocal_authority_budget = 5\n"))
+            .replace("start = \"2025-04\"\n", "start = \"2025-04\"\nyears = 2\n")
+    };
+    let s = load_str(Path::new("c.toml"), &text("2027-04")).unwrap();
+    assert_eq!(
+        s.warnings,
+        vec!["change `late` starts in 2027-04, after the horizon's last month (2027-03); it changes nothing. Check its start, or lengthen the scenario's `years`".to_string()]
+    );
+    assert!(load_str(Path::new("c.toml"), &text("2027-03")).unwrap().warnings.is_empty());
+}

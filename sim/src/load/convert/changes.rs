@@ -9,6 +9,8 @@ pub(super) fn changes(
     regions: &[Region],
     sources: &[String],
     start: YearMonth,
+    years: u32,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<Change>> {
     let mut changes = Vec::new();
     let mut change_ids: HashSet<String> = HashSet::new();
@@ -17,6 +19,15 @@ pub(super) fn changes(
         check_id(&p.k("id"), &c.id, &change_ids, "change")?;
         change_ids.insert(c.id.clone());
         let at = date(&p.k("start"), &c.start)?.months_since(start);
+        if at >= 12 * years as i32 {
+            warnings.push(format!(
+                "change `{}` starts in {}, after the horizon's last month ({}); it changes nothing. Check its start, or \
+                 lengthen the scenario's `years`",
+                c.id,
+                c.start,
+                YearMonth(start.0 + 12 * years as i32 - 1)
+            ));
+        }
         let hit = region_list(&p.k("regions"), c.regions.as_ref(), regions)?;
         let opt = |key: &str, v: &Option<Toml>, d: Domain| v.as_ref().map(|v| value(&p.k(key), v, d)).transpose();
         let mut succ = Vec::new();
