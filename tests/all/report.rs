@@ -776,7 +776,12 @@ fn the_brief_refuses_what_it_cannot_answer() {
     .unwrap();
     std::fs::write(tmp.path().join("other-ask.toml"), "[scenario]\nextends = \"other.toml\"\nname = \"x\"\n").unwrap();
     run_ok(&["compare", "other.toml", "other-ask.toml", "--out", "c2", "--runs", "50"], tmp.path());
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["brief", "c", "--region", "wales"],
+            "error: c/manifest.json: this is a comparison's results directory (fundscape compare), not a run's; give the \
+             directory `fundscape run` wrote (and a comparison with --compare, where the command takes one)\n",
+        ),
         (
             &["brief", "r", "--region", "north-wets"],
             "error: r: --region: unknown region `north-wets`; did you mean `north-west`?\n",
@@ -798,6 +803,7 @@ fn the_brief_refuses_what_it_cannot_answer() {
             assert_eq!(stderr, message);
         }
         assert!(!tmp.path().join("r/brief-wales").exists() && !tmp.path().join("r/brief-north-wets").exists());
+        assert!(!tmp.path().join("c/brief-wales").exists());
     }
 }
 
