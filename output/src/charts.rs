@@ -128,7 +128,7 @@ fn specs(r: &Results) -> Vec<Spec> {
             Kind::PostsBySource,
             "posts-by-source",
             "Funded posts by who pays for them, all regions",
-            "Stacked means across runs at each year's end; layers from the bottom: each grant funder by name, then the sources that took posts on after their grants. Dashed: the 5–95% range across runs of all funded posts.",
+            "Stacked means across runs at each year's end; layers from the bottom: each grant funder by name (beyond six, those with the fewest posts as one layer), then the sources that took posts on after their grants. Dashed: the 5–95% range across runs of all funded posts.",
             (1100, 650),
         ),
         spec(
@@ -760,9 +760,58 @@ pub(crate) fn source_layers(r: &Results) -> Vec<(String, Vec<f64>)> {
     layers
 }
 
+/// Grant funders the posts-by-source chart draws by name; beyond them, the
+/// funders with the fewest posts share one layer.
+const CHART_FUNDERS: usize = 6;
+/// The longest layer label drawn (longer names end in "…").
+const CHART_LABEL: usize = 20;
+
+/// [`source_layers`] for the chart: at most [`CHART_FUNDERS`] grant
+/// funders by name (those with the most posts over the years, in file
+/// order), the rest summed into one layer "N other funders", so the
+/// layers stay legible and their colours distinct. `posts_by_source.csv`
+/// and the report keep every funder.
+fn chart_layers(r: &Results) -> Vec<(String, Vec<f64>)> {
+    let layers = source_layers(r);
+    let n_successors = successor_sources().len();
+    let n_funders = layers.len().saturating_sub(n_successors);
+    if n_funders <= CHART_FUNDERS {
+        return layers;
+    }
+    let (funders, successors) = layers.split_at(n_funders);
+    let keep = CHART_FUNDERS - 1;
+    let total = |i: usize| funders[i].1.iter().sum::<f64>();
+    let mut by_size: Vec<usize> = (0..n_funders).collect();
+    by_size.sort_by(|&a, &b| total(b).total_cmp(&total(a)).then(a.cmp(&b)));
+    let kept: Vec<usize> = {
+        let mut k = by_size[..keep].to_vec();
+        k.sort_unstable();
+        k
+    };
+    let years = funders.first().map_or(0, |f| f.1.len());
+    let mut others = vec![0.0; years];
+    for (_, means) in funders.iter().enumerate().filter(|(i, _)| !kept.contains(i)).map(|(_, f)| f) {
+        others.iter_mut().zip(means).for_each(|(o, m)| *o += m);
+    }
+    let mut out: Vec<(String, Vec<f64>)> = kept.iter().map(|&i| funders[i].clone()).collect();
+    out.push((format!("{} other funders", n_funders - keep), others));
+    out.extend(successors.iter().cloned());
+    out
+}
+
+/// `label` cut to [`CHART_LABEL`] characters, ending in "…" when cut.
+fn short_label(label: &str) -> String {
+    if label.chars().count() <= CHART_LABEL {
+        label.to_string()
+    } else {
+        let head: String = label.chars().take(CHART_LABEL - 1).collect();
+        format!("{}…", head.trim_end())
+    }
+}
+
 /// Stacked means of funded posts by source, with a label beside each layer.
 fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Results) -> DrawResult<DB> {
-    let layers = source_layers(r);
+    let layers = chart_layers(r);
     let n = r.summary.years.len();
     let mut bottoms = vec![vec![0.0; n]];
     for (_, means) in &layers {
@@ -853,7 +902,7 @@ fn stacked_sources<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Result
         let swatch_edge =
             Rectangle::new([(last + 0.28, y + gap * 0.3), (last + 0.45, y - gap * 0.3)], MUTED.stroke_width(1));
         chart.draw_series(std::iter::once(swatch_edge))?;
-        let text = format!("{label}: {:.1}", means.get(k).copied().unwrap_or(0.0));
+        let text = format!("{}: {:.1}", short_label(label), means.get(k).copied().unwrap_or(0.0));
         chart.draw_series(std::iter::once(Text::new(
             text,
             (last + 0.52, *y),
@@ -962,5 +1011,20 @@ mod tests {
             let (c, r) = grid(n);
             assert!(c * r >= n && c * (r - 1) < n, "{n} panels in {c}x{r}");
         }
+    }
+}
+
+#[cfg(test)]
+mod chart_layer_tests {
+    use super::*;
+
+    /// Long names are cut to a label that fits beside the chart, and short
+    /// ones are left alone.
+    #[test]
+    fn labels_are_cut_to_fit_with_an_ellipsis() {
+        assert_eq!(short_label("AB Charitable Trust"), "AB Charitable Trust");
+        let cut = short_label("Esmée Fairbairn Foundation and friends");
+        assert_eq!(cut.chars().count(), CHART_LABEL);
+        assert!(cut.ends_with('…') && cut.starts_with("Esmée Fairbairn"), "{cut}");
     }
 }

@@ -583,6 +583,40 @@ fn a_brief_for_a_risk_says_fewer_not_minus() {
     }
 }
 
+/// With many grant funders, the posts-by-source chart draws six layers of
+/// funders (the five with the most posts by name, ties to the first in the
+/// file; the rest as one), while posts_by_source.csv keeps every funder.
+#[test]
+fn many_funders_share_one_layer_of_the_posts_chart() {
+    let tmp = tiny_in_tmp(|t| {
+        let mut t = t.to_string();
+        for i in 1..=7 {
+            t.push_str(&format!(
+                "\n[[grants]]\nid = \"g{i}\"\nfunder = \"Funder {i}\"\nregion = \"wales\"\nstart = \"2025-04\"\nmonths = {}\nposts = 1\n",
+                4 * i
+            ));
+        }
+        t
+    });
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "30"], tmp.path());
+    let svg = svg_structure(&read_text(&tmp.path().join("r/charts/posts-by-source.svg")));
+    let layer = |name: &str| svg.lines().any(|l| l.starts_with(&format!("text {name}: ")));
+    assert!(layer("4 other funders"), "{svg}");
+    // The five with the most posts at the years' ends by name: the two
+    // first grants, the two longest new ones, and of three that tie (one
+    // post at the first year's end) the first in the file.
+    for name in ["JTI", "AB Charitable Trust", "Funder 7", "Funder 6", "Funder 3"] {
+        assert!(layer(name), "{name}: {svg}");
+    }
+    for name in ["Funder 1", "Funder 2", "Funder 4", "Funder 5"] {
+        assert!(!layer(name), "{name}: {svg}");
+    }
+    let csv = read_text(&tmp.path().join("r/posts_by_source.csv"));
+    for i in 1..=7 {
+        assert!(csv.contains(&format!("all,2025,Funder {i},")), "Funder {i} missing from posts_by_source.csv");
+    }
+}
+
 /// When every ask adds unmet demand, the report's first line says that no
 /// ask averts any, rather than naming the best one with a negative number.
 #[test]

@@ -165,7 +165,9 @@ fn compare_keeps_years_numeric_and_the_horizon_in_its_own_table() {
     assert!(lines.next().unwrap().starts_with("alt,region,metric,base_mean,"));
     let rows: Vec<&str> = lines.collect();
     let horizon: Vec<_> = c.rows.iter().filter(|r| r.year.is_none()).collect();
-    assert_eq!(rows.len(), horizon.len() + 2 * c.costs.len());
+    // Then each region's extra funder spend and two ratios, and `all`'s ask_cost.
+    let alls = c.costs.iter().filter(|k| k.region == "all").count();
+    assert_eq!(rows.len(), horizon.len() + 3 * c.costs.len() + alls);
     // Each horizon row is the row compare.csv used to hold, without its year.
     for (line, r) in rows.iter().zip(&horizon) {
         let f: Vec<&str> = line.split(',').collect();
@@ -173,7 +175,10 @@ fn compare_keeps_years_numeric_and_the_horizon_in_its_own_table() {
         assert_eq!(f[5], fundscape_output::csv_number(r.diff.mean));
         assert_eq!(f[9], fundscape_output::csv_number(r.diff.p05), "horizon rows keep their quantiles");
     }
-    assert!(rows[horizon.len()..].iter().all(|l| l.split(',').nth(2).unwrap().starts_with("cost_per_")));
+    assert!(rows[horizon.len()..].iter().all(|l| {
+        let metric = l.split(',').nth(2).unwrap();
+        metric.starts_with("cost_per_") || metric == "extra_funder_spend" || metric == "ask_cost"
+    }));
     // The yearly rows are exactly the comparison's yearly rows.
     assert_eq!(yearly.lines().count() - 1, c.rows.iter().filter(|r| r.year.is_some()).count());
 }
