@@ -249,12 +249,12 @@ pub fn compare_report_html(c: &CompareResults, charts: &[Chart]) -> String {
     h.push_str("</ul></section>\n");
     let (asks, risks) = (ranking_table(c, false), ranking_table(c, true));
     if !asks.is_empty() {
-        let _ = write!(h, "<section id=\"asks\"><h2>The asks, ranked by unmet demand averted</h2>{asks}</section>\n");
+        let _ = writeln!(h, "<section id=\"asks\"><h2>The asks, ranked by unmet demand averted</h2>{asks}</section>");
     }
     if !risks.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<section id=\"risks-ranked\"><h2>The risks, ranked by unmet demand added</h2>{risks}</section>\n"
+            "<section id=\"risks-ranked\"><h2>The risks, ranked by unmet demand added</h2>{risks}</section>"
         );
     }
     h.push_str(&figures(charts));
