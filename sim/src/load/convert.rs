@@ -275,7 +275,8 @@ pub(super) fn scenario(raw: RawScenario, stem: &str, hash: String) -> Result<Sce
     let shocks = shocks::shocks(&raw.shocks, &regions, start)?;
     let mut rounds = rounds::rounds(&raw, &regions, start, years)?;
     let without = &raw.scenario.without_funders;
-    let funders = rounds::funder_ledgers(&raw.funders, &raw.grants, &raw.rounds, without, &mut rounds, start)?;
+    let funders =
+        rounds::funder_ledgers(&raw.funders, &raw.grants, &raw.rounds, without, &mut rounds, start, &mut warnings)?;
     warnings.extend(rounds::near_miss_funders(&raw.grants, &raw.rounds));
     rounds::check_without_funders(&raw, &funders)?;
     let sources = rounds::spend_sources(&grants, &rounds);

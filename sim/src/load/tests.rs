@@ -568,3 +568,22 @@ fn a_change_after_the_horizon_is_warned_about() {
     );
     assert!(load_str(Path::new("c.toml"), &text("2027-03")).unwrap().warnings.is_empty());
 }
+
+/// A grant that starts after its funder's last month (`[[funders]] until`)
+/// is kept but warned about; one that starts by then is not.
+#[test]
+fn a_grant_after_its_funders_end_is_warned_about() {
+    let text = |start: &str| {
+        one_region(&format!(
+            "[[grants]]\nid = \"g\"\nfunder = \"JTI\"\nregion = \"a\"\nstart = \"{start}\"\nmonths = 12\nposts = 1\n\
+             [[funders]]\nname = \"JTI\"\nuntil = \"2027-03\"\n"
+        ))
+    };
+    let s = load_str(Path::new("f.toml"), &text("2027-06")).unwrap();
+    assert_eq!(
+        s.warnings,
+        vec!["grant `g` of JTI starts in 2027-06, after the funder's last month (2027-03, [[funders]] until); check its start or the funder's end".to_string()]
+    );
+    assert_eq!(s.grants.len(), 1);
+    assert!(load_str(Path::new("f.toml"), &text("2027-03")).unwrap().warnings.is_empty());
+}

@@ -94,6 +94,7 @@ pub(super) fn funder_ledgers(
     without: &[String],
     rounds: &mut [Round],
     start: YearMonth,
+    warnings: &mut Vec<String>,
 ) -> Result<Vec<FunderLedger>> {
     let mut named: Vec<String> = Vec::new();
     for f in raw_grants.iter().map(|g| &g.funder).chain(raw_rounds.iter().map(|r| &r.funder)) {
@@ -161,6 +162,21 @@ pub(super) fn funder_ledgers(
             }
             if dropped > 0.0 {
                 r.budget = r.budget.clone().scaled(keep);
+            }
+        }
+        // A grant that starts after its funder's last month: kept (the money
+        // is awarded) but odd enough to say.
+        if let Some(last) = until {
+            for g in raw_grants.iter().filter(|g| g.funder == f.name) {
+                if YearMonth::parse(&g.start).is_some_and(|d| d.months_since(start) > last) {
+                    warnings.push(format!(
+                        "grant `{}` of {} starts in {}, after the funder's last month ({}, [[funders]] until); check its start or the funder's end",
+                        g.id,
+                        f.name,
+                        g.start,
+                        YearMonth(start.0 + last)
+                    ));
+                }
             }
         }
         out.push(FunderLedger { name: f.name.clone(), renewal_budget, until, members });
