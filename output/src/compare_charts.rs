@@ -49,15 +49,21 @@ pub(crate) fn is_risk(c: &CompareResults, alt: &str) -> bool {
     c.manifest.alts.iter().any(|s| s.label == alt && s.kind == "risk")
 }
 
-/// The ranked chart's rows: the asks, most unmet demand averted first, then
-/// (after a row that names them) the risks, most added first. A row without
-/// a figure is the risks' heading.
+/// The asks, most unmet demand averted first, and the risks, most unmet
+/// demand added first: ranked apart, as the terminal, the report and the
+/// ranked chart show them.
+pub(crate) fn ranked_apart(c: &CompareResults) -> (Vec<&str>, Vec<&str>) {
+    let (risks, asks): (Vec<&str>, Vec<&str>) = ranked(c).into_iter().partition(|a| is_risk(c, a));
+    (asks, risks.into_iter().rev().collect())
+}
+
+/// The ranked chart's rows: the asks, then (after a row that names them)
+/// the risks, as [`ranked_apart`] orders them. A row without a figure is
+/// the risks' heading.
 fn ranked_rows(c: &CompareResults) -> Vec<(String, Option<Averted>)> {
-    let alts = ranked(c);
-    let asks = alts.iter().filter(|a| !is_risk(c, a));
-    let risks: Vec<&&str> = alts.iter().filter(|a| is_risk(c, a)).rev().collect();
+    let (asks, risks) = ranked_apart(c);
     let mut rows: Vec<(String, Option<Averted>)> =
-        asks.filter_map(|a| averted(c, a).map(|x| (a.to_string(), Some(x)))).collect();
+        asks.iter().filter_map(|a| averted(c, a).map(|x| (a.to_string(), Some(x)))).collect();
     if !risks.is_empty() && !rows.is_empty() {
         rows.push(("— risks —".to_string(), None));
     }

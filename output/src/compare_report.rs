@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use crate::charts::{Chart, RenderError};
 use crate::compare::money;
-use crate::compare_charts::{averted, is_risk, ranked, render_compare_charts};
+use crate::compare_charts::{averted, is_risk, ranked, ranked_apart, render_compare_charts};
 use crate::read_compare::CompareResults;
 use crate::report::{figures, STYLE};
 use crate::words::{escape, thousands};
@@ -102,8 +102,9 @@ fn headlines(c: &CompareResults) -> Vec<String> {
 /// prints them: separate tables, so a risk is never ranked among the asks.
 /// Empty when there is no row of that kind.
 fn ranking_table(c: &CompareResults, risks: bool) -> String {
-    let alts: Vec<&str> = ranked(c).into_iter().filter(|a| is_risk(c, a) == risks).collect();
-    if alts.is_empty() {
+    let (asks, risky) = ranked_apart(c);
+    let order = if risks { risky } else { asks };
+    if order.is_empty() {
         return String::new();
     }
     let sign = if risks { -1.0 } else { 1.0 };
@@ -118,8 +119,6 @@ fn ranking_table(c: &CompareResults, risks: bool) -> String {
          <th class=\"num\">of them statutory</th><th class=\"num\">Post-years</th><th class=\"num\">Cases served</th><th class=\"num\">Funder £</th>\
          <th class=\"num\">£ a post-year</th><th class=\"num\">£ a case</th></tr></thead><tbody>",
     );
-    // A risk's rows: most unmet demand added first.
-    let order: Vec<&str> = if risks { alts.into_iter().rev().collect() } else { alts };
     for alt in order {
         let row = |m: &str| c.comparison.get(alt, "all", None, m);
         let cost = c.comparison.costs.iter().find(|k| k.alt == alt && k.region == "all");

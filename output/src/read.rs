@@ -137,20 +137,20 @@ impl Results {
     pub fn parse(dir: &Path, get: &Get<'_>) -> Result<Self, ReadResultsError> {
         let fetch = |name: &str| fetch_text(dir, name, get);
         let (path, text) = fetch("manifest.json")?;
-        // A comparison's directory given where a run's is wanted: say so.
-        let is_comparison = serde_json::from_str::<serde_json::Value>(&text)
-            .is_ok_and(|v| v.get("base").is_some() && v.get("alts").is_some());
-        if is_comparison {
-            return Err(ReadResultsError::Malformed {
-                path,
-                message: "this is a comparison's results directory (fundscape compare), not a run's; give the \
-                          directory `fundscape run` wrote (and a comparison with --compare, where the command takes one)"
-                    .to_string(),
-            });
-        }
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReadResultsError::Malformed {
-            path: path.clone(),
-            message: format!("not a manifest written by this version of fundscape: {e}; run the scenario again"),
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            // A comparison's directory given where a run's is wanted: say so.
+            let comparison = serde_json::from_str::<serde_json::Value>(&text)
+                .is_ok_and(|v| v.get("base").is_some() && v.get("alts").is_some());
+            ReadResultsError::Malformed {
+                path: path.clone(),
+                message: if comparison {
+                    "this is a comparison's results directory (fundscape compare), not a run's; give the directory \
+                     `fundscape run` wrote (and a comparison with --compare, where the command takes one)"
+                        .to_string()
+                } else {
+                    format!("not a manifest written by this version of fundscape: {e}; run the scenario again")
+                },
+            }
         })?;
         let start = YearMonth::parse(&manifest.start).ok_or_else(|| ReadResultsError::Malformed {
             path: path.clone(),

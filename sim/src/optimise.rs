@@ -794,11 +794,7 @@ pub fn split_of(spec: &Spec, k: &[u32], advice_share: f64, level_budget: f64) ->
         .filter(|&r| k[r] > 0)
         .map(|r| (r, f64::from(k[r]) * spec.prices[r] / cost.max(f64::MIN_POSITIVE)))
         .collect();
-    let buys_exactly = |budget: f64| {
-        let mut weights = vec![0.0; k.len()];
-        shares.iter().for_each(|&(r, x)| weights[r] = x);
-        budget_value(spec, budget).is_ok_and(|v| whole_posts(v.typical(), &weights, &spec.prices) == k)
-    };
+    let buys_exactly = |budget: f64| posts_bought(spec, k.len(), &shares, budget).is_some_and(|p| p == k);
     let budget = if cost > 0.0 && !buys_exactly(level_budget) { cost / spec.budget_factor } else { level_budget };
     Split { posts: k.to_vec(), shares, unmet: false, budget, advice_share, cost }
 }
@@ -809,12 +805,17 @@ pub fn split_of(spec: &Spec, k: &[u32], advice_share: f64, level_budget: f64) ->
 /// budget asked for buys the same posts and the rest is too little for
 /// another (the cheaper round then did as well on the runs, and won the tie).
 pub fn asked_budget_buys_more(spec: &Spec, split: &Split) -> bool {
-    let mut weights = vec![0.0; split.posts.len()];
-    split.shares.iter().for_each(|&(r, x)| weights[r] = x);
-    budget_value(spec, spec.budget).is_ok_and(|v| {
-        let posts = whole_posts(v.typical(), &weights, &spec.prices);
-        posts.iter().sum::<u32>() > split.total_posts()
-    })
+    posts_bought(spec, split.posts.len(), &split.shares, spec.budget)
+        .is_some_and(|p| p.iter().sum::<u32>() > split.total_posts())
+}
+
+/// The posts by region that a round of `budget` (as written) spread by
+/// `shares` buys at expected prices, by the model's largest-remainder rule;
+/// `None` for a budget that is not a number.
+fn posts_bought(spec: &Spec, regions: usize, shares: &[(usize, f64)], budget: f64) -> Option<Vec<u32>> {
+    let mut weights = vec![0.0; regions];
+    shares.iter().for_each(|&(r, x)| weights[r] = x);
+    budget_value(spec, budget).ok().map(|v| whole_posts(v.typical(), &weights, &spec.prices))
 }
 
 /// A budget as the loader makes it from the number written.

@@ -415,18 +415,7 @@ impl Merge<'_> {
             v.sort();
             v.into_iter().map(|(_, k)| k).collect()
         };
-        let mut seen = std::collections::HashSet::new();
-        for (idx, element) in over.iter().enumerate() {
-            if let Some(id) = element.get("id") {
-                if !seen.insert(id_text(id)) {
-                    path.extend([Seg::Index(idx), Seg::Key("id".into())]);
-                    return Err(FieldError::new(
-                        path,
-                        format!("duplicate id {}; every element of [[{key}]] needs its own id", shown(id)),
-                    ));
-                }
-            }
-        }
+        unique_ids(key, &over, path)?;
         let singular = key.strip_suffix('s').unwrap_or(key);
         for (idx, element) in over.into_iter().enumerate() {
             path.push(Seg::Index(idx));
@@ -435,31 +424,9 @@ impl Merge<'_> {
                 continue;
             };
             let id = element.get("id").map(id_text).unwrap_or_default();
-            let flag = |element: &mut toml::Table, name: &str, path: &mut Vec<Seg>| match element.remove(name) {
-                None => Ok(false),
-                Some(toml::Value::Boolean(b)) => Ok(b),
-                Some(_) => {
-                    path.push(Seg::Key(name.into()));
-                    Err(FieldError::new(path, format!("`{name}` must be true or false")))
-                }
-            };
-            let remove = flag(&mut element, "remove", path)?;
-            let new = flag(&mut element, "new", path)?;
+            let (remove, new) = element_flags(&mut element, &id, path)?;
             ids.push((path.len() - 1, id.clone()));
             let at = by_id.get(&id).copied();
-            if remove {
-                // `remove = true` beside other keys: remove it, or change it?
-                if let Some(other) = element.keys().find(|k| *k != "id") {
-                    path.push(Seg::Key(other.clone()));
-                    return Err(FieldError::new(
-                        path,
-                        format!(
-                            "an element with `remove = true` takes only its id, but this one also sets `{other}`; drop \
-                             `remove = true` to change `{id}`, or the other keys to remove it"
-                        ),
-                    ));
-                }
-            }
             match (at, remove) {
                 (Some(p), true) => {
                     slots[p] = None;
@@ -517,6 +484,52 @@ impl Merge<'_> {
         }
         Ok(slots.into_iter().flatten().collect())
     }
+}
+
+/// Refuses an overlay's `[[key]]` whose elements repeat an id.
+fn unique_ids(key: &str, over: &[toml::Value], path: &mut Vec<Seg>) -> Result<(), FieldError> {
+    let mut seen = std::collections::HashSet::new();
+    for (idx, element) in over.iter().enumerate() {
+        if let Some(id) = element.get("id") {
+            if !seen.insert(id_text(id)) {
+                path.extend([Seg::Index(idx), Seg::Key("id".into())]);
+                return Err(FieldError::new(
+                    path,
+                    format!("duplicate id {}; every element of [[{key}]] needs its own id", shown(id)),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes an overlay element's `remove` and `new` flags out of it (each true
+/// or false, default false). An element with `remove = true` takes only its
+/// id: beside other keys it is ambiguous (remove it, or change it?).
+fn element_flags(element: &mut toml::Table, id: &str, path: &mut Vec<Seg>) -> Result<(bool, bool), FieldError> {
+    let mut flag = |name: &str, path: &mut Vec<Seg>| match element.remove(name) {
+        None => Ok(false),
+        Some(toml::Value::Boolean(b)) => Ok(b),
+        Some(_) => {
+            path.push(Seg::Key(name.into()));
+            Err(FieldError::new(path, format!("`{name}` must be true or false")))
+        }
+    };
+    let remove = flag("remove", path)?;
+    let new = flag("new", path)?;
+    if remove {
+        if let Some(other) = element.keys().find(|k| *k != "id") {
+            path.push(Seg::Key(other.clone()));
+            return Err(FieldError::new(
+                path,
+                format!(
+                    "an element with `remove = true` takes only its id, but this one also sets `{other}`; drop \
+                     `remove = true` to change `{id}`, or the other keys to remove it"
+                ),
+            ));
+        }
+    }
+    Ok((remove, new))
 }
 
 /// A TOML value as written in a message: strings in backticks.
