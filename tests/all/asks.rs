@@ -436,7 +436,7 @@ fn changes_and_rounds_reject_what_they_cannot_do() {
         &round_scenario(0.0, "\"unmet\"").replace("start = \"2026-04\"", "start = \"2024-04\""),
     )
     .unwrap_err();
-    assert_eq!(early_round.key, "rounds[0].start");
+    assert_eq!(early_round.key, "rounds.round-2026.start");
     assert!(early_round.message.starts_with("a round must start inside the horizon"), "{}", early_round.message);
 }
 
@@ -505,7 +505,7 @@ fn funder_names_that_comparisons_use_are_reserved() {
             &BASE.replace("funder = \"Baring Foundation\"", &format!("funder = \"{name}\"")),
         )
         .unwrap_err();
-        assert_eq!(err.key, "grants[1].funder");
+        assert_eq!(err.key, "grants.wales-2025.funder");
         assert!(err.message.contains("is reserved"), "{}", err.message);
     }
 }

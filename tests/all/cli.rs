@@ -126,12 +126,12 @@ fn bad_scenarios_get_one_exact_message_and_exit_2() {
         (
             "unknown-key.toml",
             Box::new(|t| t.replace("abandon_rate = 0.05", "abandon_rat = 0.05")),
-            "unknown-key.toml:32: regions[0].abandon_rat: unknown key `abandon_rat`; did you mean `abandon_rate`?",
+            "unknown-key.toml:32: regions.north-west.abandon_rat: unknown key `abandon_rat`; did you mean `abandon_rate`?",
         ),
         (
             "unknown-region.toml",
             Box::new(|t| t.replace("region = \"north-west\"", "region = \"north-wets\"")),
-            "unknown-region.toml:50: grants[0].region: unknown region `north-wets`; did you mean `north-west`?",
+            "unknown-region.toml:50: grants.gmiau-2024.region: unknown region `north-wets`; did you mean `north-west`?",
         ),
         (
             "duplicate-id.toml",
@@ -141,22 +141,22 @@ fn bad_scenarios_get_one_exact_message_and_exit_2() {
         (
             "probability.toml",
             Box::new(|t| t.replace("probability = 0.3", "probability = 1.3")),
-            "probability.toml:21: sustainability.successors[0].probability: is 1.3, but a probability or share must lie in [0, 1]",
+            "probability.toml:21: sustainability.successors.same_funder.probability: is 1.3, but a probability or share must lie in [0, 1]",
         ),
         (
             "negative-count.toml",
             Box::new(|t| t.replace("posts = 3", "posts = -3")),
-            "negative-count.toml:53: grants[0].posts: `posts` must be a whole number, 0 or more (it is -3)",
+            "negative-count.toml:53: grants.gmiau-2024.posts: `posts` must be a whole number, 0 or more (it is -3)",
         ),
         (
             "negative-money.toml",
             Box::new(|t| t.replace("budget = 100000", "budget = -100000")),
-            "negative-money.toml:35: regions[0].local_authority.budget: must not be negative (it is -100000)",
+            "negative-money.toml:35: regions.north-west.local_authority.budget: must not be negative (it is -100000)",
         ),
         (
             "bad-date.toml",
             Box::new(|t| t.replace("start = \"2024-09\"", "start = \"2024-9\"")),
-            "bad-date.toml:51: grants[0].start: `2024-9` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"",
+            "bad-date.toml:51: grants.gmiau-2024.start: `2024-9` is not a month; write it as \"YYYY-MM\", e.g. \"2025-04\"",
         ),
         (
             "years-zero.toml",
@@ -181,12 +181,12 @@ fn bad_scenarios_get_one_exact_message_and_exit_2() {
         (
             "unknown-dist.toml",
             Box::new(|t| t.replace("dist = \"beta\"", "dist = \"bta\"")),
-            "unknown-dist.toml:41: regions[1].abandon_rate.dist: unknown distribution `bta`; did you mean `beta`?",
+            "unknown-dist.toml:41: regions.wales.abandon_rate.dist: unknown distribution `bta`; did you mean `beta`?",
         ),
         (
             "missing-key.toml",
             Box::new(|t| t.replace("demand = 3400\n", "")),
-            "missing-key.toml:37: regions[1]: missing key `demand`; add it",
+            "missing-key.toml:37: regions.wales: missing key `demand`; add it",
         ),
     ];
     for (name, edit, message) in cases {
@@ -221,7 +221,7 @@ fn overlays_point_at_the_file_that_is_wrong() {
         bin().args(["validate", data("overlay-bad.toml").to_str().unwrap()]).current_dir(tmp.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     let expected = format!(
-        "error: {}:7: grants[0].region: unknown region `wles`; did you mean `wales`?\n",
+        "error: {}:7: grants.wales-2025.region: unknown region `wles`; did you mean `wales`?\n",
         data("overlay-bad.toml").display()
     );
     assert_eq!(String::from_utf8_lossy(&out.stderr), expected);

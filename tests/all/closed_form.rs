@@ -628,7 +628,7 @@ fn a_funders_renewal_budget_and_end_date_bound_its_renewals() {
         "",
     ) + "\n[[rounds]]\nid = \"r2027\"\nfunder = \"JTI\"\nstart = \"2027-04\"\nbudget = 100000\nterm_months = 12\nallocation = \"unmet\"\n";
     let e = fundscape_sim::load_str(std::path::Path::new("inline.toml"), &late_round).unwrap_err().to_string();
-    assert!(e.contains("rounds[0].start") && e.contains("after the funder's last month"), "{e}");
+    assert!(e.contains("rounds.r2027.start") && e.contains("after the funder's last month"), "{e}");
     let e = fundscape_sim::load_str(
         std::path::Path::new("inline.toml"),
         &ledger_scenario("[[funders]]\n        name = \"JIT\"", ""),

@@ -9,21 +9,79 @@ pub enum Seg {
     Index(usize),
 }
 
-/// Renders a path as `grants[2].region`.
-pub fn render_path(path: &[Seg]) -> String {
+/// Renders a path as the analyses name inputs (model.md §10): an array
+/// element by what identifies it in `table`, the merged scenario or one file
+/// of it (`grants.gmiau-2021.region`, `regions.london.demand`,
+/// `sustainability.successors.legal_aid.probability`, `funders.JTI.until`).
+/// A successor whose source is listed twice is `<source>[i]`, as the
+/// analyses name it. An element without a usable identity, or an error about
+/// the identity itself (a missing, repeated or malformed `id`), keeps its
+/// place, as `shown` gives it (the indices of the file the error points
+/// into, where an overlay's `grants[0]` may be the base's `grants[3]`):
+/// `grants[2].id`. `shown` is `path` with the same segments, its indices
+/// perhaps another file's.
+pub fn render_key(path: &[Seg], table: &toml::Table, shown: &[Seg]) -> String {
     let mut out = String::new();
-    for seg in path {
+    let mut at: Option<&toml::Value> = None;
+    for (i, seg) in path.iter().enumerate() {
         match seg {
             Seg::Key(k) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
                 out.push_str(k);
+                at = if i == 0 { table.get(k) } else { at.and_then(|v| v.get(k)) };
             }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Index(n) => {
+                let parent = match i.checked_sub(1).map(|j| &path[j]) {
+                    Some(Seg::Key(k)) => k.as_str(),
+                    _ => "",
+                };
+                let items = at.and_then(toml::Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                match element_name(parent, items, *n, path.get(i + 1)) {
+                    Some(name) => {
+                        out.push('.');
+                        out.push_str(&name);
+                    }
+                    None => {
+                        let place = match shown.get(i) {
+                            Some(Seg::Index(j)) => *j,
+                            _ => *n,
+                        };
+                        out.push_str(&format!("[{place}]"));
+                    }
+                }
+                at = items.get(*n);
+            }
         }
     }
     out
+}
+
+/// How element `n` of the array `parent` is named in a key, if it can be.
+fn element_name(parent: &str, items: &[toml::Value], n: usize, next: Option<&Seg>) -> Option<String> {
+    let field = match parent {
+        "successors" => "source",
+        "funders" => "name",
+        _ => "id",
+    };
+    if next == Some(&Seg::Key(field.to_string())) {
+        return None;
+    }
+    fn name_of<'v>(e: &'v toml::Value, field: &str) -> Option<&'v str> {
+        e.get(field).and_then(toml::Value::as_str)
+    }
+    let name = name_of(items.get(n)?, field)?;
+    let usable = !name.is_empty() && !name.contains(['.', '[', ']']) && !name.chars().any(char::is_control);
+    if !usable {
+        return None;
+    }
+    let repeated = items.iter().filter(|e| name_of(e, field) == Some(name)).count() > 1;
+    match (repeated, field) {
+        (false, _) => Some(name.to_string()),
+        (true, "source") => Some(format!("{name}[{n}]")),
+        (true, _) => None,
+    }
 }
 
 /// 1-based line of a byte offset.

@@ -280,7 +280,7 @@ fn merge_chain(files: &[SourceFile]) -> Result<(toml::Table, Vec<OverlayChange>)
         merge.table(&mut merged, table, &mut Vec::new()).map_err(|e| LoadScenarioError {
             file: file.path.clone(),
             line: file.spans().line_of(&e.path),
-            key: locate::render_path(&e.path),
+            key: locate::render_key(&e.path, &file.table, &e.path),
             message: e.message,
         })?;
         if fi > 0 && !merge.changes.is_empty() {
@@ -542,8 +542,7 @@ fn shown(v: &toml::Value) -> String {
 
 /// Finds the file and line of an error at a path in the merged table: the
 /// most derived file that sets the key, matching array elements by `id`.
-/// The key is named with the indices of the file it points into (an
-/// overlay's `grants[0]` may be the base's `grants[3]`).
+/// The key names elements by their ids ([`locate::render_key`]).
 fn locate_error(files: &[SourceFile], merged: &toml::Table, e: FieldError) -> LoadScenarioError {
     let mut best: Option<(usize, usize, usize, Vec<Seg>)> = None; // (depth, file, line, path)
     for (fi, file) in files.iter().enumerate().rev() {
@@ -554,16 +553,17 @@ fn locate_error(files: &[SourceFile], merged: &toml::Table, e: FieldError) -> Lo
         }
     }
     let last = files.len().saturating_sub(1);
-    let (file, line, key) = match best {
-        Some((_, fi, line, local)) => (fi, Some(line), locate::render_path(&local)),
+    let (file, line, shown) = match best {
+        Some((_, fi, line, local)) => (fi, Some(line), local),
         // A key that no file sets (a missing one): the line of the nearest
         // table that holds it, else the top of the file.
         None => {
             let spans = files[last].spans();
             let line = (1..e.path.len()).rev().find_map(|n| spans.line_of(&e.path[..n])).unwrap_or(1);
-            (last, Some(line), locate::render_path(&e.path))
+            (last, Some(line), e.path.clone())
         }
     };
+    let key = locate::render_key(&e.path, merged, &shown);
     LoadScenarioError { file: files[file].path.clone(), line, key, message: e.message }
 }
 

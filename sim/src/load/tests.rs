@@ -96,7 +96,7 @@ fn a_plain_array_replaces_the_base_array() {
 #[test]
 fn removing_an_element_while_setting_its_keys_is_refused() {
     let e = with_base("[[grants]]\nid = \"b\"\nremove = true\nposts = 3\n").unwrap_err();
-    assert_eq!((e.key.as_str(), e.line), ("grants[0].posts", Some(6)));
+    assert_eq!((e.key.as_str(), e.line), ("grants.b.posts", Some(6)));
     assert_eq!(
         e.message,
         "an element with `remove = true` takes only its id, but this one also sets `posts`; drop `remove = true` to \
@@ -150,7 +150,7 @@ fn a_distribution_outside_a_probability_is_rejected_but_an_unbounded_one_is_clam
         format!("[scenario]\nstart = \"2025-04\"\n[[regions]]\nid = \"wales\"\ndemand = 10\nabandon_rate = {v}\n")
     };
     let e = load_str(Path::new("p.toml"), &text("{ dist = \"uniform\", min = 0.5, max = 1.5 }")).unwrap_err();
-    assert_eq!((e.line, e.key.as_str()), (Some(6), "regions[0].abandon_rate"));
+    assert_eq!((e.line, e.key.as_str()), (Some(6), "regions.wales.abandon_rate"));
     let s = load_str(Path::new("p.toml"), &text("{ dist = \"normal\", mean = 0.9, sd = 0.5 }")).unwrap();
     assert_eq!(s.regions[0].abandon_rate.support(), (0.0, 1.0));
 }
@@ -218,12 +218,12 @@ fn values_whose_results_cannot_be_counted_are_refused_with_the_largest_allowed()
         err("s.toml", &one_region("[[shocks]]\nid = \"x\"\nkind = \"demand\"\nstart = \"2025-05\"\ncases = 1e300\n"));
     assert_eq!(
         e.to_string(),
-        "s.toml:11: shocks[0].cases: is 1e300, but the largest value allowed is 1,000,000,000 cases; check the number"
+        "s.toml:11: shocks.x.cases: is 1e300, but the largest value allowed is 1,000,000,000 cases; check the number"
     );
     let e = err("s.toml", &one_region("legal_aid = { providers = 1, entry_rate = 1e300 }\n"));
     assert_eq!(
         e.to_string(),
-        "s.toml:7: regions[0].legal_aid.entry_rate: is 1e300, but the largest value allowed is 100,000 offices a year; check the number"
+        "s.toml:7: regions.a.legal_aid.entry_rate: is 1e300, but the largest value allowed is 100,000 offices a year; check the number"
     );
     let e = err("s.toml", &format!("{}[posts]\nannual_cost = 1.7e308\n", one_region("")));
     assert_eq!(
@@ -266,7 +266,7 @@ fn a_round_that_could_buy_more_posts_than_a_run_may_hold_is_refused() {
             "[[rounds]]\nid = \"r\"\nfunder = \"F\"\nstart = \"2026-04\"\nbudget = 1e12\nterm_months = 36\nallocation = \"unmet\"\n",
         ),
     );
-    assert_eq!(e.key, "rounds[0].budget");
+    assert_eq!(e.key, "rounds.r.budget");
     assert_eq!(e.line, Some(807));
     assert!(
         e.message.starts_with("this round could buy up to 7,407,607 posts")
@@ -398,7 +398,7 @@ fn a_misspelt_id_in_an_overlay_is_an_error_whether_or_not_the_element_is_complet
     .is_ok());
     // new = true on an id the base has is a contradiction.
     let e = with_base("[[regions]]\nid = \"london\"\nnew = true\n").unwrap_err();
-    assert_eq!(e.key, "regions[0].new");
+    assert_eq!(e.key, "regions.london.new");
 }
 
 #[test]
@@ -473,9 +473,9 @@ fn a_region_may_not_be_called_all() {
 #[test]
 fn a_value_of_the_wrong_type_says_how_to_write_it() {
     let cases = [
-        ("backlog = { dist = \"uniform\", min = 1, max = 9 }\n", "regions[0].backlog", "invalid type: map, expected a whole number; `backlog` is a count here and cannot be drawn from a distribution: write a whole number, e.g. `backlog = 10`"),
-        ("backlog = \"12\"\n", "regions[0].backlog", "invalid type: string \"12\", expected a whole number; write the number without quotes, e.g. `backlog = 10`"),
-        ("backlog = 2.5\n", "regions[0].backlog", "invalid type: floating point `2.5`, expected a whole number; write a whole number, e.g. `backlog = 10`"),
+        ("backlog = { dist = \"uniform\", min = 1, max = 9 }\n", "regions.a.backlog", "invalid type: map, expected a whole number; `backlog` is a count here and cannot be drawn from a distribution: write a whole number, e.g. `backlog = 10`"),
+        ("backlog = \"12\"\n", "regions.a.backlog", "invalid type: string \"12\", expected a whole number; write the number without quotes, e.g. `backlog = 10`"),
+        ("backlog = 2.5\n", "regions.a.backlog", "invalid type: floating point `2.5`, expected a whole number; write a whole number, e.g. `backlog = 10`"),
     ];
     for (line, key, message) in cases {
         let e = err("t.toml", &one_region(line));
@@ -522,10 +522,10 @@ fn names_and_notes_hold_no_control_characters() {
     for (text, key) in [
         (base.replace("[scenario]\n", "[scenario]\nname = \"a\\u001b[31mred\"\n"), "scenario.name"),
         (base.replace("[scenario]\n", "[scenario]\nnote = \"ding\\u0007\"\n"), "scenario.note"),
-        (base.replace("id = \"a\"\n", "id = \"a\"\nname = \"two\\nlines\"\n"), "regions[0].name"),
+        (base.replace("id = \"a\"\n", "id = \"a\"\nname = \"two\\nlines\"\n"), "regions.a.name"),
         (
             format!("{base}[[grants]]\nid = \"g\"\nfunder = \"JTI\\nTrust\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\nposts = 1\n"),
-            "grants[0].funder",
+            "grants.g.funder",
         ),
     ] {
         let e = err("c.toml", &text);
@@ -586,4 +586,34 @@ fn a_grant_after_its_funders_end_is_warned_about() {
     );
     assert_eq!(s.grants.len(), 1);
     assert!(load_str(Path::new("f.toml"), &text("2027-03")).unwrap().warnings.is_empty());
+}
+
+/// Load errors name keys as the analyses do (model.md §10): an element by
+/// its id (a successor by its source, a funder by its name), in an overlay
+/// by the id it shares with the base, and by its place only where it has no
+/// usable identity or the error is about the identity itself.
+#[test]
+fn load_errors_name_elements_by_their_ids() {
+    // The base's second region, changed by an overlay whose first element it is.
+    let e = with_base("[[regions]]\nid = \"wales\"\nabandon_rate = 1.5\n").unwrap_err();
+    assert_eq!((e.key.as_str(), e.line), ("regions.wales.abandon_rate", Some(5)));
+    let e = with_base("[[grants]]\nid = \"b\"\nposts = -1\n").unwrap_err();
+    assert_eq!(e.key, "grants.b.posts");
+    // Successors by source; a source listed twice by its place as well.
+    let twice = "[sustainability]\nsuccessors = [{ source = \"legal_aid\", probability = 0.5, term_months = 12 }, \
+                 { source = \"legal_aid\", probability = 2, term_months = 12 }]\n";
+    assert_eq!(err("s.toml", &one_region(twice)).key, "sustainability.successors.legal_aid[1].probability");
+    let once = "[sustainability]\nsuccessors = [{ source = \"same_funder\", probability = 0.5, term_months = 12 }, \
+                { source = \"legal_aid\", probability = 2, term_months = 12 }]\n";
+    assert_eq!(err("s.toml", &one_region(once)).key, "sustainability.successors.legal_aid.probability");
+    // A funder by its name.
+    let funder =
+        "[[grants]]\nid = \"g\"\nfunder = \"Baring Foundation\"\nregion = \"a\"\nstart = \"2025-04\"\nmonths = 12\n\
+                  posts = 1\n[[funders]]\nname = \"Baring Foundation\"\nuntil = \"2027\"\n";
+    assert_eq!(err("s.toml", &one_region(funder)).key, "funders.Baring Foundation.until");
+    // The identity itself at fault, or no identity: the element's place.
+    let twice = "[[shocks]]\nid = \"x\"\nkind = \"demand\"\nstart = \"2025-05\"\ncases = 10\n";
+    assert_eq!(err("s.toml", &one_region(&format!("{twice}{twice}"))).key, "shocks[1].id");
+    let pairs = "[correlation]\npairs = [{ a = \"a\", b = \"z\", rho = 0.5 }]\n";
+    assert_eq!(err("s.toml", &one_region(pairs)).key, "correlation.pairs[0].b");
 }
