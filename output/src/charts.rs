@@ -465,15 +465,19 @@ fn span_words(r: &Results) -> String {
     }
 }
 
-/// The largest level of the exceedance curve of `region` that is exceeded
-/// with probability at least `p` (`None` if no level is).
+/// The level of the exceedance curve of `region` with a chance `p` of more:
+/// its `1 − p` quantile, the least level of the curve that a share of at
+/// most `p` of the runs exceed (`None` if none is). The curve's levels are
+/// the 1st … 99th percentiles, so for `p` a whole percentage this is the
+/// percentile itself: the 50% point is the median that the headline and
+/// totals.csv give, not the level one step below it.
 pub(crate) fn level_exceeded(r: &Results, region: &str, p: f64) -> Option<f64> {
     r.summary
         .exceedance
         .iter()
-        .filter(|e| e.region == region && e.probability >= p - 1e-9)
+        .filter(|e| e.region == region && e.probability <= p + 1e-9)
         .map(|e| e.level)
-        .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
+        .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.min(x))))
 }
 
 /// The exceedance curve of all regions in plain words, read from the

@@ -174,6 +174,15 @@ fn charts_and_report_are_pinned() {
     assert_pinned("tiny-pinned-charts.txt", &structure);
     let html = read_text(&dir.join("report.html"));
     let text = visible_text(&html);
+    // The exceedance chart's 50% point is the median of the horizon's total,
+    // as the headline gives it ("about N (low–high) people give up").
+    let exceedance = read_text(&dir.join("charts/exceedance.svg"));
+    let between =
+        |t: &str, a: &str, b: &str| t.split_once(a).and_then(|(_, r)| r.split_once(b)).map(|(x, _)| x.to_string());
+    let half = between(&exceedance, "50% chance of more than ", "\n").expect("the 50% point's label");
+    let (before, _) = text.split_once(" people give up waiting in all").expect("the headline");
+    let headline = between(before.rsplit("about ").next().unwrap_or(""), "", " (").expect("the headline's median");
+    assert_eq!(half, headline, "the 50% point and the headline's median differ");
     for expected in [
         "In brief",
         "Of the 6 advice and influencing posts in the grant portfolio,",
