@@ -15,7 +15,7 @@ use fundscape_sim::stats::Stat;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::charts::{encode_png, font, register_fonts, INK, MEDIAN, OUTER};
+use crate::charts::{encode_png, font, register_fonts, INK, MEDIAN, MUTED, OUTER};
 use crate::files::CouncilCosts;
 use crate::read::Results;
 use crate::words::{about, escape, percent, thousands};
@@ -307,20 +307,31 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
         }
     }
     ends.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // Numbers of posts above each marker; a marker close to the one before
-    // puts its number higher, so no two overlap.
+    // Numbers of posts above each marker. Every marker is the same height
+    // (its height means nothing); one close to the one before puts its
+    // number higher, on a thin leader, so no two numbers overlap.
+    const MARK: f64 = 0.14;
+    const RAISED: f64 = 0.22;
     let mut previous: Option<(f64, bool)> = None;
     for &(x, posts) in &ends {
         let raised = matches!(previous, Some((px, up)) if x - px < 0.6 && !up);
         previous = Some((x, raised));
-        let height = if raised { 0.22 } else { 0.14 };
         chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x, 0.0), (x, top * height)],
+            vec![(x, 0.0), (x, top * MARK)],
             INK.mix(0.8).stroke_width(2),
         )))?;
+        let label_at = if raised {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, top * MARK), (x, top * RAISED)],
+                MUTED.mix(0.6).stroke_width(1),
+            )))?;
+            RAISED
+        } else {
+            MARK
+        };
         chart.draw_series(std::iter::once(Text::new(
             posts.to_string(),
-            (x, top * (height + 0.055)),
+            (x, top * (label_at + 0.055)),
             font(15).color(&INK),
         )))?;
     }

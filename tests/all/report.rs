@@ -805,6 +805,46 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
     assert_eq!(read_text(&tmp.path().join("notes.html")), "my notes");
 }
 
+/// The brief's grant-end markers are all one height, since a marker's
+/// height means nothing: a number moved up to clear its neighbour's sits on
+/// a thin leader above its marker. The baseline's West Midlands has four
+/// ends, two of them seven months apart.
+#[test]
+fn the_briefs_grant_end_markers_are_one_height() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/uk-baseline.toml");
+    run_ok(&["run", baseline.to_str().unwrap(), "--runs", "40", "--no-charts", "--out", "r"], tmp.path());
+    run_ok(&["brief", "r", "--region", "west-midlands"], tmp.path());
+    let svg = read_text(&tmp.path().join("r/brief-west-midlands/brief.svg"));
+    // Vertical two-point polylines: (stroke colour and width, length).
+    let vertical: Vec<(String, i64)> = svg
+        .split("<polyline ")
+        .skip(1)
+        .filter_map(|p| {
+            let colour = p.split_once("stroke=\"")?.1.split_once('"')?.0;
+            let width = format!("{colour} {}", p.split_once("stroke-width=\"")?.1.split_once('"')?.0);
+            let points: Vec<(i64, i64)> = p
+                .split_once("points=\"")?
+                .1
+                .split_once('"')?
+                .0
+                .split_whitespace()
+                .filter_map(|xy| xy.split_once(',').and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?))))
+                .collect();
+            match points[..] {
+                [(x0, y0), (x1, y1)] if x0 == x1 && y0 != y1 => Some((width, (y0 - y1).abs())),
+                _ => None,
+            }
+        })
+        .collect();
+    // The markers stand on the x axis; the legend's sample is 16 pixels.
+    let markers: Vec<i64> =
+        vertical.iter().filter(|(w, len)| w == "#222222 2" && *len > 16).map(|(_, len)| *len).collect();
+    assert_eq!(markers.len(), 4, "{vertical:?}");
+    assert!(markers.iter().all(|&len| len == markers[0]), "markers of different heights: {markers:?}");
+    assert_eq!(vertical.iter().filter(|(w, _)| w == "#5A5A5A 1").count(), 1, "one leader: {vertical:?}");
+}
+
 /// An unknown region, a comparison of another scenario and an ask the
 /// comparison does not hold exit 2, say what to do, and write nothing.
 #[test]
