@@ -1846,6 +1846,17 @@ fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path
             Err(e) => return input_error(&e),
         },
     };
+    if let Some(a) = effect.as_ref().filter(|a| (a.runs, a.seed) != (results.manifest.runs, results.manifest.seed)) {
+        // Allowed (the page's footnotes give both), but easy to do by mistake.
+        eprintln!(
+            "warning: the comparison ran {} at seed {}, the results {} at seed {}: the ask's figures come from \
+             the comparison's runs, the rest of the page from the results' (the footnotes say which is which)",
+            count(a.runs, "run"),
+            a.seed,
+            count(results.manifest.runs, "run"),
+            results.manifest.seed
+        );
+    }
     let drawn = match fundscape_output::render_brief(&results, region, effect.as_ref()) {
         Ok(b) => b,
         Err(e) if e.is_bad_input() => return input_error(&e),

@@ -780,6 +780,15 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
         String::from_utf8_lossy(&out.stdout),
         "wrote r/brief-north-west/brief.html (one A4 page) and its picture as .svg and .png\n"
     );
+    assert!(out.stderr.is_empty(), "{}", show(&out));
+    // A comparison of other runs is allowed, with a warning.
+    run_ok(&["compare", "tiny.toml", "ask.toml", "--out", "c50", "--runs", "50", "--seed", "8"], tmp.path());
+    let other = run_ok(&["brief", "r", "--region", "wales", "--compare", "c50", "--ask", "ask"], tmp.path());
+    assert_eq!(
+        String::from_utf8_lossy(&other.stderr),
+        "warning: the comparison ran 50 runs at seed 8, the results 300 runs at seed 7: the ask's figures come from \
+         the comparison's runs, the rest of the page from the results' (the footnotes say which is which)\n"
+    );
     let dir = tmp.path().join("r/brief-north-west");
     let html = read_text(&dir.join("brief.html"));
     assert!(html.contains("<h1>North &lt;West&gt; &amp; Co: the gap"), "region name not escaped");
