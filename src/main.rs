@@ -953,8 +953,9 @@ fn solve(
         return write_error(&e);
     }
     let config = options_config(a, &s);
+    let most = lever_range(&s, &goal).map_or(0, fundscape_sim::sensitivity::most_trials);
     eprintln!(
-        "{} run{} a trial, about 10 to 20 trials",
+        "{} run{} a trial, at most {most} trials",
         fundscape_output::thousands(config.runs as f64),
         if config.runs == 1 { "" } else { "s" }
     );
@@ -1001,6 +1002,19 @@ fn solve(
                 fundscape_output::number(low.value),
                 high.probability,
                 fundscape_output::number(high.value)
+            );
+            return ExitCode::from(1);
+        }
+        SolveOutcome::Below { low, high, least } => {
+            eprintln!(
+                "error: the low end of --range already reaches P({condition}) ≥ {probability}: {:.3} at {} (and \
+                 {:.3} at {}), so the smallest value may lie below the range; widen --range downwards (the least \
+                 value {lever} can take is {})",
+                low.probability,
+                fundscape_output::number(low.value),
+                high.probability,
+                fundscape_output::number(high.value),
+                fundscape_output::number(least)
             );
             return ExitCode::from(1);
         }

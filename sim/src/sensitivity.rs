@@ -559,6 +559,19 @@ pub enum SolveOutcome {
     Found(Trial),
     /// No value in the range reaches the probability: the trials at both ends.
     Outside { low: Trial, high: Trial },
+    /// The low end of the range already reaches it, and the lever can take
+    /// smaller values: the smallest value may lie below the range. The
+    /// trials at both ends, and the least value the lever can take.
+    Below { low: Trial, high: Trial, least: f64 },
+}
+
+/// The most trials [`solve`] makes over `range`: both ends, the bisection
+/// steps to its stopping bracket, and the whole number inside it.
+pub fn most_trials(range: (f64, f64)) -> u64 {
+    let (lo, hi) = range;
+    let tol = (0.005 * (hi - lo)).min(1.0);
+    let halvings = if hi - lo > tol { ((hi - lo) / tol).log2().ceil() as u64 } else { 0 };
+    2 + halvings + 1
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -611,7 +624,9 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
 /// Goal seek by bisection on paired runs (every trial on the same seed and
 /// runs): it assumes the probability rises with the lever, stops when the
 /// bracket is within 0.5% of the range or one unit (the smaller), then tries
-/// the whole number inside the bracket, if there is one.
+/// the whole number inside the bracket, if there is one. A range whose low
+/// end already reaches the probability is [`SolveOutcome::Below`] unless
+/// that end is the least value the lever can take.
 ///
 /// # Errors
 /// As [`lever_range`].
@@ -644,9 +659,16 @@ pub fn solve(
     };
     let reached = |t: &Trial| t.probability >= goal.probability;
     let (mut lo, mut hi) = range;
+    let least = inputs(scenario).into_iter().find(|i| i.key == goal.lever).map_or(lo, |i| i.value.limits().0);
     let low = trial(lo);
     let outcome = if reached(&low) {
-        SolveOutcome::Found(low)
+        // At the least value the lever can take, that value is the answer;
+        // above it, the answer may be smaller than the range shows.
+        if lo > least {
+            SolveOutcome::Below { low, high: trial(hi), least }
+        } else {
+            SolveOutcome::Found(low)
+        }
     } else {
         let high = trial(hi);
         if !reached(&high) {

@@ -167,6 +167,37 @@ fn goal_seek_finds_the_poisson_quantile() {
     assert!(solved.not_monotone.is_empty());
 }
 
+/// A range whose low end already reaches the probability does not give its
+/// low end as the answer (216 lies below 300..400): it is outside the
+/// range, with both ends' probabilities, unless that end is the least value
+/// the lever can take. The trials announced bound the trials made.
+#[test]
+fn goal_seek_says_when_the_answer_may_lie_below_the_range() {
+    let s = scenario(POISSON);
+    let goal = |range, threshold| Goal {
+        lever: "regions.a.other_capacity".into(),
+        target: Target::new(&s, "abandoned", "all").unwrap(),
+        year: Year::Horizon,
+        at_most: true,
+        threshold,
+        probability: 0.9,
+        range: Some(range),
+    };
+    let config = RunConfig { runs: 500, seed: 5, threads: 0 };
+    let solved = solve(&s, &goal((300.0, 400.0), 0.0), &config, &|_| {}).unwrap();
+    let SolveOutcome::Below { low, high, least } = solved.outcome else { panic!("{:?}", solved.outcome) };
+    assert_eq!((low.value, high.value, least), (300.0, 400.0, 0.0));
+    assert!(low.probability >= 0.9 && high.probability >= 0.9, "{low:?} {high:?}");
+    // Everyone served even at no capacity when nothing need be: 0 is the answer.
+    let solved = solve(&s, &goal((0.0, 400.0), 1e9), &config, &|_| {}).unwrap();
+    assert_eq!(solved.outcome, SolveOutcome::Found(solved.trials[0]));
+    assert_eq!(solved.trials[0].value, 0.0);
+    let range = (0.0, 400.0);
+    let solved = solve(&s, &goal(range, 0.0), &config, &|_| {}).unwrap();
+    assert!(solved.trials.len() as u64 <= fundscape_sim::sensitivity::most_trials(range), "{}", solved.trials.len());
+    assert!(solved.trials.len() as u64 + 2 >= fundscape_sim::sensitivity::most_trials(range));
+}
+
 #[test]
 fn solve_prints_key_equals_value_last_and_writes_its_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -197,6 +228,18 @@ fn solve_prints_key_equals_value_last_and_writes_its_files() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(err.contains("no value of regions.a.other_capacity in 0..100 reaches P(abandoned (all regions, over the horizon) ≤ 0) ≥ 0.9: 0.000 at 0 and"), "{err}");
+    // Reached at the low end: exit 1 too, and nothing written.
+    let o = bin()
+        .args(["solve", file.to_str().unwrap(), "--lever", "regions.a.other_capacity"])
+        .args(["--at-most", "0", "--probability", "0.9", "--range", "300..400", "--runs", "500"])
+        .arg("--out")
+        .arg(dir.path().join("out3"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("the low end of --range already reaches P(abandoned (all regions, over the horizon) ≤ 0) ≥ 0.9: 1.000 at 300 (and 1.000 at 400), so the smallest value may lie below the range; widen --range downwards (the least value regions.a.other_capacity can take is 0)"), "{err}");
+    assert!(!dir.path().join("out3").exists());
 }
 
 #[test]
