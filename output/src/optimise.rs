@@ -206,7 +206,7 @@ pub fn sentence(o: &Optimised) -> String {
                 _ => (tail, if w.per_year { "fewer a year" } else { "fewer" }),
             };
             let rule = rule_name(&r.label);
-            let _ = if dlo > 0.0 || dhi < 0.0 {
+            let _ = if dlo > 0.0 {
                 write!(
                     out,
                     ", and about {} {} than with {rule} (90% interval {} to {})",
@@ -214,6 +214,24 @@ pub fn sentence(o: &Optimised) -> String {
                     effect(d, fewer, more),
                     about(dlo),
                     about(dhi)
+                )
+            } else if dhi < 0.0 {
+                // The rule beats the best split: only the "unmet" rule can
+                // (any table of shares the search saw would have been the best),
+                // since it follows each run's own unmet demand. Its gain over
+                // the split, in the words' direction.
+                let why = if r.split.unmet {
+                    ": it follows each run's own unmet demand of the year before, which no fixed table of shares \
+                     can, so a round written with allocation = \"unmet\" would do better than best.toml"
+                } else {
+                    ""
+                };
+                write!(
+                    out,
+                    ", but {rule} does better still, about {} {fewer} than this split (90% interval {} to {}){why}",
+                    about(-d),
+                    about(-dhi),
+                    about(-dlo)
                 )
             } else if dlo == 0.0 && dhi == 0.0 {
                 write!(out, ", as many as with {rule} on every run")
