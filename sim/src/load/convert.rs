@@ -172,10 +172,22 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
     Ok(parsed.clamped_to(domain_lo, domain_hi))
 }
 
+/// A value that may be left out: its default, like a written value, keeps
+/// to the key's domain, so an analysis or a slider that replaces it knows
+/// where it may go (a default `local_authority.match` of 0 is still a share).
 fn opt_value(path: &P, v: Option<&Toml>, domain: Domain, default: f64) -> Result<Value> {
     match v {
         Some(v) => value(path, v, domain),
-        None => Value::fixed(default).map_err(|e| path.err(e.to_string())),
+        None => {
+            let fixed = Value::fixed(default).map_err(|e| path.err(e.to_string()))?;
+            let fixed =
+                super::limits::within_range(super::limits::last_key(&path.0), fixed).map_err(|m| path.err(m))?;
+            Ok(match domain {
+                Domain::Any => fixed,
+                Domain::NonNegative => fixed.clamped_to(0.0, f64::INFINITY),
+                Domain::Probability => fixed.clamped_to(0.0, 1.0),
+            })
+        }
     }
 }
 

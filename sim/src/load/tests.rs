@@ -617,3 +617,16 @@ fn load_errors_name_elements_by_their_ids() {
     let pairs = "[correlation]\npairs = [{ a = \"a\", b = \"z\", rho = 0.5 }]\n";
     assert_eq!(err("s.toml", &one_region(pairs)).key, "correlation.pairs[0].b");
 }
+
+/// A key left out takes its default inside the key's domain, as a written
+/// value does: a slider or a solve over it cannot leave the domain (a
+/// council match of 1.5 would be refused in the overlay the live page saves).
+#[test]
+fn defaults_keep_to_their_keys_domains() {
+    let s = load_str(Path::new("s.toml"), &one_region("")).unwrap_or_else(|e| panic!("{e}"));
+    let inputs = crate::inputs::inputs(&s);
+    let limits = |key: &str| inputs.iter().find(|i| i.key == key).map(|i| i.value.limits());
+    assert_eq!(limits("regions.a.local_authority.match"), Some((0.0, 1.0)));
+    assert_eq!(limits("regions.a.legal_aid.exit_rate"), Some((0.0, 1.0)));
+    assert_eq!(limits("regions.a.local_authority.budget").map(|l| l.0), Some(0.0));
+}
