@@ -149,7 +149,10 @@ pub fn read_ask(dir: &Path, ask: &str, region: &str, results: &Results) -> Resul
         };
         let num = |c: usize| -> Result<f64, BriefError> {
             let field = rec.get(c).unwrap_or_default();
-            field.parse::<f64>().map_err(|_| fail(&csv_path, format!("line {line}: `{field}` is not a number")))
+            match field.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err(fail(&csv_path, format!("line {line}: `{field}` is not a finite number"))),
+            }
         };
         Ok(Difference { mean: num(c_mean)?, low: num(c_lo)?, high: num(c_hi)? })
     };

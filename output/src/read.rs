@@ -286,6 +286,11 @@ pub(crate) fn number<T: std::str::FromStr>(
     column: &str,
     field: &str,
 ) -> Result<T, ReadResultsError> {
+    // Results hold finite numbers only: `inf`, `NaN` or `1e400` are damage
+    // (and would send a chart's axis or a sentence's rounding astray).
+    if field.trim().parse::<f64>().is_ok_and(|x| !x.is_finite()) {
+        return Err(malformed(path, line, format!("`{column}` is `{field}`, not a finite number")));
+    }
     field.parse().map_err(|_| malformed(path, line, format!("`{column}` is `{field}`, not a number")))
 }
 

@@ -334,6 +334,24 @@ fn report_refuses_what_is_not_a_results_directory() {
         "error: r/survival.csv: line 2: `months_after_first_end` is `zero`, not a number\n"
     );
     assert!(!tmp.path().join("r/report.html").exists());
+    // Numbers that are not finite (a report once hung on an `inf` level).
+    std::fs::write(&csv, read_text(&csv).replacen("\nzero,", "\n0,", 1)).unwrap();
+    let pristine = read_text(&tmp.path().join("r/exceedance.csv"));
+    for (bad, column) in [("inf", "level"), ("NaN", "level"), ("1e400", "level"), ("-inf", "probability")] {
+        let lines: Vec<&str> = pristine.lines().collect();
+        let mut fields: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+        fields[if column == "level" { 1 } else { 2 }] = bad.to_string();
+        let edited = [&lines[..2], &[fields.join(",").as_str()], &lines[3..]].concat().join("\n") + "\n";
+        std::fs::write(tmp.path().join("r/exceedance.csv"), edited).unwrap();
+        let out = bin().args(["report", "r"]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", show(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).starts_with("error: r/exceedance.csv: line 3: "),
+            "{bad}: {}",
+            show(&out)
+        );
+        assert!(!tmp.path().join("r/report.html").exists());
+    }
     std::fs::remove_file(tmp.path().join("r/manifest.json")).unwrap();
     std::fs::write(tmp.path().join("r/manifest.json"), "{\"program\": \"fundscape\"}").unwrap();
     let out = bin().args(["report", "r"]).current_dir(tmp.path()).output().unwrap();
