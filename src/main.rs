@@ -1880,13 +1880,30 @@ fn brief(dir: &Path, region: &str, ask: Option<(&Path, &str)>, out: Option<&Path
         }
     };
     let html = out.map_or_else(|| dir.join(format!("brief-{region}")).join("brief.html"), Path::to_path_buf);
+    // The page's name gives its pictures' (.svg, .png beside it), so it must
+    // be a page's: `--out x.png` would put the picture where the page went.
+    let is_page = html.extension().is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    if !is_page {
+        return input_error(&format!(
+            "--out {}: give the page's file, ending in .html (its picture is written beside it as .svg and .png)",
+            html.display()
+        ));
+    }
     let files = [
         (html.clone(), drawn.html.into_bytes()),
         (html.with_extension("svg"), drawn.svg.into_bytes()),
         (html.with_extension("png"), drawn.png),
     ];
     // Never replace a file fundscape did not write: an existing page must be a
-    // brief (it names its generator); its picture files go with it.
+    // brief (it names its generator); its picture files go with it. Nor
+    // write through a link, or replace one.
+    if let Some((path, _)) = files.iter().find(|(p, _)| p.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()))
+    {
+        return input_error(&format!(
+            "{} is a link; fundscape does not write through links or replace them: choose another --out",
+            path.display()
+        ));
+    }
     if html.exists() {
         let ours = fundscape_sim::input::read_text(&html, fundscape_sim::input::MAX_INPUT_BYTES)
             .map(|t| t.contains("<meta name=\"generator\" content=\"fundscape brief\">"))

@@ -830,6 +830,31 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
     assert_eq!(read_text(&tmp.path().join("notes.html")), "my notes");
+    // A picture's name for the page (its picture would replace it), and a
+    // link, even one to nowhere or to an earlier brief: refused, untouched.
+    for name in ["x.png", "x.svg", "x"] {
+        let out =
+            bin().args(["brief", "r", "--region", "wales", "--out", name]).current_dir(tmp.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("error: --out {name}: give the page's file, ending in .html (its picture is written beside it as .svg and .png)\n")
+        );
+        assert!(!tmp.path().join(name).exists());
+    }
+    #[cfg(unix)]
+    for target in ["nowhere.html", "r/brief-north-west/brief.html"] {
+        let link = tmp.path().join("link.html");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(tmp.path().join(target), &link).unwrap();
+        let out = bin()
+            .args(["brief", "r", "--region", "wales", "--out", "link.html"])
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
 }
 
 /// The brief's grant-end markers are all one height, since a marker's
