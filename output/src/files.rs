@@ -374,12 +374,24 @@ pub fn check_out_dir(dir: &Path) -> Result<(), WriteResultsError> {
         "is a file"
     } else if !meta.is_dir() {
         "is not a directory (a device, pipe or socket)"
+    } else if holds_working_directory(dir) {
+        // Replaced whole, it would leave the shell in a folder that no
+        // longer exists (`--out .`), or take the working folder with it.
+        "is the current folder or holds it (write into a new folder inside it, such as results/NAME)"
     } else if has_marker(dir) || is_empty_dir(dir).map_err(WriteResultsError::io(dir))? {
         return Ok(());
     } else {
         return Err(WriteResultsError::Foreign { dir: dir.to_path_buf() });
     };
     Err(WriteResultsError::NotADirectory { dir: dir.to_path_buf(), what })
+}
+
+/// Whether `dir` is the working directory or a folder above it.
+fn holds_working_directory(dir: &Path) -> bool {
+    match (std::env::current_dir().and_then(|c| c.canonicalize()), dir.canonicalize()) {
+        (Ok(cwd), Ok(dir)) => cwd.starts_with(dir),
+        _ => false,
+    }
 }
 
 fn is_empty_dir(dir: &Path) -> io::Result<bool> {

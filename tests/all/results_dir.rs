@@ -102,8 +102,25 @@ fn run_compare_and_report_leave_a_folder_of_user_files_alone() {
     assert_refused(&fundscape(&compare, tmp.path()), &not_ours("mydocs"));
     assert_refused(&fundscape(&["report", "mydocs"], tmp.path()), &not_results("mydocs"));
     // `--out .` from a project folder would replace the folder itself.
-    assert_run_refused(tmp.path(), ".", &not_ours("."));
+    let here = |dir: &str| {
+        format!(
+            "results directory `{dir}` is the current folder or holds it (write into a new folder inside it, such as \
+             results/NAME); choose another --out"
+        )
+    };
+    assert_run_refused(tmp.path(), ".", &here("."));
     assert!(snapshot(tmp.path()) == before, "a user's file was changed, or something was left beside it");
+    // So would it from an empty folder or a results directory (the shell
+    // would be left in a folder that no longer exists), and a folder above.
+    let run_in = |dir: &Path, out: &str| fundscape(&["run", tiny, "--out", out, "--runs", FOREVER], dir);
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    assert_refused(&run_in(&tmp.path().join("empty"), "."), &here("."));
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "20", "--no-charts"], tmp.path());
+    std::fs::create_dir(tmp.path().join("r/inside")).unwrap_or_default();
+    let r = tmp.path().join("r");
+    assert_refused(&run_in(&r, "."), &here("."));
+    assert_refused(&run_in(&r.join("inside"), ".."), &here(".."));
+    assert!(r.join("summary.csv").is_file() && tmp.path().join("empty").is_dir());
 }
 
 #[test]
