@@ -149,6 +149,7 @@ fn changes(out: &mut String, s: &Scenario) {
                 ("demand_growth", c.demand_growth.is_some()),
                 ("turnover", c.turnover.is_some()),
                 ("vacancy_months", c.vacancy_months.is_some()),
+                ("demand_scale", c.demand_scale.is_some()),
             ]
             .into_iter()
             .filter_map(|(k, on)| on.then_some(k))
@@ -156,13 +157,14 @@ fn changes(out: &mut String, s: &Scenario) {
             if !c.successors.is_empty() {
                 keys.push("successors");
             }
+            let sets = if keys.is_empty() { "nothing".to_string() } else { keys.join(", ") };
+            let n = c.regions.len();
             let _ = writeln!(
                 out,
-                "  {:<28} {when}, probability {}: sets {} in {} regions",
+                "  {:<28} {when}, probability {}: sets {sets} in {n} region{}",
                 c.id,
                 c.probability,
-                keys.join(", "),
-                c.regions.len()
+                if n == 1 { "" } else { "s" }
             );
         }
     }

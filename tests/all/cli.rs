@@ -98,6 +98,22 @@ fn validate_summarises_a_good_scenario() {
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "validate wrote something");
 }
 
+/// validate names every key a change sets, demand_scale included (it printed
+/// "sets  in 1 regions"), with the plural right.
+#[test]
+fn validate_lists_what_each_change_sets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(data("tiny.toml")).unwrap()
+        + "\n[[changes]]\nid = \"scaled\"\nstart = \"2026-04\"\nregions = [\"wales\"]\ndemand_scale = 2\n\n\
+           [[changes]]\nid = \"both\"\nstart = \"2026-04\"\nregions = [\"wales\", \"north-west\"]\nturnover = 0.1\n\
+           demand_scale = 0.5\n";
+    std::fs::write(tmp.path().join("s.toml"), text).unwrap();
+    let out = run_ok(&["validate", "s.toml"], tmp.path());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("probability 1: sets demand_scale in 1 region\n"), "{text}");
+    assert!(text.contains("probability 1: sets turnover, demand_scale in 2 regions\n"), "{text}");
+}
+
 /// Writes `name` with the text of tiny.toml edited by `edit`, runs it, and
 /// checks exit status 2, the exact message, and that nothing was written.
 fn assert_rejected(name: &str, edit: impl Fn(&str) -> String, message: &str) {
