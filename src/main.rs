@@ -1964,19 +1964,10 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
             ));
         }
         // What outlasts any grant: posts statutory money pays at the end.
-        let statutory: Vec<f64> = s
-            .posts_by_source
-            .iter()
-            .filter(|r| {
-                r.region == "all" && r.year == last && matches!(r.metric.as_str(), "legal_aid" | "local_authority")
-            })
-            .map(|r| r.stat.mean)
-            .collect();
-        if !statutory.is_empty() {
+        if let Some(statutory) = fundscape_output::statutory_posts(s, last) {
             out.push_str(&format!(
-                "  of them paid by legal aid or local authorities (what outlasts any grant) at the end of {}: {:.1} on average\n",
+                "  of them paid by legal aid or local authorities (what outlasts any grant) at the end of {}: {statutory:.1} on average\n",
                 year_name(start_month, last),
-                statutory.iter().sum::<f64>()
             ));
         }
         if let Some(x) = s.get("all", last, "abandoned") {

@@ -45,7 +45,7 @@ pub use optimise::{
 };
 pub use read::{year_name, Fetched, Get, ReadResultsError, Results};
 pub use read_compare::{CompareResults, ResultsDir};
-pub use report::{render, report_html};
+pub use report::{render, report_html, statutory_posts};
 pub use samples::samples_csv;
 pub use sensitivity::{
     number, reading as sensitivity_reading, sensitivity_charts, sensitivity_report, sobol_csv, solve_chart_files,

@@ -110,18 +110,10 @@ fn headlines(r: &Results) -> Vec<String> {
             r.year_name(last)
         ));
     }
-    let statutory: Vec<f64> = r
-        .summary
-        .posts_by_source
-        .iter()
-        .filter(|x| x.region == "all" && x.year == last && matches!(x.metric.as_str(), "legal_aid" | "local_authority"))
-        .map(|x| x.stat.mean)
-        .collect();
-    if !statutory.is_empty() {
+    if let Some(statutory) = statutory_posts(&r.summary, last) {
         out.push(format!(
-            "What outlasts any grant: <strong>{:.1}</strong> of the posts funded at the end of {} are paid by statutory \
+            "What outlasts any grant: <strong>{statutory:.1}</strong> of the posts funded at the end of {} are paid by statutory \
              money (legal aid or local authorities), on average across runs.",
-            statutory.iter().sum::<f64>(),
             r.year_name(last)
         ));
     }
@@ -441,4 +433,19 @@ mod tests {
         let text = headlines(&r).join(" ");
         assert!(text.contains("is about equal in 2 regions (B, A)"), "{text}");
     }
+}
+
+/// The posts that statutory money (legal aid, local authorities) pays for
+/// at the end of model year `year`, on average across runs, all regions: the
+/// sum of the two means as posts_by_source.csv gives them (each rounded to
+/// its digits), so the terminal, which has the unrounded means, and the
+/// report, drawn from the file, print the same figure.
+pub fn statutory_posts(s: &fundscape_sim::summary::Summary, year: i32) -> Option<f64> {
+    let means: Vec<f64> = s
+        .posts_by_source
+        .iter()
+        .filter(|x| x.region == "all" && x.year == year && matches!(x.metric.as_str(), "legal_aid" | "local_authority"))
+        .map(|x| crate::csv_number(x.stat.mean).parse::<f64>().unwrap_or(x.stat.mean))
+        .collect();
+    (!means.is_empty()).then(|| means.iter().sum())
 }

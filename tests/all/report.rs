@@ -857,6 +857,30 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
     }
 }
 
+/// The terminal and the report give the same figure for the posts that
+/// statutory money pays at the horizon: at 200 runs of the baseline the two
+/// means sum to 0.55, which the unrounded means put at 0.5 and the file's at
+/// 0.6 before both used the file's digits.
+#[test]
+fn the_terminal_and_the_report_agree_on_what_outlasts_any_grant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/uk-baseline.toml");
+    let out = run_ok(&["run", baseline.to_str().unwrap(), "--runs", "200", "--out", "r"], tmp.path());
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    let said = terminal
+        .split_once("(what outlasts any grant) at the end of 2034-35: ")
+        .and_then(|(_, r)| r.split_once(" on average"))
+        .map(|(x, _)| x.to_string())
+        .expect("the terminal's figure");
+    let html = read_text(&tmp.path().join("r/report.html"));
+    let shown = html
+        .split_once("What outlasts any grant: <strong>")
+        .and_then(|(_, r)| r.split_once("</strong>"))
+        .map(|(x, _)| x.to_string())
+        .expect("the report's figure");
+    assert_eq!(said, shown);
+}
+
 /// The brief's grant-end markers are all one height, since a marker's
 /// height means nothing: a number moved up to clear its neighbour's sits on
 /// a thin leader above its marker. The baseline's West Midlands has four
