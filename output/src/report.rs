@@ -293,8 +293,9 @@ fn method(r: &Results) -> String {
         "<h3>How the figures are made</h3><p>fundscape simulates the scenario month by month, {} times. Each run \
          draws every uncertain number in the scenario (written as a range) once, and draws staff turnover, demand \
          noise, legal-aid exits and entries, shocks and whether someone takes a post on when its funding ends. A \
-         figure is the mean across runs; the range in brackets is the 5–95% range, within which 90% of runs fall; \
-         bands in the charts show the 25–75% and 5–95% ranges. Percentiles are within {:.1}% of the exact value. \
+         figure given with a range in brackets is the median across runs, and the range the 5–95% range, within \
+         which 90% of runs fall; a figure \"on average\", and a share, comes from means; the charts draw medians \
+         (means for the posts by who pays for them) with bands for the 25–75% and 5–95% ranges. Percentiles are within {:.1}% of the exact value. \
          The tables behind this report are <code>summary.csv</code>, <code>survival.csv</code> and \
          <code>posts_by_source.csv</code> in the same directory, with Monte Carlo standard errors.</p>",
         thousands(m.runs as f64),
