@@ -140,8 +140,35 @@ pub(crate) fn money(x: f64) -> String {
     }
 }
 
+/// `x` with its sign, `decimals` places and thousands separators: `+2,804`,
+/// `-1.5`.
 fn signed(x: f64, decimals: usize) -> String {
-    format!("{x:+.decimals$}")
+    grouped(&format!("{x:+.decimals$}"))
+}
+
+/// A formatted number with separators put into its whole part: `12345.6`
+/// → `12,345.6`, `-2804` → `-2,804`.
+fn grouped(text: &str) -> String {
+    let (sign, rest) = match text.strip_prefix(['+', '-']) {
+        Some(rest) => (&text[..1], rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
+    if !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return text.to_string();
+    }
+    let mut out = String::from(sign);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = fraction {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
 }
 
 /// The text tables `compare` prints: the asks ranked by unmet demand
@@ -165,7 +192,9 @@ pub fn compare_table(c: &Comparison) -> String {
         let _ = writeln!(
             out,
             "against {} (model years {span}; {} paired runs, seed {}), asks ranked by unmet demand averted:",
-            c.base, c.runs, c.seed
+            c.base,
+            crate::thousands(c.runs as f64),
+            c.seed
         );
         table(&mut out, c, &asks, false);
     }
@@ -175,7 +204,7 @@ pub fn compare_table(c: &Comparison) -> String {
             "{}risks against {} (model years {span}; {} paired runs, seed {}), ranked by unmet demand added:",
             if asks.is_empty() { "" } else { "\n" },
             c.base,
-            c.runs,
+            crate::thousands(c.runs as f64),
             c.seed
         );
         table(&mut out, c, &risks, true);
@@ -191,7 +220,7 @@ pub fn compare_table(c: &Comparison) -> String {
 fn table(out: &mut String, c: &Comparison, alts: &[&str], risks: bool) {
     let _ = writeln!(
         out,
-        "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
+        "  {:<28} {:>27} {:>8} {:>10} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
         if risks { "risk" } else { "ask" },
         if risks { "unmet added (90% CI)" } else { "unmet averted (90% CI)" },
         if risks { "P(more)" } else { "P(less)" },
@@ -212,7 +241,8 @@ fn table(out: &mut String, c: &Comparison, alts: &[&str], risks: bool) {
         let unmet = row("abandoned").map(|r| {
             let d = &r.diff;
             let (lo, hi) = (0.0 - sign * (d.mean + 1.645 * d.mcse), 0.0 - sign * (d.mean - 1.645 * d.mcse));
-            format!("{:.0} ({:.0} to {:.0})", 0.0 - sign * d.mean, lo.min(hi), lo.max(hi))
+            let whole = |x: f64| grouped(&format!("{x:.0}"));
+            format!("{} ({} to {})", whole(0.0 - sign * d.mean), whole(lo.min(hi)), whole(lo.max(hi)))
         });
         let p =
             row("abandoned").and_then(|r| if risks { r.prob_worse } else { r.prob_better }).map(|p| format!("{p:.2}"));
@@ -220,7 +250,7 @@ fn table(out: &mut String, c: &Comparison, alts: &[&str], risks: bool) {
         let per = |x: Option<f64>| x.map_or_else(|| "–".to_string(), money);
         let _ = writeln!(
             out,
-            "  {:<28} {:>24} {:>8} {:>10} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
+            "  {:<28} {:>27} {:>8} {:>10} {:>10} {:>10} {:>12} {:>12} {:>14} {:>12}",
             alt,
             unmet.unwrap_or_default(),
             p.unwrap_or_default(),
@@ -313,6 +343,19 @@ impl CompareManifest {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn grouped_numbers_have_separators_in_their_whole_part_only() {
+        use super::{grouped, signed};
+        assert_eq!(grouped("58856"), "58,856");
+        assert_eq!(grouped("-1234567.25"), "-1,234,567.25");
+        assert_eq!(grouped("+192"), "+192");
+        assert_eq!(grouped("999"), "999");
+        assert_eq!(grouped("inf"), "inf");
+        assert_eq!(signed(2804.4, 0), "+2,804");
+        assert_eq!(signed(-1056.0, 0), "-1,056");
+        assert_eq!(signed(103.04, 1), "+103.0");
+    }
+
     use super::money;
 
     #[test]
