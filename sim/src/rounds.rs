@@ -46,7 +46,9 @@ pub fn whole_posts(budget: f64, weights: &[f64], prices: &[f64]) -> Vec<u32> {
         let mut best: Option<usize> = None;
         for r in 0..n {
             let fits = buys(r) && prices[r] <= left * (1.0 + 1e-9) && posts[r] < MAX_ROUND_POSTS_PER_REGION;
-            if fits && best.is_none_or(|b| exact[r] - f64::from(posts[r]) > exact[b] - f64::from(posts[b])) {
+            // Ties (to within rounding: 10⁻⁹ of a post) go to the region listed first.
+            let ahead = |b: usize| exact[r] - f64::from(posts[r]) > exact[b] - f64::from(posts[b]) + 1e-9;
+            if fits && best.is_none_or(ahead) {
                 best = Some(r);
             }
         }
@@ -140,6 +142,10 @@ mod tests {
         assert_eq!(whole_posts(250.0, &[0.4, 0.6], &[100.0, 100.0]), vec![1, 1]);
         // 0.3 / 0.7 of 500 at 100: 1.5 and 3.5 → 1 and 3, then 100 left: a tie broken to the first.
         assert_eq!(whole_posts(500.0, &[0.3, 0.7], &[100.0, 100.0]), vec![2, 3]);
+        // A tie that rounding breaks the wrong way: 0.4 and 0.1 of £1m at
+        // £150k leave 2/3 of a post each (0.1's a hair more in floating
+        // point); the one post the rest buys goes to the first.
+        assert_eq!(whole_posts(1_000_000.0, &[0.4, 0.35, 0.15, 0.1], &[150_000.0; 4]), vec![3, 2, 1, 0]);
     }
 
     #[test]
