@@ -1356,7 +1356,7 @@ fn import_grants(file: &Path, options: &fundscape_import::Options, out: Option<&
                 return write_error(&e);
             }
             let written = report.kept.iter().filter(|g| g.region(options).is_some()).count();
-            eprintln!("wrote {written} grants to {}", path.display());
+            eprintln!("wrote {} to {}", count(written as u64, "grant"), path.display());
         }
     }
     ExitCode::SUCCESS

@@ -248,9 +248,7 @@ impl RegionLookup {
                 })
             }
         };
-        let national =
-            loc.name.as_deref().map(|n| NATIONAL.contains(&text::place(n.rsplit('/').next().unwrap_or(n)).as_str()));
-        Err(if national == Some(true) {
+        Err(if is_national(loc) {
             format!("beneficiary location {shown} covers more than one region")
         } else {
             format!("beneficiary location {shown} is not a UK region, nation or local authority in the lookup")
@@ -294,10 +292,10 @@ impl RegionLookup {
         (found, first_reason)
     }
 
-    /// Places a grant: by its beneficiary locations; when it has none (no
-    /// name, code or country: a national, foreign or unknown location still
-    /// says where the grant works, and leaves it unplaced), by the recipient
-    /// organisation's postcode area
+    /// Places a grant: by its beneficiary locations; when none is usable (no
+    /// location, or only national ones such as `UK`; a foreign or unknown
+    /// location still says where the grant works, and leaves it unplaced),
+    /// by the recipient organisation's postcode area
     /// ([`crate::postcodes`]), then by its locality's name through the
     /// local-authority lookup. Locations in several regions stay unplaced
     /// (the grant works across them, whatever the recipient's address).
@@ -311,12 +309,16 @@ impl RegionLookup {
             n if n > 1 => return Placement::Unplaced { reason: several(&found) },
             _ => {}
         }
-        // Any location the file gives (a name, a code, a country) says where
-        // the grant works, even when the lookup cannot place it (`England`,
-        // `Global`, `Ethiopia`): the recipient's address would put a national
-        // or overseas grant in the region of its office. Only a grant with no
-        // beneficiary location at all falls back to the address.
-        let says_where = locations.iter().any(|loc| loc.name.is_some() || loc.code.is_some() || loc.country.is_some());
+        // A location the lookup cannot place but that names a place (`Global`,
+        // `Ethiopia`, a country code abroad, a name it does not know) says
+        // where the grant works, and the address must not move it. A
+        // national one (`UK`, `England`, only the country code GB) says only
+        // that it is in the UK: no usable region, so the address places it,
+        // as it places a grant with no beneficiary location at all.
+        let says_where = locations.iter().any(|loc| {
+            let names_something = loc.name.is_some() || loc.code.is_some() || loc.country.is_some();
+            names_something && !is_national(loc)
+        });
         let why = if locations.is_empty() {
             "no beneficiary location".to_string()
         } else {
@@ -357,6 +359,18 @@ impl RegionLookup {
             reason.push_str(&t);
         }
         Placement::Unplaced { reason }
+    }
+}
+
+/// A location that says only "the UK" (or all of England, Great Britain):
+/// a national name, or no name or code with the country code GB or UK.
+fn is_national(loc: &Location) -> bool {
+    match (&loc.name, &loc.code) {
+        (Some(n), _) => NATIONAL.contains(&text::place(n.rsplit('/').next().unwrap_or(n)).as_str()),
+        (None, Some(_)) => false,
+        (None, None) => {
+            loc.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case("GB") || c.eq_ignore_ascii_case("UK"))
+        }
     }
 }
 
@@ -413,6 +427,31 @@ mod tests {
 
     fn named(name: &str) -> Location {
         Location { name: Some(name.into()), ..Location::default() }
+    }
+
+    /// A national location gives no usable region, so the recipient's
+    /// postcode places the grant; one abroad, or a name the lookup does not
+    /// know, says where the grant works, and the address does not move it.
+    #[test]
+    fn national_locations_fall_back_to_the_address_and_foreign_ones_do_not() {
+        let l = lookup();
+        let gb = Location { country: Some("GB".into()), ..Location::default() };
+        for locations in [vec![named("UK")], vec![named("Whole of UK")], vec![named("England")], vec![gb], vec![]] {
+            match l.place_grant(&locations, Some("M15 5TJ"), None) {
+                Placement::Placed { region, how } => {
+                    assert_eq!(region, "north-west");
+                    assert!(how.contains("placed by the recipient's postcode `M15 5TJ`, postcode area M"), "{how}");
+                }
+                other => panic!("{locations:?}: {other:?}"),
+            }
+        }
+        let abroad = Location { country: Some("NL".into()), ..Location::default() };
+        for locations in [vec![named("Uganda")], vec![abroad], vec![named("UK"), named("Kenya")]] {
+            assert!(
+                matches!(l.place_grant(&locations, Some("M15 5TJ"), None), Placement::Unplaced { .. }),
+                "{locations:?}"
+            );
+        }
     }
 
     #[test]

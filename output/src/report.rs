@@ -385,6 +385,21 @@ pub fn report_html(r: &Results, charts: &[Chart]) -> String {
     h
 }
 
+/// The posts that statutory money (legal aid, local authorities) pays for
+/// at the end of model year `year`, on average across runs, all regions: the
+/// sum of the two means as posts_by_source.csv gives them (each rounded to
+/// its digits), so the terminal, which has the unrounded means, and the
+/// report, drawn from the file, print the same figure.
+pub fn statutory_posts(s: &fundscape_sim::summary::Summary, year: i32) -> Option<f64> {
+    let means: Vec<f64> = s
+        .posts_by_source
+        .iter()
+        .filter(|x| x.region == "all" && x.year == year && matches!(x.metric.as_str(), "legal_aid" | "local_authority"))
+        .map(|x| crate::csv_number(x.stat.mean).parse::<f64>().unwrap_or(x.stat.mean))
+        .collect();
+    (!means.is_empty()).then(|| means.iter().sum())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -434,19 +449,4 @@ mod tests {
         let text = headlines(&r).join(" ");
         assert!(text.contains("is about equal in 2 regions (B, A)"), "{text}");
     }
-}
-
-/// The posts that statutory money (legal aid, local authorities) pays for
-/// at the end of model year `year`, on average across runs, all regions: the
-/// sum of the two means as posts_by_source.csv gives them (each rounded to
-/// its digits), so the terminal, which has the unrounded means, and the
-/// report, drawn from the file, print the same figure.
-pub fn statutory_posts(s: &fundscape_sim::summary::Summary, year: i32) -> Option<f64> {
-    let means: Vec<f64> = s
-        .posts_by_source
-        .iter()
-        .filter(|x| x.region == "all" && x.year == year && matches!(x.metric.as_str(), "legal_aid" | "local_authority"))
-        .map(|x| crate::csv_number(x.stat.mean).parse::<f64>().unwrap_or(x.stat.mean))
-        .collect();
-    (!means.is_empty()).then(|| means.iter().sum())
 }

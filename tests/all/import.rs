@@ -144,22 +144,32 @@ fn mis_encoded_pound_signs_are_repaired() {
 }
 
 #[test]
-fn baring_foundation_older_spellings_place_twenty_grants() {
+fn baring_foundation_older_spellings_place_forty_grants() {
     let report = import("baring_foundation_2014.json", &Options::default());
-    assert_eq!((report.read, report.placed()), (53, 20));
+    // 20 by their beneficiary locations, 20 national ones (`National (UK)`,
+    // `Whole of UK`, `England`) by the recipient's address.
+    assert_eq!((report.read, report.placed()), (53, 40));
     assert_eq!(
         placed_by_region(&report),
         BTreeMap::from([
-            ("north-west", 5),
+            ("east-midlands", 1),
+            ("london", 17),
+            ("north-west", 6),
             ("northern-ireland", 1),
             ("scotland", 6),
             ("south-east", 2),
             ("south-west", 3),
             ("wales", 1),
-            ("west-midlands", 1),
+            ("west-midlands", 2),
             ("yorkshire-humber", 1),
         ])
     );
+    let by_address = report
+        .kept
+        .iter()
+        .filter(|g| matches!(&g.placement, Placement::Placed { how, .. } if how.contains("covers more than one region; placed by the recipient's")))
+        .count();
+    assert_eq!(by_address, 20);
     // Every grant gives "Planned Dates": {"Duration months": "12" | "24" | "36"}.
     let months: BTreeMap<u32, usize> = report.kept.iter().fold(BTreeMap::new(), |mut m, g| {
         *m.entry(g.months).or_default() += 1;
@@ -180,8 +190,10 @@ fn baring_foundation_older_spellings_place_twenty_grants() {
     let g = report.kept.iter().find(|g| g.id == "360G-baringfoundation-20140052").unwrap();
     assert_eq!(g.start, "2017-09");
     let unplaced = reasons(&report);
-    // National (UK) ×15, Whole of UK ×5, England ×1.
-    assert_eq!(unplaced.get("covers more than one region"), Some(&21), "{unplaced:?}");
+    // Of the 21 national ones (National (UK) ×15, Whole of UK ×5, England ×1),
+    // one whose address places it nowhere.
+    assert_eq!(unplaced.get("is not a known place"), Some(&1), "{unplaced:?}");
+    assert_eq!(unplaced.get("covers more than one region"), None, "{unplaced:?}");
     // Global ×4, Sub-Sahara Africa, Ethiopia, South Sudan, Southern and Eastern Africa, International, North London.
     assert_eq!(unplaced.get("is not a UK region, nation or local authority in the lookup"), Some(&11), "{unplaced:?}");
     assert_eq!(unplaced.get("the beneficiary location is outside the UK (country code NL)"), Some(&1));
@@ -190,7 +202,23 @@ fn baring_foundation_older_spellings_place_twenty_grants() {
 #[test]
 fn indigo_trust_flat_csv_durations_and_national_locations() {
     let report = import("indigo_trust_360giving.csv", &Options::default());
-    assert_eq!((report.read, report.placed()), (269, 0));
+    // The national ones (`UK`) by the recipient's postcode; the ones abroad
+    // (`Uganda`, `USA`, ...) stay unplaced, whatever the address.
+    assert_eq!((report.read, report.placed()), (269, 146));
+    assert_eq!(
+        placed_by_region(&report),
+        BTreeMap::from([
+            ("east-midlands", 2),
+            ("east-of-england", 9),
+            ("london", 102),
+            ("north-west", 5),
+            ("scotland", 1),
+            ("south-east", 17),
+            ("south-west", 2),
+            ("wales", 3),
+            ("west-midlands", 5),
+        ])
+    );
     let months: BTreeMap<u32, usize> = report.kept.iter().fold(BTreeMap::new(), |mut m, g| {
         *m.entry(g.months).or_default() += 1;
         m
@@ -200,33 +228,36 @@ fn indigo_trust_flat_csv_durations_and_national_locations() {
     assert_eq!(report.kept.iter().filter(|g| g.months_rule.starts_with("DEFAULT")).count(), 3);
     assert_eq!(
         reasons(&report),
-        BTreeMap::from([
-            ("covers more than one region".to_string(), 146),
-            ("is not a UK region, nation or local authority in the lookup".to_string(), 123),
-        ])
+        BTreeMap::from([("is not a UK region, nation or local authority in the lookup".to_string(), 123)])
     );
     let first = &report.kept[0];
     assert_eq!(
         (first.id.as_str(), first.start.as_str(), first.record.line),
         ("360G-indigotrust:IND1", "2001-03", Some(2))
     );
-    // The fallback region places them all.
+    // The fallback region places the rest.
     let o = Options { fallback_region: Some("london"), ..Options::default() };
     let text = fundscape_import::render(&import("indigo_trust_360giving.csv", &o), &o, "test");
     assert_eq!(text.matches("[[grants]]").count(), 269);
-    assert_eq!(text.matches("region = \"london\"").count(), 269);
+    assert_eq!(text.matches("region = \"london\"").count(), 102 + 123);
 }
 
 #[test]
-fn esmee_fixture_places_plymouth_only() {
+fn esmee_fixture_places_plymouth_by_its_location_and_national_grants_by_address() {
     let report = import("grantnav_fixture_esmee_small.json", &Options::default());
-    assert_eq!((report.read, report.placed()), (5, 1));
-    assert_eq!(placed_by_region(&report), BTreeMap::from([("south-west", 1)]));
-    assert_eq!(report.kept[0].record.funder(), "Esmée Fairbairn Foundation");
+    assert_eq!((report.read, report.placed()), (5, 5));
     assert_eq!(
-        report.unplaced().map(|(g, _)| g.id.as_str()).collect::<Vec<_>>(),
-        ["360G-EFF-16-3353", "360G-EFF-16-3368", "360G-EFF-16-3357", "360G-EFF-16-3366"]
+        placed_by_region(&report),
+        BTreeMap::from([("london", 2), ("south-east", 1), ("south-west", 1), ("yorkshire-humber", 1)])
     );
+    assert_eq!(report.kept[0].record.funder(), "Esmée Fairbairn Foundation");
+    let by_address: Vec<&str> = report
+        .kept
+        .iter()
+        .filter(|g| matches!(&g.placement, Placement::Placed { how, .. } if how.contains("placed by the recipient's postcode")))
+        .map(|g| g.id.as_str())
+        .collect();
+    assert_eq!(by_address, ["360G-EFF-16-3353", "360G-EFF-16-3368", "360G-EFF-16-3357", "360G-EFF-16-3366"]);
 }
 
 #[test]
@@ -393,7 +424,7 @@ fn out_replaces_an_earlier_import_whole_and_refuses_any_other_file() {
     let out = import(&[]);
     assert!(out.status.success(), "{}", show(&out));
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).ends_with(&format!("wrote 1 grants to {}\n", out_file.display())));
+    assert!(String::from_utf8_lossy(&out.stderr).ends_with(&format!("wrote 5 grants to {}\n", out_file.display())));
     let first = std::fs::read_to_string(&out_file).unwrap();
     assert!(first.contains("id = \"360G-EFF-16-3315\"\n"), "{first}");
     // The earlier import is replaced whole, and nothing else is left beside it.
