@@ -32,16 +32,30 @@ pub fn base_results(scenario: &Scenario, path: &Path, config: &RunConfig) -> Res
     results_of(run(scenario, config, &|_| {}), scenario, path)
 }
 
-/// The metrics kept run by run (all regions), in this order.
+/// The metrics kept run by run (all regions), in this order; then the
+/// spend by funders (every `spend:` source but legal aid and local
+/// authorities, summed), [`FUNDER_SPEND`].
 pub const PER_RUN_METRICS: [&str; 3] = ["abandoned", "served", "posts_funded"];
 
-/// Every run's value of [`PER_RUN_METRICS`] for all regions, by run, year
-/// and metric: what paired differences are taken from.
+/// The slot of the funders' spend in [`PerRun`].
+const FUNDER_SPEND: usize = PER_RUN_METRICS.len();
+
+/// The slots kept for each run and year.
+const SLOTS: usize = PER_RUN_METRICS.len() + 1;
+
+/// Whether a spend source is a funder's (not legal aid's or local
+/// authorities').
+fn is_funder_source(source: &str) -> bool {
+    !matches!(source, "legal_aid" | "local_authority")
+}
+
+/// Every run's value of [`PER_RUN_METRICS`] and the funders' spend for all
+/// regions, by run, year and slot: what paired differences are taken from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerRun {
     pub runs: usize,
     pub years: usize,
-    /// `values[(run * years + year) * 3 + metric]`.
+    /// `values[(run * years + year) * SLOTS + slot]`.
     pub values: Vec<f64>,
 }
 
@@ -49,7 +63,7 @@ impl PerRun {
     /// The runs' values of `metric` in the last year (a stock at the end) or
     /// summed over the years (a flow over the horizon).
     fn column(&self, metric: usize, last_year_only: bool) -> Vec<f64> {
-        let m = PER_RUN_METRICS.len();
+        let m = SLOTS;
         (0..self.runs)
             .map(|r| {
                 let at = |y: usize| self.values[(r * self.years + y) * m + metric];
@@ -64,19 +78,27 @@ impl PerRun {
 }
 
 /// Simulates the runs of `s` again (the same seed and run indices as its
-/// `run`) and keeps [`PER_RUN_METRICS`] run by run, all regions.
+/// `run`) and keeps [`PER_RUN_METRICS`] and the funders' spend run by run,
+/// all regions.
 ///
 /// # Errors
 /// Too many rows (runs × regions × years beyond `samples`' limit).
 pub fn per_run(s: &Scenario, config: &RunConfig) -> Result<PerRun, String> {
-    let metrics: Vec<String> = PER_RUN_METRICS.iter().map(|m| m.to_string()).collect();
+    let mut metrics: Vec<String> = PER_RUN_METRICS.iter().map(|m| m.to_string()).collect();
+    metrics.extend(s.spend_sources().iter().filter(|x| is_funder_source(x)).map(|x| format!("spend:{x}")));
     let rows = fundscape_sim::samples::samples(s, config, &metrics, &|_| {}).map_err(|e| e.to_string())?;
     let (runs, years, all) = (config.runs.max(1) as usize, s.years as usize, s.regions.len());
-    let mut values = vec![0.0; runs * years * metrics.len()];
+    let mut values = vec![0.0; runs * years * SLOTS];
+    // Rows come in metric order within a run and year, so the sources'
+    // spend adds up in the order of the summary's sources.
     for row in rows.iter().filter(|r| r.region == all) {
-        let i = (row.run as usize * years + row.year) * metrics.len() + row.metric;
-        if let Some(v) = values.get_mut(i) {
-            *v = row.value;
+        let slot = row.metric.min(FUNDER_SPEND);
+        if let Some(v) = values.get_mut((row.run as usize * years + row.year) * SLOTS + slot) {
+            if slot == FUNDER_SPEND {
+                *v += row.value;
+            } else {
+                *v = row.value;
+            }
         }
     }
     Ok(PerRun { runs, years, values })
@@ -176,20 +198,6 @@ pub fn figure_labels(s: &Scenario, start_month: u32) -> Vec<(&'static str, Strin
     ]
 }
 
-/// Mean spend by funders over the horizon (grant and round funders; not
-/// legal aid or local authorities), all regions, from a run's summary.
-fn funder_spend(r: &Results) -> f64 {
-    r.summary
-        .rows
-        .iter()
-        .filter(|row| row.region == "all")
-        .filter(|row| {
-            row.metric.strip_prefix("spend:").is_some_and(|src| !matches!(src, "legal_aid" | "local_authority"))
-        })
-        .map(|row| row.stat.mean)
-        .sum()
-}
-
 /// The `base`, `alt` and `diff` objects of an answer, keyed by figure.
 pub fn figures(base: &Results, base_runs: &PerRun, sim: &Simulated) -> (Json, Json, Json) {
     let (mut b, mut a, mut d) = (Map::new(), Map::new(), Map::new());
@@ -200,18 +208,15 @@ pub fn figures(base: &Results, base_runs: &PerRun, sim: &Simulated) -> (Json, Js
         ("abandoned_horizon", 0, false),
         ("posts_funded_end", 2, true),
         ("served_horizon", 1, false),
+        // Spend by funders (grant and round funders, same_funder and
+        // other_funder; not legal aid or local authorities), over the horizon.
+        ("funder_spend_horizon", FUNDER_SPEND, false),
     ] {
         let (xb, xa) = (base_runs.column(metric, last_only), alt_runs.column(metric, last_only));
         b.insert(key.into(), spread_of(&xb));
         a.insert(key.into(), spread_of(&xa));
         d.insert(key.into(), difference(&xa, &xb));
     }
-    // Spend by funders: the means (summed over sources and years); their
-    // difference is exact (the same runs) but has no interval here.
-    let (sb, sa) = (funder_spend(base), funder_spend(&sim.alt));
-    b.insert("funder_spend_horizon".into(), json!({ "mean": num(sb) }));
-    a.insert("funder_spend_horizon".into(), json!({ "mean": num(sa) }));
-    d.insert("funder_spend_horizon".into(), json!({ "mean": num(sa - sb) }));
     // Survival: both runs' spreads; the difference of the means.
     let survival = |r: &Results| r.summary.survival.iter().find(|s| s.months_after_first_end == 24).map(|s| s.stat);
     let (vb, va) = (survival(base), survival(&sim.alt));

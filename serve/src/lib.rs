@@ -414,13 +414,17 @@ mod tests {
             assert!(close(got("alt"), row.alt_mean), "{figure}");
             assert!(row.diff.mean != 0.0 || figure == "abandoned_last_year", "{figure}: the lever must move it");
         }
+        // The funders' spend, with its paired 90% interval (±1.645 mcse of
+        // the mean difference), as compare gives it.
         let spend = c.get("alt", "all", None, "spend:funders").unwrap();
-        let got = answer["diff"]["funder_spend_horizon"]["mean"].as_f64().unwrap();
-        assert!(
-            (got - spend.diff.mean).abs() <= 1e-6 * (1.0 + spend.diff.mean.abs()),
-            "{got} against {}",
-            spend.diff.mean
-        );
+        let d = &answer["diff"]["funder_spend_horizon"];
+        let near = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
+        let (z, m, se) = (1.6448536269514722, spend.diff.mean, spend.diff.mcse);
+        for (what, want) in [("mean", m), ("low", m - z * se), ("high", m + z * se)] {
+            let got = d[what].as_f64().unwrap_or(f64::NAN);
+            assert!(near(got, want), "funder spend {what}: {got} against {want}");
+        }
+        assert!(se > 0.0, "the lever must move the funders' spend, with noise");
     }
 
     #[test]
