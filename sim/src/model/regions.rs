@@ -35,6 +35,8 @@ pub(super) struct LegalAid {
     /// leaves within it (its wait need not be computed exactly, see
     /// [`Geometric::months_or_long`]).
     horizon: i32,
+    /// Scratch: the leaving months of a month's entries.
+    arriving: Vec<i32>,
 }
 
 impl LegalAid {
@@ -47,6 +49,7 @@ impl LegalAid {
             next_entry: f64::INFINITY,
             rng,
             horizon: 0,
+            arriving: Vec::new(),
         }
     }
 
@@ -130,6 +133,19 @@ impl LegalAid {
     /// arrival and region), so the offices' own draws stay as they were.
     pub fn shock(&mut self, share: f64, rng: &mut StreamRng) {
         let gone = binomial(rng, self.providers(), share);
+        // Removing one office at a time moves the list each time: quadratic
+        // for a shock on thousands of offices. Beyond a few, the same draws
+        // choose the same offices through a tree of the offices left.
+        if (gone as usize).saturating_mul(self.leaves.len()) <= MANY {
+            self.shock_one_by_one(gone, rng);
+        } else {
+            self.shock_by_tree(gone, rng);
+        }
+    }
+
+    /// `gone` offices removed one at a time, each at a uniform position
+    /// among those left (the offices that outlive the run first).
+    fn shock_one_by_one(&mut self, gone: u64, rng: &mut StreamRng) {
         for _ in 0..gone {
             // A `usize` range, as the offices' positions (it draws as such).
             let lasting = self.lasting as usize;
@@ -140,6 +156,27 @@ impl LegalAid {
                 self.leaves.remove(i - lasting);
             }
         }
+    }
+
+    /// [`LegalAid::shock_one_by_one`]'s draws and offices, in `n log n`: the
+    /// `i`-th office left is found in a Fenwick tree of the positions still
+    /// held, and the list is compacted once at the end.
+    fn shock_by_tree(&mut self, gone: u64, rng: &mut StreamRng) {
+        let lasting = self.lasting as usize;
+        let n = lasting + self.leaves.len();
+        let mut tree = Fenwick::ones(n);
+        let mut kept = vec![true; n];
+        for k in 0..(gone as usize).min(n) {
+            let i = rng.random_range(0..n - k);
+            let at = tree.take(i);
+            kept[at] = false;
+        }
+        self.lasting = kept[..lasting].iter().filter(|&&x| x).count() as u64;
+        let mut at = lasting;
+        self.leaves.retain(|_| {
+            at += 1;
+            kept[at - 1]
+        });
     }
 
     /// Month `m`'s exits, then its entries; an office that enters is first
@@ -159,16 +196,99 @@ impl LegalAid {
     fn enter(&mut self, m: i32) {
         let end = f64::from(m) + 1.0;
         let long = self.exit.long_below_by_powers(self.horizon.saturating_sub(m + 1));
+        let mut arriving = std::mem::take(&mut self.arriving);
+        arriving.clear();
         while self.next_entry < end {
             let leaves = (m + 1).saturating_add(self.exit.months_or_long(&mut self.rng, long));
             if leaves >= self.horizon {
                 self.lasting += 1;
             } else {
-                let at = self.leaves.partition_point(|&x| x > leaves);
-                self.leaves.insert(at, leaves);
+                arriving.push(leaves);
             }
             self.next_entry += self.gap();
         }
+        self.add_leaving(&mut arriving);
+        self.arriving = arriving;
+    }
+
+    /// Puts the leaving months `arriving` into the list, latest first. A few
+    /// go in one by one; many (thousands of entries a month) are sorted and
+    /// merged in one pass, which orders the same months the same way (equal
+    /// months are alike).
+    fn add_leaving(&mut self, arriving: &mut [i32]) {
+        if arriving.len().saturating_mul(self.leaves.len()) <= MANY {
+            for &leaves in arriving.iter() {
+                let at = self.leaves.partition_point(|&x| x > leaves);
+                self.leaves.insert(at, leaves);
+            }
+        } else {
+            self.leaves = merged_latest_first(&self.leaves, arriving);
+        }
+    }
+}
+
+/// The months of `list` (latest first) and of `arriving` (any order; sorted
+/// here) in one list, latest first.
+fn merged_latest_first(list: &[i32], arriving: &mut [i32]) -> Vec<i32> {
+    arriving.sort_unstable_by(|a, b| b.cmp(a));
+    let mut merged = Vec::with_capacity(list.len() + arriving.len());
+    let (mut i, mut j) = (0, 0);
+    while i < list.len() || j < arriving.len() {
+        if j == arriving.len() || (i < list.len() && list[i] >= arriving[j]) {
+            merged.push(list[i]);
+            i += 1;
+        } else {
+            merged.push(arriving[j]);
+            j += 1;
+        }
+    }
+    merged
+}
+
+/// Beyond this many element moves, a shock or a month's entries use the
+/// tree or the merge instead of one-by-one list edits (the same result).
+const MANY: usize = 1 << 14;
+
+/// A Fenwick (binary indexed) tree over positions `0..n`, each held or not:
+/// the `i`-th position still held, and taking it, in `log n`.
+struct Fenwick {
+    tree: Vec<u32>,
+}
+
+impl Fenwick {
+    /// Every position held.
+    fn ones(n: usize) -> Self {
+        let mut tree = vec![0u32; n + 1];
+        for i in 1..=n {
+            tree[i] += 1;
+            let parent = i + (i & i.wrapping_neg());
+            if parent <= n {
+                tree[parent] += tree[i];
+            }
+        }
+        Self { tree }
+    }
+
+    /// The `i`-th (0-based) position still held, now taken.
+    fn take(&mut self, i: usize) -> usize {
+        let n = self.tree.len() - 1;
+        let (mut at, mut left) = (0usize, i as u32);
+        let mut step = n.checked_ilog2().map_or(0, |b| 1usize << b);
+        while step > 0 {
+            let next = at + step;
+            if next <= n && self.tree[next] <= left {
+                left -= self.tree[next];
+                at = next;
+            }
+            step >>= 1;
+        }
+        // `at` positions (1-based) hold `i` before it: the next is the one.
+        let mut k = at + 1;
+        while k <= n {
+            self.tree[k] -= 1;
+            k += k & k.wrapping_neg();
+        }
+        at
     }
 }
 
@@ -333,6 +453,37 @@ mod tests {
     }
 
     proptest! {
+        /// A shock through the tree takes the same draws and the same offices
+        /// as one office at a time, and many entries merged give the list
+        /// that inserting them one by one gives.
+        #[test]
+        fn the_tree_and_the_merge_give_what_one_by_one_edits_give(
+            seed in any::<u64>(),
+            providers in 0u64..400,
+            exit in prop::sample::select(vec![0.0, 0.01, 0.05, 0.4, 1.0]),
+            share in 0.0f64..1.0,
+            arriving in prop::collection::vec(0i32..150, 0..300),
+        ) {
+            let rng = StreamRng::seed_from_u64(seed);
+            let mut a = LegalAid::new(rng.clone());
+            a.reset(providers, exit, 0.0, rng.clone(), 120);
+            let mut b = LegalAid::new(rng.clone());
+            b.reset(providers, exit, 0.0, rng, 120);
+            let (mut ra, mut rb) = (StreamRng::seed_from_u64(!seed), StreamRng::seed_from_u64(!seed));
+            let gone = binomial(&mut ra, a.providers(), share);
+            prop_assert_eq!(gone, binomial(&mut rb, b.providers(), share));
+            a.shock_one_by_one(gone, &mut ra);
+            b.shock_by_tree(gone, &mut rb);
+            prop_assert_eq!((a.lasting, &a.leaves), (b.lasting, &b.leaves));
+            prop_assert_eq!(ra.random::<u64>(), rb.random::<u64>());
+            let mut one_by_one = a.leaves.clone();
+            for &x in &arriving {
+                let at = one_by_one.partition_point(|&y| y > x);
+                one_by_one.insert(at, x);
+            }
+            prop_assert_eq!(merged_latest_first(&b.leaves, &mut arriving.clone()), one_by_one);
+        }
+
         /// Counting the offices that outlive the run, and skipping their
         /// waits' logarithms, changes nothing: month by month, through
         /// changes of the exit and entry rates and exit shocks, the number
