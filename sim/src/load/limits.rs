@@ -103,6 +103,17 @@ pub(super) fn within_range(key: &str, v: Value) -> Result<Value, String> {
             ),
         });
     }
+    // An unbounded distribution centred beyond the range (`mean = 1e300`)
+    // would be clamped to the largest value in almost every draw: a typo,
+    // as the plain number would be.
+    let mean = v.typical();
+    if v.as_fixed().is_none() && !(mean <= hi) {
+        return Err(format!(
+            "the distribution has a mean of {}, beyond the largest value allowed, {}{unit}; check its parameters",
+            shown(mean),
+            shown(hi)
+        ));
+    }
     Ok(v.clamped_to(if key_can_be_negative(key) { lo } else { f64::NEG_INFINITY }, hi))
 }
 

@@ -225,6 +225,13 @@ fn values_whose_results_cannot_be_counted_are_refused_with_the_largest_allowed()
         e.to_string(),
         "s.toml:7: regions.a.legal_aid.entry_rate: is 1e300, but the largest value allowed is 100,000 offices a year; check the number"
     );
+    // A distribution centred beyond the range, as a plain number there is.
+    let e =
+        err("s.toml", &one_region("").replace("demand = 100", "demand = { dist = \"normal\", mean = 1e300, sd = 1 }"));
+    assert_eq!(
+        e.to_string(),
+        "s.toml:5: regions.a.demand: the distribution has a mean of 1e300, beyond the largest value allowed, 1,000,000,000 cases a year; check its parameters"
+    );
     let e = err("s.toml", &format!("{}[posts]\nannual_cost = 1.7e308\n", one_region("")));
     assert_eq!(
         e.to_string(),
