@@ -933,27 +933,30 @@ fn solve(
     range: Option<(f64, f64)>,
     out: Option<&Path>,
 ) -> ExitCode {
-    use fundscape_sim::sensitivity::{lever_range, Goal, SolveOutcome};
+    use fundscape_sim::sensitivity::{lever_range, Goal};
     let (s, target, year) = match analysis_setup(file, a) {
         Ok(x) => x,
         Err(code) => return code,
     };
     let goal = Goal { lever: lever.to_string(), target, year, at_most, threshold, probability, range };
-    if let Err(e) = lever_range(&s, &goal) {
-        use fundscape_sim::sensitivity::AnalysisError;
-        return match e {
-            AnalysisError::Input(_) | AnalysisError::LeverIsDistribution { .. } => {
-                input_error(&format!("--lever: {e}"))
-            }
-            _ => input_error(&e),
-        };
-    }
+    let bracket = match lever_range(&s, &goal) {
+        Ok(r) => r,
+        Err(e) => {
+            use fundscape_sim::sensitivity::AnalysisError;
+            return match e {
+                AnalysisError::Input(_) | AnalysisError::LeverIsDistribution { .. } => {
+                    input_error(&format!("--lever: {e}"))
+                }
+                _ => input_error(&e),
+            };
+        }
+    };
     let dir = out.map_or_else(|| Path::new("results").join(format!("solve-{}", stem(file))), Path::to_path_buf);
     if let Err(e) = fundscape_output::check_out_dir(&dir) {
         return write_error(&e);
     }
     let config = options_config(a, &s);
-    let most = lever_range(&s, &goal).map_or(0, fundscape_sim::sensitivity::most_trials);
+    let most = fundscape_sim::sensitivity::most_trials(bracket);
     eprintln!(
         "{} run{} a trial, at most {most} trials",
         fundscape_output::thousands(config.runs as f64),
@@ -983,42 +986,9 @@ fn solve(
             fundscape_output::number(t.value)
         )
     };
-    for (x, y) in &solved.not_monotone {
-        eprintln!(
-            "warning: the probability falls as {lever} rises, from {:.3} at {} to {:.3} at {}; the answer assumes it rises",
-            x.probability,
-            fundscape_output::number(x.value),
-            y.probability,
-            fundscape_output::number(y.value)
-        );
-    }
-    let found = match solved.outcome {
-        SolveOutcome::Outside { low, high } => {
-            eprintln!(
-                "error: no value of {lever} in {}..{} reaches P({condition}) ≥ {probability}: {:.3} at {} and {:.3} at {}; widen --range",
-                fundscape_output::number(solved.range.0),
-                fundscape_output::number(solved.range.1),
-                low.probability,
-                fundscape_output::number(low.value),
-                high.probability,
-                fundscape_output::number(high.value)
-            );
-            return ExitCode::from(1);
-        }
-        SolveOutcome::Below { low, high, least } => {
-            eprintln!(
-                "error: the low end of --range already reaches P({condition}) ≥ {probability}: {:.3} at {} (and \
-                 {:.3} at {}), so the smallest value may lie below the range; widen --range downwards (the least \
-                 value {lever} can take is {})",
-                low.probability,
-                fundscape_output::number(low.value),
-                high.probability,
-                fundscape_output::number(high.value),
-                fundscape_output::number(least)
-            );
-            return ExitCode::from(1);
-        }
-        SolveOutcome::Found(t) => t,
+    let found = match solve_answer(&solved, lever, &condition, probability) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let words = fundscape_output::SolveWords {
         scenario: s.name.clone(),
@@ -1050,6 +1020,55 @@ fn solve(
     outln!("{}", show(&found));
     outln!("{lever} = {}", fundscape_output::number(found.value));
     ExitCode::SUCCESS
+}
+
+/// The answer of a goal seek, after its warnings (the probability falling
+/// as the lever rises); `Err` (exit 1, said on stderr) when the range holds
+/// no answer or the answer may lie below it.
+fn solve_answer(
+    solved: &fundscape_sim::sensitivity::Solved,
+    lever: &str,
+    condition: &str,
+    probability: f64,
+) -> Result<fundscape_sim::sensitivity::Trial, ExitCode> {
+    use fundscape_sim::sensitivity::SolveOutcome;
+    for (x, y) in &solved.not_monotone {
+        eprintln!(
+            "warning: the probability falls as {lever} rises, from {:.3} at {} to {:.3} at {}; the answer assumes it rises",
+            x.probability,
+            fundscape_output::number(x.value),
+            y.probability,
+            fundscape_output::number(y.value)
+        );
+    }
+    match solved.outcome {
+        SolveOutcome::Outside { low, high } => {
+            eprintln!(
+                "error: no value of {lever} in {}..{} reaches P({condition}) ≥ {probability}: {:.3} at {} and {:.3} at {}; widen --range",
+                fundscape_output::number(solved.range.0),
+                fundscape_output::number(solved.range.1),
+                low.probability,
+                fundscape_output::number(low.value),
+                high.probability,
+                fundscape_output::number(high.value)
+            );
+            Err(ExitCode::from(1))
+        }
+        SolveOutcome::Below { low, high, least } => {
+            eprintln!(
+                "error: the low end of --range already reaches P({condition}) ≥ {probability}: {:.3} at {} (and \
+                 {:.3} at {}), so the smallest value may lie below the range; widen --range downwards (the least \
+                 value {lever} can take is {})",
+                low.probability,
+                fundscape_output::number(low.value),
+                high.probability,
+                fundscape_output::number(high.value),
+                fundscape_output::number(least)
+            );
+            Err(ExitCode::from(1))
+        }
+        SolveOutcome::Found(t) => Ok(t),
+    }
 }
 
 fn parse_budget(s: &str) -> Result<f64, String> {

@@ -297,12 +297,32 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
         .label("the gap: need that capacity cannot meet")
         .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], GAP_FILL.mix(0.75).filled()));
     // Months in which grants end: a marker at the bottom, with the posts.
-    let start = r.start;
+    let ends = grant_ends(r, region);
+    draw_grant_ends(&mut chart, &ends, top)?;
+    if !ends.is_empty() {
+        chart
+            .draw_series(std::iter::once(PathElement::new(vec![(-10.0, -10.0), (-10.0, -10.0)], INK.stroke_width(2))))?
+            .label("grant posts' funding ends (number of posts)")
+            .legend(|(x, y)| PathElement::new(vec![(x + 12, y - 8), (x + 12, y + 8)], INK.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(200, 200, 200))
+        .label_font(font(14))
+        .draw()?;
+    Ok(())
+}
+
+/// The months in which `region`'s grants end, as positions on the year axis
+/// (model year y spans y − 0.5 .. y + 0.5), with the posts ending then, in
+/// order.
+fn grant_ends(r: &Results, region: &str) -> Vec<(f64, u64)> {
     let mut ends: Vec<(f64, u64)> = Vec::new();
     for e in r.manifest.grant_ends.iter().filter(|e| e.region == region) {
         if let Some(m) = fundscape_sim::scenario::YearMonth::parse(&e.month) {
-            // Position on the year axis: model year y spans y − 0.5 .. y + 0.5.
-            let x = f64::from(m.months_since(start)) / 12.0 - 0.5;
+            let x = f64::from(m.months_since(r.start)) / 12.0 - 0.5;
             match ends.iter_mut().find(|(ex, _)| (*ex - x).abs() < 1e-9) {
                 Some((_, p)) => *p += e.posts,
                 None => ends.push((x, e.posts)),
@@ -310,13 +330,26 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
         }
     }
     ends.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // Numbers of posts above each marker. Every marker is the same height
-    // (its height means nothing); one close to the one before puts its
-    // number higher, on a thin leader, so no two numbers overlap.
+    ends
+}
+
+/// A marker for each grant end, with its number of posts above it. Every
+/// marker is the same height (its height means nothing); one close to the
+/// one before puts its number higher, on a thin leader, so no two numbers
+/// overlap.
+fn draw_grant_ends<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    ends: &[(f64, u64)],
+    top: f64,
+) -> DrawResult<DB> {
     const MARK: f64 = 0.14;
     const RAISED: f64 = 0.22;
     let mut previous: Option<(f64, bool)> = None;
-    for &(x, posts) in &ends {
+    for &(x, posts) in ends {
         let raised = matches!(previous, Some((px, up)) if x - px < 0.6 && !up);
         previous = Some((x, raised));
         chart.draw_series(std::iter::once(PathElement::new(
@@ -338,19 +371,6 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
             font(15).color(&INK),
         )))?;
     }
-    if !ends.is_empty() {
-        chart
-            .draw_series(std::iter::once(PathElement::new(vec![(-10.0, -10.0), (-10.0, -10.0)], INK.stroke_width(2))))?
-            .label("grant posts' funding ends (number of posts)")
-            .legend(|(x, y)| PathElement::new(vec![(x + 12, y - 8), (x + 12, y + 8)], INK.stroke_width(2)));
-    }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(200, 200, 200))
-        .label_font(font(14))
-        .draw()?;
     Ok(())
 }
 

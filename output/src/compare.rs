@@ -154,21 +154,12 @@ fn grouped(text: &str) -> String {
         None => ("", text),
     };
     let (whole, fraction) = rest.split_once('.').map_or((rest, None), |(w, f)| (w, Some(f)));
-    if !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return text.to_string();
-    }
-    let mut out = String::from(sign);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
+    match whole.parse::<u64>() {
+        Ok(n) if whole.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{sign}{}{}", crate::thousands(n as f64), fraction.map_or(String::new(), |f| format!(".{f}")))
         }
-        out.push(c);
+        _ => text.to_string(),
     }
-    if let Some(f) = fraction {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 /// The text tables `compare` prints: the asks ranked by unmet demand

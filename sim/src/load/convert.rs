@@ -150,10 +150,10 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
     };
     let parsed = super::limits::within_range(super::limits::last_key(&path.0), parsed).map_err(|m| path.err(m))?;
     let (lo, hi) = parsed.support();
-    let (domain_lo, domain_hi, what) = match domain {
-        Domain::Any => return Ok(parsed),
-        Domain::NonNegative => (0.0, f64::INFINITY, "must not be negative"),
-        Domain::Probability => (0.0, 1.0, "is a probability or share and must lie in [0, 1]"),
+    let Some((domain_lo, domain_hi)) = domain_bounds(domain) else { return Ok(parsed) };
+    let what = match domain {
+        Domain::Probability => "is a probability or share and must lie in [0, 1]",
+        _ => "must not be negative",
     };
     // A bound outside the domain is almost certainly a typo; so is a range
     // that misses the domain altogether (an unbounded distribution with one
@@ -172,6 +172,15 @@ fn value(path: &P, v: &Toml, domain: Domain) -> Result<Value> {
     Ok(parsed.clamped_to(domain_lo, domain_hi))
 }
 
+/// The values a key of `domain` may take (`None`: any).
+fn domain_bounds(domain: Domain) -> Option<(f64, f64)> {
+    match domain {
+        Domain::Any => None,
+        Domain::NonNegative => Some((0.0, f64::INFINITY)),
+        Domain::Probability => Some((0.0, 1.0)),
+    }
+}
+
 /// A value that may be left out: its default, like a written value, keeps
 /// to the key's domain, so an analysis or a slider that replaces it knows
 /// where it may go (a default `local_authority.match` of 0 is still a share).
@@ -182,10 +191,9 @@ fn opt_value(path: &P, v: Option<&Toml>, domain: Domain, default: f64) -> Result
             let fixed = Value::fixed(default).map_err(|e| path.err(e.to_string()))?;
             let fixed =
                 super::limits::within_range(super::limits::last_key(&path.0), fixed).map_err(|m| path.err(m))?;
-            Ok(match domain {
-                Domain::Any => fixed,
-                Domain::NonNegative => fixed.clamped_to(0.0, f64::INFINITY),
-                Domain::Probability => fixed.clamped_to(0.0, 1.0),
+            Ok(match domain_bounds(domain) {
+                Some((lo, hi)) => fixed.clamped_to(lo, hi),
+                None => fixed,
             })
         }
     }
