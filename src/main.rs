@@ -159,7 +159,7 @@ impl RunOptions {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario and write summary.csv, totals.csv, exceedance.csv, survival.csv, posts_by_source.csv,
-    /// regions.csv, manifest.json, a copy of the scenario, charts/ and report.html.
+    /// gap.csv, regions.csv, manifest.json, a copy of the scenario, charts/ and report.html.
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -193,7 +193,7 @@ enum Command {
     },
     /// Merge the shards of one run (written by `run --shard I/N`) or of one comparison (`compare --shard
     /// I/N`), all N of them, into the results of the whole: its tables (summary.csv, totals.csv,
-    /// exceedance.csv, survival.csv, posts_by_source.csv, regions.csv), or compare.csv and compare_totals.csv,
+    /// exceedance.csv, survival.csv, posts_by_source.csv, gap.csv, regions.csv), or compare.csv and compare_totals.csv,
     /// byte for byte as one run or comparison would write them.
     Merge {
         /// The shards' directories, in any order.
@@ -1508,6 +1508,7 @@ fn write_run(
         ("totals.csv".to_string(), fundscape_output::totals_csv(summary)),
         ("exceedance.csv".to_string(), fundscape_output::exceedance_csv(summary)),
         ("posts_by_source.csv".to_string(), fundscape_output::posts_by_source_csv(summary)),
+        ("gap.csv".to_string(), fundscape_output::gap_csv(summary)),
         ("regions.csv".to_string(), fundscape_output::regions_csv(scenario)),
         ("manifest.json".to_string(), fundscape_output::manifest_json(&manifest)),
     ];
@@ -2017,7 +2018,7 @@ fn headline(s: &Summary, note: Option<&str>, start_month: u32, seconds: f64, dir
     }
     let extra = if charts { ", charts/, report.html" } else { "" };
     out.push_str(&format!(
-        "  wrote {}/ (summary.csv, totals.csv, exceedance.csv, survival.csv, posts_by_source.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
+        "  wrote {}/ (summary.csv, totals.csv, exceedance.csv, survival.csv, posts_by_source.csv, gap.csv, regions.csv, manifest.json, scenario.toml{extra})\n",
         dir.display()
     ));
     out.push_str("  (median across runs, with the 5–95% range in brackets)\n");

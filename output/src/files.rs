@@ -82,6 +82,14 @@ pub fn posts_by_source_csv(summary: &Summary) -> Vec<u8> {
     region_year_csv("source", &summary.posts_by_source)
 }
 
+/// `gap.csv`: `region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse` with
+/// metric `gap`: each year's need less capacity (new cases less the cases
+/// capacity can serve, negative where capacity is the larger), taken run by
+/// run, so its quantiles are the gap's own.
+pub fn gap_csv(summary: &Summary) -> Vec<u8> {
+    region_year_csv("metric", &summary.gap)
+}
+
 /// `regions.csv`: `id,name`, `all` (the total over regions) first, then the
 /// regions in scenario order: the names behind the `region` column of
 /// every other table.

@@ -35,9 +35,9 @@ pub use compare_charts::render_compare_charts;
 pub use compare_report::{compare_report_html, render_compare};
 pub use describe::describe;
 pub use files::{
-    check_out_dir, exceedance_csv, has_marker, manifest_json, posts_by_source_csv, regions_csv, scenario_copies,
-    summary_csv, survival_csv, totals_csv, write_file, write_report, write_results, Manifest, PrecisionInfo,
-    RegionName, ScenarioFile, WriteResultsError, MARKER,
+    check_out_dir, exceedance_csv, gap_csv, has_marker, manifest_json, posts_by_source_csv, regions_csv,
+    scenario_copies, summary_csv, survival_csv, totals_csv, write_file, write_report, write_results, Manifest,
+    PrecisionInfo, RegionName, ScenarioFile, WriteResultsError, MARKER,
 };
 pub use optimise::{
     best_toml, candidates_csv, frontier_chart_of, frontier_csv, optimise_files, overlay as round_overlay,

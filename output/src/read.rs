@@ -161,6 +161,15 @@ impl Results {
         let rows = summary_rows(&path, &text, &SUMMARY_HEADER)?;
         let (path, text) = fetch("posts_by_source.csv")?;
         let posts_by_source = summary_rows(&path, &text, &BY_SOURCE_HEADER)?;
+        // gap.csv came after the other tables: results written before it
+        // read without it (the brief then draws no range for the gap).
+        let gap = match get("gap.csv") {
+            Ok(None) | Err(ReadInputError::NotFound) => Vec::new(),
+            _ => {
+                let (path, text) = fetch("gap.csv")?;
+                summary_rows(&path, &text, &SUMMARY_HEADER)?
+            }
+        };
         let (path, text) = fetch("survival.csv")?;
         let survival = survival_rows(&path, &text)?;
         let (path, text) = fetch("totals.csv")?;
@@ -206,6 +215,7 @@ impl Results {
             years,
             rows,
             posts_by_source,
+            gap,
             survival,
             totals,
             exceedance,

@@ -22,7 +22,7 @@ use crate::bytes::{DecodeError, Reader, Writer};
 use crate::model::{Plan, RecordMut, Run, ABANDONED, METRICS, SPEND};
 use crate::scenario::Scenario;
 use crate::stats::{MomentsTable, Sketch, Stat};
-use crate::summary::{ExceedanceRow, Summary, SummaryRow, SurvivalRow, TotalRow};
+use crate::summary::{ExceedanceRow, Summary, SummaryRow, SurvivalRow, TotalRow, GAP};
 
 /// Runs per block: the unit of parallel work and of ordered reduction.
 pub const BLOCK: u64 = 256;
@@ -561,6 +561,7 @@ fn summarise(
         .collect();
     let mut rows = Vec::new();
     let mut posts_by_source = Vec::new();
+    let mut gap = Vec::new();
     for (ri, name) in &region_order {
         for y in 0..scenario.years as usize {
             let stat = |m: usize| {
@@ -580,9 +581,10 @@ fn summarise(
                 rows.push(row(format!("spend:{source}"), SPEND + k));
                 posts_by_source.push(row(source.clone(), SPEND + sources.len() + k));
             }
+            gap.push(row(GAP.to_string(), plan.gap_metric()));
         }
     }
-    debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len() + 1);
+    debug_assert_eq!(plan.n_metrics(), SPEND + 2 * sources.len() + 2);
     let mut totals = Vec::new();
     let mut exceedance = Vec::new();
     let horizon_names = ["demand", "served", "abandoned", "post_years"]
@@ -625,6 +627,7 @@ fn summarise(
         years: (0..scenario.years as usize).map(|y| scenario.year_label(y)).collect(),
         rows,
         posts_by_source,
+        gap,
         survival,
         totals,
         exceedance,

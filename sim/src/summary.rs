@@ -2,6 +2,9 @@
 
 use crate::stats::Stat;
 
+/// The metric name of `gap.csv`'s rows: need less capacity, cases a year.
+pub const GAP: &str = "gap";
+
 /// One figure: a region (or `all`), a model year and a metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryRow {
@@ -61,6 +64,11 @@ pub struct Summary {
     /// funders by name, then the successor sources); `metric` holds the
     /// source. Same order as `rows`.
     pub posts_by_source: Vec<SummaryRow>,
+    /// Each year's gap, need less capacity (`demand − capacity` run by run,
+    /// so its quantiles are the gap's own, not a difference of the two
+    /// figures' quantiles); `metric` is [`GAP`]. By region (`all` first)
+    /// and year.
+    pub gap: Vec<SummaryRow>,
     pub survival: Vec<SurvivalRow>,
     /// Flows summed over the horizon, by region (`all` first) and metric.
     pub totals: Vec<TotalRow>,

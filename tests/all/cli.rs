@@ -42,6 +42,46 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
     assert_eq!(names, vec![std::ffi::OsString::from("tiny")]);
 }
 
+/// `gap.csv` is need less capacity taken within each run: its mean is the
+/// difference of summary.csv's means (a mean is linear), while its range is
+/// the gap's own, ordered, and narrower than the distance between the
+/// ranges of need and capacity (which move together within a run).
+#[test]
+fn gap_csv_is_need_less_capacity_run_by_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/uk-baseline.toml");
+    run_ok(&["run", baseline.to_str().unwrap(), "--runs", "400", "--out", "r", "--no-charts"], tmp.path());
+    let read = |name: &str| std::fs::read_to_string(tmp.path().join("r").join(name)).unwrap();
+    let (summary, gap) = (read("summary.csv"), read("gap.csv"));
+    assert_eq!(gap.lines().next(), Some("region,year,metric,mean,sd,p05,p25,p50,p75,p95,mcse"));
+    let row = |text: &str, region: &str, year: &str, metric: &str| -> Vec<f64> {
+        let key = format!("{region},{year},{metric},");
+        let line = text.lines().find(|l| l.starts_with(&key)).unwrap_or_else(|| panic!("no row {key}"));
+        line[key.len()..].split(',').map(|c| c.parse().unwrap()).collect()
+    };
+    let mut rows = 0;
+    let mut narrower = 0;
+    for line in gap.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (region, year) = (cells[0], cells[1]);
+        assert_eq!(cells[2], "gap");
+        let g = row(&gap, region, year, "gap");
+        let (d, c) = (row(&summary, region, year, "demand"), row(&summary, region, year, "capacity"));
+        let want = d[0] - c[0];
+        // Each mean is rounded to 10 significant digits in the files.
+        assert!((g[0] - want).abs() <= 1e-8 * d[0].abs().max(1.0), "{region} {year}: gap mean {} != {want}", g[0]);
+        assert!(g[2] <= g[4] && g[4] <= g[6] && g[2] <= g[3] && g[5] <= g[6], "{region} {year}: unordered {g:?}");
+        assert!(g[1] >= 0.0 && g[7] >= 0.0);
+        if g[6] - g[2] < (d[6] - c[2]) - (d[2] - c[6]) {
+            narrower += 1;
+        }
+        rows += 1;
+    }
+    // 10 years × (12 regions + all).
+    assert_eq!(rows, 10 * 13);
+    assert!(narrower == rows, "only {narrower} of {rows} gap ranges are narrower than the bands' distance");
+}
+
 /// The outputs at a fixed seed are pinned byte for byte. If a deliberate
 /// change to the model moves them, regenerate with
 /// `FUNDSCAPE_UPDATE_PINNED=1 cargo test --profile tests --test all -- cli::` and say why in
@@ -50,7 +90,7 @@ fn run_writes_the_three_files_with_the_contracted_columns() {
 fn outputs_at_a_fixed_seed_are_pinned() {
     let tmp = tempfile::tempdir().unwrap();
     run_ok(&["run", data("tiny.toml").to_str().unwrap(), "--out", "pinned", "--threads", "1"], tmp.path());
-    for file in ["summary.csv", "survival.csv", "posts_by_source.csv"] {
+    for file in ["summary.csv", "survival.csv", "posts_by_source.csv", "gap.csv"] {
         let got = std::fs::read_to_string(tmp.path().join("pinned").join(file)).unwrap();
         let pinned = data(&format!("tiny-pinned-{file}"));
         if std::env::var_os("FUNDSCAPE_UPDATE_PINNED").is_some() {
@@ -67,7 +107,7 @@ fn thread_count_does_not_change_a_byte() {
     let s = data("tiny.toml");
     run_ok(&["run", s.to_str().unwrap(), "--runs", "700", "--seed", "3", "--threads", "1", "--out", "one"], tmp.path());
     run_ok(&["run", s.to_str().unwrap(), "--runs", "700", "--seed", "3", "--threads", "2", "--out", "two"], tmp.path());
-    for file in ["summary.csv", "survival.csv"] {
+    for file in ["summary.csv", "survival.csv", "gap.csv"] {
         let a = std::fs::read(tmp.path().join("one").join(file)).unwrap();
         let b = std::fs::read(tmp.path().join("two").join(file)).unwrap();
         assert!(a == b, "{file} differs between 1 and 2 threads");
@@ -535,7 +575,7 @@ fn precision_stops_at_the_first_wave_that_meets_it_at_any_thread_count() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("  precision: Monte Carlo error at most"), "{}", show(&out));
     assert_eq!(manifest["precision"]["met"], true);
     assert!(manifest["precision"]["reached"].as_f64().unwrap() <= 0.01);
-    for file in ["summary.csv", "survival.csv", "posts_by_source.csv"] {
+    for file in ["summary.csv", "survival.csv", "posts_by_source.csv", "gap.csv"] {
         let a = std::fs::read(tmp.path().join("p1").join(file)).unwrap();
         let b = std::fs::read(tmp.path().join("p2").join(file)).unwrap();
         assert!(a == b, "{file} differs between 1 and 2 threads");
@@ -654,6 +694,7 @@ fn csv_numbers_carry_at_most_ten_significant_digits_and_regions_csv_names_the_re
         "run/exceedance.csv",
         "run/survival.csv",
         "run/posts_by_source.csv",
+        "run/gap.csv",
         "cmp/compare.csv",
         "cmp/compare_totals.csv",
     ] {
@@ -695,7 +736,9 @@ fn three_shards_merged_are_one_run() {
     }
     run_ok(&["merge", "shard-3", "shard-1", "shard-2", "--out", "merged"], dir);
     run_ok(&["run", baseline, "--runs", "1300", "--seed", "7", "--threads", "1", "--no-charts", "--out", "whole"], dir);
-    for name in ["summary.csv", "survival.csv", "posts_by_source.csv", "regions.csv", "totals.csv", "exceedance.csv"] {
+    for name in
+        ["summary.csv", "survival.csv", "posts_by_source.csv", "gap.csv", "regions.csv", "totals.csv", "exceedance.csv"]
+    {
         let merged = std::fs::read(dir.join("merged").join(name)).unwrap();
         let whole = std::fs::read(dir.join("whole").join(name)).unwrap();
         assert!(merged == whole, "{name} of the merged shards differs from one run's");

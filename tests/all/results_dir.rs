@@ -166,6 +166,7 @@ fn results_directories_are_marked_and_still_replaced_whole() {
         [
             ".fundscape-results",
             "exceedance.csv",
+            "gap.csv",
             "manifest.json",
             "posts_by_source.csv",
             "regions.csv",

@@ -362,7 +362,7 @@ impl Plan {
             months,
             years: s.years as usize,
             n_regions: s.regions.len(),
-            n_metrics: SPEND + 2 * sources.len() + 1,
+            n_metrics: SPEND + 2 * sources.len() + 2,
             n_sources: sources.len(),
             wage_growth: Param::new(&s.wage_growth, "economy.wage_growth"),
             annual_cost: Param::new(&s.posts.annual_cost, "posts.annual_cost"),
@@ -455,6 +455,14 @@ impl Plan {
         SPEND + 2 * self.n_sources
     }
 
+    /// Index of the metric holding a year's gap, need less capacity (new
+    /// cases less the cases capacity can serve; negative when capacity is
+    /// the larger): the figure of `gap.csv`, which the brief draws with its
+    /// own 5–95% range. It follows the post-years.
+    pub fn gap_metric(&self) -> usize {
+        SPEND + 2 * self.n_sources + 1
+    }
+
     /// The survival offsets (months after the first term end) reported.
     pub fn survival_offsets(&self) -> Vec<usize> {
         self.survival_offsets.iter().map(|(k, _)| *k).collect()
@@ -535,7 +543,8 @@ impl Plan {
                 _ if m < SPEND => has_posts,
                 _ if m < SPEND + ns => funds[r][m - SPEND],
                 _ if m < SPEND + 2 * ns => funds[r][m - SPEND - ns],
-                _ => has_posts,
+                _ if m == SPEND + 2 * ns => has_posts,
+                _ => true,
             }
         };
         let can = |r: usize, m: usize| if r == nr { (0..nr).any(|q| region_can(q, m)) } else { region_can(r, m) };

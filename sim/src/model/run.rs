@@ -553,6 +553,7 @@ impl<'p> Run<'p> {
     /// total).
     fn close_year(&mut self, y: usize, out: &mut RecordMut<'_>) {
         let (plan, nm, ns) = (self.plan, self.plan.n_metrics, self.plan.n_sources);
+        let gap = plan.gap_metric();
         let scale = self.cost_factor / 12.0;
         // The total's row follows every region's.
         let (rows, total) = out.values.split_at_mut(plan.index(plan.n_regions, y, 0));
@@ -569,6 +570,7 @@ impl<'p> Run<'p> {
             a[BACKLOG_END] = region.backlog;
             a[PROVIDERS] = region.legal_aid.providers_f64();
             a[POSTS_LOST] = f64::from(region.lost);
+            a[gap] = a[DEMAND] - a[CAPACITY];
             a[SPEND..SPEND + ns].iter_mut().for_each(|s| *s *= scale);
             let base = plan.index(r, y, 0);
             rows[base..base + nm].copy_from_slice(a);
