@@ -74,9 +74,23 @@ pub type Get<'a> = dyn Fn(&str) -> Fetched + 'a;
 
 /// The text of file `name` of `dir`, fetched with `get`.
 pub(crate) fn fetch_text(dir: &Path, name: &str, get: &Get<'_>) -> Result<(PathBuf, String), ReadResultsError> {
-    let path = dir.join(name);
+    text_of(dir.join(name), get(name))
+}
+
+/// The text of file `name` of `dir` if it is there (a table added after
+/// results of earlier versions were written), fetched with `get` once.
+fn fetch_optional_text(dir: &Path, name: &str, get: &Get<'_>) -> Result<Option<(PathBuf, String)>, ReadResultsError> {
+    match get(name) {
+        Ok(None) | Err(ReadInputError::NotFound) => Ok(None),
+        fetched => text_of(dir.join(name), fetched).map(Some),
+    }
+}
+
+/// The text of the file at `path` from what fetching it gave, or why it is
+/// unusable.
+fn text_of(path: PathBuf, fetched: Fetched) -> Result<(PathBuf, String), ReadResultsError> {
     let damaged = "the results directory is damaged (run the scenario again)";
-    let message = match get(name) {
+    let message = match fetched {
         Ok(Some(bytes)) => match String::from_utf8(bytes) {
             Ok(text) => return Ok((path, text)),
             Err(_) => "is not UTF-8 text".to_string(),
@@ -162,13 +176,10 @@ impl Results {
         let (path, text) = fetch("posts_by_source.csv")?;
         let posts_by_source = summary_rows(&path, &text, &BY_SOURCE_HEADER)?;
         // gap.csv came after the other tables: results written before it
-        // read without it (the brief then draws no range for the gap).
-        let gap = match get("gap.csv") {
-            Ok(None) | Err(ReadInputError::NotFound) => Vec::new(),
-            _ => {
-                let (path, text) = fetch("gap.csv")?;
-                summary_rows(&path, &text, &SUMMARY_HEADER)?
-            }
+        // read without it (and `gap` is empty).
+        let gap = match fetch_optional_text(dir, "gap.csv", get)? {
+            Some((path, text)) => summary_rows(&path, &text, &SUMMARY_HEADER)?,
+            None => Vec::new(),
         };
         let (path, text) = fetch("survival.csv")?;
         let survival = survival_rows(&path, &text)?;

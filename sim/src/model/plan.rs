@@ -457,10 +457,10 @@ impl Plan {
 
     /// Index of the metric holding a year's gap, need less capacity (new
     /// cases less the cases capacity can serve; negative when capacity is
-    /// the larger): the figure of `gap.csv`, which the brief draws with its
-    /// own 5–95% range. It follows the post-years.
+    /// the larger): the figure of `gap.csv`, with its own 5–95% range. It
+    /// follows the post-years.
     pub fn gap_metric(&self) -> usize {
-        SPEND + 2 * self.n_sources + 1
+        self.post_years_metric() + 1
     }
 
     /// The survival offsets (months after the first term end) reported.
