@@ -1,7 +1,8 @@
 //! `fundscape brief`: one page about one region for a council officer. Its
 //! picture is the region's need against what its advice capacity can serve,
 //! year by year, with the gap shaded and the 5–95% ranges, and the months
-//! in which funded posts' grants end; beside it, in plain words and large
+//! in which funded posts' grants end; below that, the gap itself (gap.csv,
+//! taken within each run) with its own 5–95% range; beside it, in plain words and large
 //! figures, who gives up waiting, which posts lose their funding and when,
 //! and, with an ask from a comparison, what the ask changes and what it
 //! costs the council. Everything on the page says what it rests on, in a
@@ -199,7 +200,7 @@ pub fn check_region(results: &Results, region: &str) -> Result<(), BriefError> {
 pub fn render_brief(results: &Results, region: &str, ask: Option<&AskEffect>) -> Result<Brief, BriefError> {
     check_region(results, region)?;
     register_fonts().map_err(|e| BriefError::Draw(e.to_string()))?;
-    let size = (1000, 420);
+    let size = picture_size(!gap_series(results, region).is_empty());
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -227,11 +228,61 @@ fn series(r: &Results, region: &str, metric: &str) -> Vec<Stat> {
 const GAP: RGBColor = RGBColor(214, 96, 77);
 const GAP_FILL: RGBColor = RGBColor(244, 165, 130);
 
-/// The picture: need (new cases a year) against capacity (cases a year the
-/// region's advice can serve), medians as lines, 5–95% ranges as bands,
-/// the gap between the medians shaded, and the months grants end marked.
+/// The brief's picture: need against capacity above and, when the results
+/// hold gap.csv, the gap itself below on the same years, with its own 5–95%
+/// range (taken run by run, so narrower than the distance between the two
+/// bands above). Results written before gap.csv get the upper panel alone.
 fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, region: &str) -> DrawResult<DB> {
     root.fill(&WHITE)?;
+    let gap = gap_series(r, region);
+    if gap.is_empty() {
+        return need_and_capacity(root, r, region, true);
+    }
+    let (upper, lower) = root.split_vertically(UPPER_HEIGHT);
+    need_and_capacity(&upper, r, region, false)?;
+    gap_panel(&lower, r, &gap)
+}
+
+/// Height of the upper panel (need and capacity) of the two-panel picture.
+const UPPER_HEIGHT: u32 = 296;
+/// The picture's size in pixels: both panels, or the upper one alone.
+fn picture_size(two_panels: bool) -> (u32, u32) {
+    if two_panels {
+        (1000, 450)
+    } else {
+        (1000, 420)
+    }
+}
+
+/// The region's yearly gap (need less capacity, run by run) from gap.csv.
+fn gap_series(r: &Results, region: &str) -> Vec<Stat> {
+    r.summary
+        .years
+        .iter()
+        .filter_map(|&y| r.summary.gap.iter().find(|g| g.region == region && g.year == y).map(|g| g.stat))
+        .collect()
+}
+
+/// Year labels of the x axis: a label at each whole position.
+fn year_label(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// Need (new cases a year) against capacity (cases a year the region's
+/// advice can serve): medians as lines, 5–95% ranges as bands, the gap
+/// between the medians shaded, and the months grants end marked. The years
+/// are labelled here only when no gap panel sits below.
+fn need_and_capacity<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    r: &Results,
+    region: &str,
+    year_labels: bool,
+) -> DrawResult<DB> {
     let demand = series(r, region, "demand");
     let capacity = series(r, region, "capacity");
     let n = demand.len().min(capacity.len());
@@ -239,8 +290,9 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
     let labels: Vec<String> = r.summary.years.iter().map(|&y| r.year_name(y)).collect();
     let mut chart = ChartBuilder::on(root)
         .margin(12)
+        .margin_bottom(if year_labels { 12 } else { 4 })
         .margin_right(24)
-        .x_label_area_size(46)
+        .x_label_area_size(if year_labels { 46 } else { 10 })
         .y_label_area_size(78)
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top)?;
     chart
@@ -249,14 +301,7 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
         .light_line_style(WHITE)
         .bold_line_style(RGBColor(225, 225, 225))
         .x_labels(n.max(1))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| if year_labels { year_label(&labels, *x) } else { String::new() })
         .y_label_formatter(&|y| thousands(*y))
         .y_desc("cases a year")
         .label_style(font(15))
@@ -312,6 +357,63 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
         .border_style(RGBColor(200, 200, 200))
         .label_font(font(14))
         .draw()?;
+    Ok(())
+}
+
+/// The gap panel: need less capacity within each run, its median as a line
+/// and its 5–95% range of runs as a band, with zero marked (below it,
+/// capacity exceeds need). The axis always holds zero, so the gap's size
+/// is read from it.
+fn gap_panel<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, gap: &[Stat]) -> DrawResult<DB> {
+    let n = gap.len();
+    let high = gap.iter().map(|s| s.p95).fold(0.0, f64::max);
+    let low = gap.iter().map(|s| s.p05).fold(0.0, f64::min);
+    let pad = ((high - low) * 0.12).max(1.0);
+    let (y0, y1) = (if low < 0.0 { low - pad } else { 0.0 }, high + pad);
+    let labels: Vec<String> = r.summary.years.iter().map(|&y| r.year_name(y)).collect();
+    let mut chart = ChartBuilder::on(root)
+        .margin(12)
+        .margin_top(6)
+        .margin_right(24)
+        .x_label_area_size(46)
+        .y_label_area_size(78)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), y0..y1)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .x_labels(n.max(1))
+        .y_labels(4)
+        .x_label_formatter(&|x| year_label(&labels, *x))
+        .y_label_formatter(&|y| thousands(*y))
+        .y_desc("the gap")
+        .label_style(font(15))
+        .axis_desc_style(font(16))
+        .draw()?;
+    let xs = |i: usize| i as f64;
+    let mut band: Vec<(f64, f64)> = gap.iter().enumerate().map(|(i, s)| (xs(i), s.p95)).collect();
+    band.extend(gap.iter().enumerate().rev().map(|(i, s)| (xs(i), s.p05)));
+    if n > 1 {
+        chart.draw_series(std::iter::once(Polygon::new(band, GAP_FILL.mix(0.45))))?;
+    } else if let Some(s) = gap.first() {
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(-0.2, s.p05), (0.2, s.p95)], GAP_FILL.mix(0.45).filled())))?;
+    }
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+        INK.stroke_width(1),
+    )))?;
+    chart.draw_series(LineSeries::new(gap.iter().enumerate().map(|(i, s)| (xs(i), s.p50)), GAP.stroke_width(3)))?;
+    if n == 1 {
+        chart.draw_series(gap.iter().map(|s| Circle::new((0.0, s.p50), 5, GAP.filled())))?;
+    }
+    // Text is placed by its top-left corner: just inside the plot's top left.
+    chart.draw_series(std::iter::once(Text::new(
+        "the gap within each run: need less capacity, cases a year (median; band 5–95% of runs)",
+        (-0.42, y1 - (y1 - y0) * 0.04),
+        font(14).color(&INK),
+    )))?;
     Ok(())
 }
 
@@ -417,9 +519,10 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
     let mut facts: Vec<String> = Vec::new();
     facts.push(format!(
         "<div class=\"fact\"><span class=\"big\">{}</span> people in {name} give up waiting for advice over the {years} years \
-         to {last} <span class=\"ref\">[1]</span>: {} of the need.</div>",
+         to {last} <span class=\"ref\">[1]</span>: {} of the need.{}</div>",
         about(abandoned_total),
-        percent(if demand_total > 0.0 { abandoned_total / demand_total } else { f64::NAN })
+        percent(if demand_total > 0.0 { abandoned_total / demand_total } else { f64::NAN }),
+        gap_series(r, region).last().map_or_else(String::new, |g| gap_sentence(g, &last))
     ));
     if let Some(lost) = lost {
         let mut when: Vec<(String, u64)> = Vec::new();
@@ -458,14 +561,26 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"generator\" content=\"fundscape brief\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{name}: the advice gap · fundscape brief</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n<header><h1>{name}: the gap in immigration and asylum advice, {first} to {last}</h1>\
-         <p class=\"sub\">Need for advice against what the region's advice can serve, and what happens to funded posts when their \
-         grants end.</p></header>\n<figure>{}</figure>\n<section class=\"facts\">{}</section>\n<footer>{}</footer>\n</body>\n</html>\n",
+         <style>{STYLE}</style>\n</head>\n<body>\n<header><h1>{name}: the advice gap, <span class=\"years\">{first} to {last}</span></h1>\
+         <p class=\"sub\">The need for immigration and asylum advice against what the region's advice can serve, and what \
+         happens to funded posts when their grants end.</p></header>\n<figure>{}</figure>\n<section class=\"facts\">{}</section>\n<footer>{}</footer>\n</body>\n</html>\n",
         svg.trim_end(),
         facts.join("\n"),
         notes.iter().map(|n| format!("<p>{n}</p>")).collect::<Vec<_>>().join("\n")
     );
     h
+}
+
+/// The last year's gap in words: its median and 5–95% range of runs, said
+/// as capacity short of need (or, when the median is below zero, as
+/// capacity to spare).
+fn gap_sentence(g: &Stat, last: &str) -> String {
+    let range = format!("5–95% of runs: {} to {}", about(g.p05), about(g.p95));
+    if g.p50 >= 0.0 {
+        format!(" In {last}, advice can serve about {} fewer cases than are needed ({range}).", about(g.p50))
+    } else {
+        format!(" In {last}, advice can serve about {} more cases than are needed ({range}).", about(-g.p50))
+    }
 }
 
 /// The brief's facts about an ask: what it changes, what it costs the
@@ -549,8 +664,14 @@ fn notes(r: &Results, region: &str, ask: Option<&AskEffect>, name: &str) -> Vec<
     let mut notes: Vec<String> = vec![
         format!(
             "[1] Sum over the years of the mean cases abandoned in {name} across {} runs (people who gave up waiting and never got \
-             advice); the share is that sum over the sum of mean need. The picture shows medians and the 5–95% range of runs.",
-            thousands(m.runs as f64)
+             advice); the share is that sum over the sum of mean need. The picture shows medians and the 5–95% range of runs.{}",
+            thousands(m.runs as f64),
+            if gap_series(r, region).is_empty() {
+                ""
+            } else {
+                " The gap (lower panel, and in words) is need less capacity within each run, so its range is narrower \
+                 than the bands' distance."
+            }
         ),
         "[2] Posts nobody took on when their funding ended (`posts_lost`), the median across runs at the end of the horizon; \
          grant end months are the first months without the grant's funding."
@@ -601,6 +722,7 @@ const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; color: #222; background: #fff; max-width: 186mm;
   margin: 0 auto; line-height: 1.35; font-size: 10.5pt; }
 h1 { font-size: 15pt; margin: 0 0 2pt; }
+h1 .years { white-space: nowrap; }
 .sub { color: #555; margin: 0 0 6pt; }
 figure { margin: 0 0 6pt; }
 figure svg { width: 100%; height: auto; display: block; }
@@ -610,9 +732,9 @@ figure svg { width: 100%; height: auto; display: block; }
 .fact.council { grid-column: 1 / -1; }
 .big { font-size: 16pt; font-weight: bold; }
 .ref { color: #555; font-size: 8pt; vertical-align: super; }
-footer { margin-top: 8pt; color: #444; font-size: 7.5pt; border-top: 1px solid #ccc; }
+footer { margin-top: 8pt; color: #444; font-size: 7pt; border-top: 1px solid #ccc; }
 footer p { margin: 3pt 0; }
-code { font-size: 7.5pt; }
+code { font-size: 7pt; }
 ";
 
 #[cfg(test)]

@@ -809,7 +809,7 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
     );
     let dir = tmp.path().join("r/brief-north-west");
     let html = read_text(&dir.join("brief.html"));
-    assert!(html.contains("<h1>North &lt;West&gt; &amp; Co: the gap"), "region name not escaped");
+    assert!(html.contains("<h1>North &lt;West&gt; &amp; Co: the advice gap"), "region name not escaped");
     assert!(html.contains("With <strong>match &lt;&amp;&gt; ask</strong>"), "ask name not escaped");
     for bad in ["src=", "href=", "url(", "@import", "<link", "<script", "<iframe"] {
         assert!(!html.to_lowercase().contains(bad), "brief.html contains `{bad}`");
@@ -818,7 +818,7 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
     let svg = read_text(&dir.join("brief.svg"));
     assert!(svg.contains("need: new cases a year") && svg.contains("funding ends (number of posts)"), "{svg:.200}");
     let ((w, h), ink, _) = png_size_and_ink(&read(&dir.join("brief.png")));
-    assert_eq!((w, h), (1000, 420));
+    assert_eq!((w, h), (1000, 450), "two panels: need and capacity above, the gap below");
     assert!(ink > 0.05, "the picture looks blank");
     // A second brief replaces the first; a file fundscape did not write is refused.
     run_ok(&["brief", "r", "--region", "north-west"], tmp.path());
@@ -966,6 +966,56 @@ fn the_brief_refuses_what_it_cannot_answer() {
     }
 }
 
+/// The brief's gap (its lower panel and the first fact's sentence) is
+/// gap.csv's: the last year's median and 5–95% range, rounded to three
+/// figures, in the right direction. Results written before gap.csv still
+/// give a brief, with the upper panel alone and no gap sentence.
+#[test]
+fn the_briefs_gap_is_gap_csvs_and_results_before_it_still_brief() {
+    let tmp = council_tiny();
+    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "300", "--no-charts"], tmp.path());
+    let gap = read_text(&tmp.path().join("r/gap.csv"));
+    for region in ["north-west", "wales"] {
+        run_ok(&["brief", "r", "--region", region], tmp.path());
+        let row: Vec<f64> = gap
+            .lines()
+            .rev()
+            .find(|l| l.starts_with(&format!("{region},")))
+            .expect("the region's last year (rows run from the first year to the last)")
+            .split(',')
+            .skip(3)
+            .map(|x| x.parse().unwrap())
+            .collect();
+        // mean, sd, p05, p25, p50, p75, p95, mcse
+        let (p05, p50, p95) = (row[2], row[4], row[6]);
+        let html = read_text(&tmp.path().join(format!("r/brief-{region}/brief.html")));
+        let text = visible_text(&html);
+        let (way, rest) = text
+            .split_once("advice can serve about ")
+            .and_then(|(_, r)| r.split_once(" cases than are needed (5–95% of runs: "))
+            .map(|(x, r)| (x.to_string(), r.to_string()))
+            .expect("the gap sentence");
+        let (said, direction) = way.split_once(' ').expect("a number and a direction");
+        let (low, high) = rest.split_once(')').and_then(|(r, _)| r.split_once(" to ")).expect("the range");
+        let num = |s: &str| s.replace(',', "").parse::<f64>().unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 0.005 * b.abs() + 0.5;
+        assert_eq!(direction, if p50 >= 0.0 { "fewer" } else { "more" }, "{text}");
+        assert!(close(num(said), p50.abs()), "{said} against the median {p50}");
+        assert!(close(num(low), p05) && close(num(high), p95), "{low} to {high} against {p05} to {p95}");
+        let svg = read_text(&tmp.path().join(format!("r/brief-{region}/brief.svg")));
+        assert!(svg.contains("the gap within each run: need less capacity, cases a year"));
+    }
+    std::fs::remove_file(tmp.path().join("r/gap.csv")).unwrap();
+    run_ok(&["brief", "r", "--region", "north-west"], tmp.path());
+    let dir = tmp.path().join("r/brief-north-west");
+    let text = visible_text(&read_text(&dir.join("brief.html")));
+    assert!(!text.contains("advice can serve about") && !text.contains("lower panel"), "{text}");
+    let ((w, h), ink, _) = png_size_and_ink(&read(&dir.join("brief.png")));
+    assert_eq!((w, h), (1000, 420), "the upper panel alone");
+    assert!(ink > 0.05, "the picture looks blank");
+    assert!(!read_text(&dir.join("brief.svg")).contains("the gap within each run"));
+}
+
 /// In a real browser the brief prints on exactly one A4 page.
 #[test]
 fn the_brief_prints_on_one_page() {
@@ -979,20 +1029,38 @@ fn the_brief_prints_on_one_page() {
     let tmp = council_tiny();
     tiny_with_ask(tmp.path());
     run_ok(&["brief", "r", "--region", "north-west", "--compare", "c", "--ask", "ask"], tmp.path());
-    let page = tmp.path().join("r/brief-north-west/brief.html");
-    let pdf = tmp.path().join("brief.pdf");
-    let out = Command::new(&chromium)
-        .args(CHROMIUM_OFFLINE)
-        .arg("--no-pdf-header-footer")
-        .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
-        .arg(format!("--print-to-pdf={}", pdf.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert!(pdf.exists(), "chromium wrote no PDF\n{}", show(&out));
-    let bytes = read(&pdf);
-    // Page objects are `/Type /Page` (the page tree is `/Type /Pages`).
-    let text = String::from_utf8_lossy(&bytes);
-    let pages = text.match_indices("/Type /Page").filter(|(i, _)| !text[i + 11..].starts_with('s')).count();
-    assert_eq!(pages, 1, "the brief prints on {pages} pages");
+    // The fullest pages shipped scenarios give, each with an ask: West
+    // Midlands (four grant ends, and the baseline's council table: one more
+    // fact and footnote) and Yorkshire and The Humber (the longest name).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let baseline = root.join("scenarios/uk-baseline.toml");
+    let ask = root.join("scenarios/asks/la-match-funding.toml");
+    run_ok(&["run", baseline.to_str().unwrap(), "--runs", "100", "--no-charts", "--out", "ub"], tmp.path());
+    run_ok(&["compare", baseline.to_str().unwrap(), ask.to_str().unwrap(), "--runs", "100", "--out", "uc"], tmp.path());
+    let mut pages = vec![tmp.path().join("r/brief-north-west/brief.html")];
+    for region in ["west-midlands", "yorkshire-humber"] {
+        let out = format!("{region}.html");
+        run_ok(
+            &["brief", "ub", "--region", region, "--compare", "uc", "--ask", "la-match-funding", "--out", &out],
+            tmp.path(),
+        );
+        pages.push(tmp.path().join(out));
+    }
+    for (i, page) in pages.iter().enumerate() {
+        let pdf = tmp.path().join(format!("brief-{i}.pdf"));
+        let out = Command::new(&chromium)
+            .args(CHROMIUM_OFFLINE)
+            .arg("--no-pdf-header-footer")
+            .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        assert!(pdf.exists(), "chromium wrote no PDF of {}\n{}", page.display(), show(&out));
+        let bytes = read(&pdf);
+        // Page objects are `/Type /Page` (the page tree is `/Type /Pages`).
+        let text = String::from_utf8_lossy(&bytes);
+        let count = text.match_indices("/Type /Page").filter(|(i, _)| !text[i + 11..].starts_with('s')).count();
+        assert_eq!(count, 1, "{} prints on {count} pages", page.display());
+    }
 }
