@@ -57,7 +57,13 @@ pub struct PerRun {
     pub years: usize,
     /// `values[(run * years + year) * SLOTS + slot]`.
     pub values: Vec<f64>,
+    /// Each run's share of grant posts still funded [`SURVIVAL_MONTHS`]
+    /// after their first term end; empty when no post is followed that long.
+    pub survival: Vec<f64>,
 }
+
+/// The months after the first term end of the survival figure.
+const SURVIVAL_MONTHS: usize = 24;
 
 impl PerRun {
     /// The runs' values of `metric` in the last year (a stock at the end) or
@@ -86,7 +92,9 @@ impl PerRun {
 pub fn per_run(s: &Scenario, config: &RunConfig) -> Result<PerRun, String> {
     let mut metrics: Vec<String> = PER_RUN_METRICS.iter().map(|m| m.to_string()).collect();
     metrics.extend(s.spend_sources().iter().filter(|x| is_funder_source(x)).map(|x| format!("spend:{x}")));
-    let rows = fundscape_sim::samples::samples(s, config, &metrics, &|_| {}).map_err(|e| e.to_string())?;
+    let (rows, survival) =
+        fundscape_sim::samples::samples_and_survival(s, config, &metrics, Some(SURVIVAL_MONTHS), &|_| {})
+            .map_err(|e| e.to_string())?;
     let (runs, years, all) = (config.runs.max(1) as usize, s.years as usize, s.regions.len());
     let mut values = vec![0.0; runs * years * SLOTS];
     // Rows come in metric order within a run and year, so the sources'
@@ -101,7 +109,7 @@ pub fn per_run(s: &Scenario, config: &RunConfig) -> Result<PerRun, String> {
             }
         }
     }
-    Ok(PerRun { runs, years, values })
+    Ok(PerRun { runs, years, values, survival })
 }
 
 /// The changed scenario simulated: its run (for its charts and spreads) and
@@ -217,17 +225,17 @@ pub fn figures(base: &Results, base_runs: &PerRun, sim: &Simulated) -> (Json, Js
         a.insert(key.into(), spread_of(&xa));
         d.insert(key.into(), difference(&xa, &xb));
     }
-    // Survival: both runs' spreads; the difference of the means.
-    let survival = |r: &Results| r.summary.survival.iter().find(|s| s.months_after_first_end == 24).map(|s| s.stat);
+    // Survival: both runs' spreads (survival.csv's), and the paired
+    // difference of the runs' shares when both follow posts that long.
+    let survival =
+        |r: &Results| r.summary.survival.iter().find(|s| s.months_after_first_end == SURVIVAL_MONTHS).map(|s| s.stat);
     let (vb, va) = (survival(base), survival(&sim.alt));
     b.insert("survival_24".into(), vb.as_ref().map(spread).unwrap_or(Json::Null));
     a.insert("survival_24".into(), va.as_ref().map(spread).unwrap_or(Json::Null));
+    let (sb, sa) = (&base_runs.survival, &alt_runs.survival);
     d.insert(
         "survival_24".into(),
-        match (vb, va) {
-            (Some(x), Some(y)) => json!({ "mean": num(y.mean - x.mean) }),
-            _ => Json::Null,
-        },
+        if !sb.is_empty() && sb.len() == sa.len() { difference(sa, sb) } else { Json::Null },
     );
     (Json::Object(b), Json::Object(a), Json::Object(d))
 }

@@ -54,6 +54,24 @@ pub fn samples(
     metrics: &[String],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<SampleRow>, SamplesError> {
+    samples_and_survival(scenario, config, metrics, None, progress).map(|(rows, _)| rows)
+}
+
+/// [`samples`], and in the same runs, with `survival_at = Some(k)`, each
+/// run's share of grant posts still funded `k` months after their first
+/// term end (the figure of `survival.csv`'s row `k`, run by run, in run
+/// order): empty when no post is followed that long (survival.csv has no
+/// such row).
+///
+/// # Errors
+/// As [`samples`].
+pub fn samples_and_survival(
+    scenario: &Scenario,
+    config: &RunConfig,
+    metrics: &[String],
+    survival_at: Option<usize>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Vec<SampleRow>, Vec<f64>), SamplesError> {
     let names = metric_names(scenario);
     let index: Vec<usize> = metrics
         .iter()
@@ -88,11 +106,19 @@ pub fn samples(
     let years = scenario.years as usize;
     // Regions in the order of summary.csv: `all` first, then the scenario's.
     let order: Vec<usize> = std::iter::once(nr).chain(0..nr).collect();
-    let block = |first: u64, last: u64| -> Vec<SampleRow> {
+    // The survival slot followed, and the posts it divides by.
+    let followed = survival_at.and_then(|k| {
+        let slot = plan.survival_offsets().iter().position(|&o| o == k)?;
+        Some((slot, plan.survival_eligible()[slot] as f64))
+    });
+    let block = |first: u64, last: u64| -> (Vec<SampleRow>, Vec<f64>) {
         let mut record = plan.new_record();
-        let mut out = Vec::new();
+        let (mut out, mut shares) = (Vec::new(), Vec::new());
         for run in first..last {
             plan.simulate(config.seed, run, &mut record, None);
+            if let Some((slot, eligible)) = followed {
+                shares.push(record.survival[slot] / eligible);
+            }
             for &r in &order {
                 for y in 0..years {
                     for (k, &m) in index.iter().enumerate() {
@@ -108,9 +134,18 @@ pub fn samples(
                 }
             }
         }
-        out
+        (out, shares)
     };
-    let (rows, _) =
-        in_blocks(config, progress, 2, Vec::new, block, |all: &mut Vec<SampleRow>, part| all.extend_from_slice(part));
+    let (rows, _) = in_blocks(
+        config,
+        progress,
+        2,
+        || (Vec::new(), Vec::new()),
+        block,
+        |all: &mut (Vec<SampleRow>, Vec<f64>), part| {
+            all.0.extend_from_slice(&part.0);
+            all.1.extend_from_slice(&part.1);
+        },
+    );
     Ok(rows)
 }

@@ -146,6 +146,9 @@ fn the_api_answers_levers_paired_runs_and_errors() {
         }
     }
     assert_eq!(nothing["runs"].as_u64(), Some(200));
+    // Over tiny.toml's three years no grant post is followed 24 months after
+    // its end: no survival figure, and no difference.
+    assert!(nothing["base"]["survival_24"].is_null() && nothing["diff"]["survival_24"].is_null(), "{nothing}");
 
     // The same funder always renews: more posts funded at the end, and the
     // difference is paired (its 5-95% range of runs is at or above zero).
@@ -224,6 +227,27 @@ fn the_api_answers_levers_paired_runs_and_errors() {
     let out = served.interrupt();
     assert!(out.status.success(), "{}", show(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("stopped"), "{}", show(&out));
+}
+
+/// Survival two years after the grants end is answered as the other
+/// figures are: a paired difference of the runs' shares with its 90%
+/// interval, whose mean is the difference of the two sides' means (tiny.toml
+/// over five years, so that posts are followed 24 months after their end).
+#[test]
+fn the_survival_change_is_paired_with_its_interval() {
+    let scenario = std::fs::read_to_string(data("tiny.toml")).unwrap().replace("years = 3", "years = 5");
+    let served = Served::start(&scenario, &[]);
+    let (status, nothing) = post_run(&served.addr, serde_json::json!({}));
+    assert_eq!(status, 200, "{nothing}");
+    let (status, more) = post_run(&served.addr, serde_json::json!({ SAME_FUNDER: 1.0 }));
+    assert_eq!(status, 200, "{more}");
+    let (s, sb, sa) = (&more["diff"]["survival_24"], &more["base"]["survival_24"], &more["alt"]["survival_24"]);
+    let f = |v: &serde_json::Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    assert!((f(s, "mean") - (f(sa, "mean") - f(sb, "mean"))).abs() < 1e-9, "{s} against {sa} and {sb}");
+    assert!(f(s, "low") > 0.0 && f(s, "low") < f(s, "mean") && f(s, "mean") < f(s, "high"), "{s}");
+    assert!(f(s, "p05") >= 0.0 && f(s, "p95") <= 1.0, "{s}");
+    let s = &nothing["diff"]["survival_24"];
+    assert_eq!((f(s, "mean"), f(s, "low"), f(s, "high")), (0.0, 0.0, 0.0), "paired: {s}");
 }
 
 /// Requests that arrive while one is running: the newest wins, and those it
