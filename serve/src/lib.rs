@@ -68,7 +68,12 @@ impl Default for Options {
 /// Everything the server answers from: the scenario as written, its run
 /// (done once), its levers, and the newest request's number.
 pub struct App {
+    /// The scenario file, made absolute (an overlay's `extends` is resolved
+    /// from it).
     pub path: PathBuf,
+    /// The scenario file as the command line gave it, which the page shows
+    /// (an absolute path would show the user's directories in a meeting).
+    shown: String,
     pub scenario: Scenario,
     pub levers: Vec<Lever>,
     pub config: RunConfig,
@@ -110,6 +115,7 @@ impl App {
     /// The scenario does not load (the message names file, line and key).
     pub fn new(path: &Path, options: &Options) -> Result<Self, fundscape_sim::LoadScenarioError> {
         let (scenario, specs) = fundscape_sim::load_with_levers(path)?;
+        let shown = path.display().to_string();
         let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let config = RunConfig {
             runs: options.runs.max(1),
@@ -124,7 +130,17 @@ impl App {
             key: String::new(),
             message,
         })?;
-        Ok(Self { path, scenario, levers, config, base, base_runs, newest: AtomicU64::new(0), running: Mutex::new(()) })
+        Ok(Self {
+            path,
+            shown,
+            scenario,
+            levers,
+            config,
+            base,
+            base_runs,
+            newest: AtomicU64::new(0),
+            running: Mutex::new(()),
+        })
     }
 
     /// The levers as `GET /api/levers` gives them.
@@ -151,7 +167,7 @@ impl App {
         json!({
             "scenario": self.scenario.name,
             "note": self.scenario.note,
-            "file": self.path.display().to_string(),
+            "file": self.shown,
             "runs": self.config.runs,
             "seed": self.config.seed,
             "figures": figures,

@@ -122,6 +122,11 @@ fn the_api_answers_levers_paired_runs_and_errors() {
         assert!(l["min"].as_f64().unwrap() <= l["value"].as_f64().unwrap());
         assert!(l["value"].as_f64().unwrap() <= l["max"].as_f64().unwrap());
     }
+    // The page shows the scenario file as the command line named it, not
+    // the absolute path (which would show the user's directories).
+    let (status, _, info) = http(&addr, "GET", "/api/info", b"");
+    assert_eq!(status, 200);
+    assert_eq!(json(&info)["file"], "tiny.toml");
     let keys: Vec<&str> = levers.iter().map(|l| l["key"].as_str().unwrap()).collect();
     // tiny.toml's successors, and no council match (it has no rounds for a match to multiply).
     assert!(keys.contains(&SAME_FUNDER), "{keys:?}");
