@@ -243,24 +243,30 @@ fn picture<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, regio
     gap_panel(&lower, r, &gap)
 }
 
+/// Height of the strip above the gap panel's plot that holds its caption.
+const GAP_CAPTION: u32 = 26;
 /// Height of the upper panel (need and capacity) of the two-panel picture.
 const UPPER_HEIGHT: u32 = 296;
 /// The picture's size in pixels: both panels, or the upper one alone.
 fn picture_size(two_panels: bool) -> (u32, u32) {
     if two_panels {
-        (1000, 450)
+        (1000, 466)
     } else {
         (1000, 420)
     }
 }
 
-/// The region's yearly gap (need less capacity, run by run) from gap.csv.
+/// The region's yearly gap (need less capacity, run by run) from gap.csv,
+/// one value for each year of the summary, in order; empty when gap.csv is
+/// absent or lacks any of the region's years (a partial series would put
+/// values under the wrong years).
 fn gap_series(r: &Results, region: &str) -> Vec<Stat> {
     r.summary
         .years
         .iter()
-        .filter_map(|&y| r.summary.gap.iter().find(|g| g.region == region && g.year == y).map(|g| g.stat))
-        .collect()
+        .map(|&y| r.summary.gap.iter().find(|g| g.region == region && g.year == y).map(|g| g.stat))
+        .collect::<Option<Vec<Stat>>>()
+        .unwrap_or_default()
 }
 
 /// Year labels of the x axis: a label at each whole position.
@@ -286,7 +292,7 @@ fn need_and_capacity<DB: DrawingBackend>(
     let demand = series(r, region, "demand");
     let capacity = series(r, region, "capacity");
     let n = demand.len().min(capacity.len());
-    let top = demand.iter().chain(&capacity).map(|s| s.p95).fold(0.0, f64::max).max(1.0) * 1.12;
+    let top = upper_top(&demand[..n], &capacity[..n], root.dim_in_pixel().1, year_labels);
     let labels: Vec<String> = r.summary.years.iter().map(|&y| r.year_name(y)).collect();
     let mut chart = ChartBuilder::on(root)
         .margin(12)
@@ -326,6 +332,11 @@ fn need_and_capacity<DB: DrawingBackend>(
         let (d, c) = (demand[0].p50, capacity[0].p50);
         chart.draw_series(std::iter::once(Rectangle::new([(-0.2, c), (0.2, d)], GAP_FILL.mix(0.75).filled())))?;
     }
+    // One year: a line of one point is not drawn, so its medians are dots.
+    if n == 1 {
+        chart.draw_series(std::iter::once(Circle::new((0.0, demand[0].p50), 6, GAP.filled())))?;
+        chart.draw_series(std::iter::once(Circle::new((0.0, capacity[0].p50), 6, MEDIAN.filled())))?;
+    }
     chart
         .draw_series(LineSeries::new(demand[..n].iter().enumerate().map(|(i, s)| (xs(i), s.p50)), GAP.stroke_width(4)))?
         .label("need: new cases a year (median; band 5–95% of runs)")
@@ -360,6 +371,18 @@ fn need_and_capacity<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The top of the upper panel's axis: above every 5–95% band, and high
+/// enough that the medians under the legend (upper left: about 100 pixels
+/// down and the first 65% of the years) pass below it rather than behind it.
+fn upper_top(demand: &[Stat], capacity: &[Stat], height: u32, year_labels: bool) -> f64 {
+    let bands = demand.iter().chain(capacity).map(|s| s.p95).fold(0.0, f64::max).max(1.0) * 1.12;
+    let plot = f64::from(height) - if year_labels { 70.0 } else { 26.0 };
+    let legend = (110.0 / plot.max(110.0)).min(0.6);
+    let under = (demand.len() as f64 * 0.65).ceil() as usize;
+    let medians = demand.iter().zip(capacity).take(under).map(|(d, c)| d.p50.max(c.p50)).fold(0.0, f64::max);
+    bands.max(medians / (1.0 - legend))
+}
+
 /// The gap panel: need less capacity within each run, its median as a line
 /// and its 5–95% range of runs as a band, with zero marked (below it,
 /// capacity exceeds need). The axis always holds zero, so the gap's size
@@ -371,9 +394,16 @@ fn gap_panel<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, gap
     let pad = ((high - low) * 0.12).max(1.0);
     let (y0, y1) = (if low < 0.0 { low - pad } else { 0.0 }, high + pad);
     let labels: Vec<String> = r.summary.years.iter().map(|&y| r.year_name(y)).collect();
+    // The panel's caption sits in a strip above its plot, clear of the
+    // band and the zero line whatever the gap's sign.
+    root.draw_text(
+        "the gap within each run: need less capacity, cases a year (median; band 5–95% of runs)",
+        &font(14).color(&INK),
+        (12 + 78 + 6, 6),
+    )?;
     let mut chart = ChartBuilder::on(root)
         .margin(12)
-        .margin_top(6)
+        .margin_top(GAP_CAPTION)
         .margin_right(24)
         .x_label_area_size(46)
         .y_label_area_size(78)
@@ -408,12 +438,6 @@ fn gap_panel<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Results, gap
     if n == 1 {
         chart.draw_series(gap.iter().map(|s| Circle::new((0.0, s.p50), 5, GAP.filled())))?;
     }
-    // Text is placed by its top-left corner: just inside the plot's top left.
-    chart.draw_series(std::iter::once(Text::new(
-        "the gap within each run: need less capacity, cases a year (median; band 5–95% of runs)",
-        (-0.42, y1 - (y1 - y0) * 0.04),
-        font(14).color(&INK),
-    )))?;
     Ok(())
 }
 
@@ -518,9 +542,10 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
     let lost = r.get(region, last_label, "posts_lost").copied();
     let mut facts: Vec<String> = Vec::new();
     facts.push(format!(
-        "<div class=\"fact\"><span class=\"big\">{}</span> people in {name} give up waiting for advice over the {years} years \
+        "<div class=\"fact\"><span class=\"big\">{}</span> people in {name} give up waiting for advice over {} \
          to {last} <span class=\"ref\">[1]</span>: {} of the need.{}</div>",
         about(abandoned_total),
+        if years == 1 { "the year".to_string() } else { format!("the {years} years") },
         percent(if demand_total > 0.0 { abandoned_total / demand_total } else { f64::NAN }),
         gap_series(r, region).last().map_or_else(String::new, |g| gap_sentence(g, &last))
     ));
@@ -553,7 +578,10 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
     let notes = notes(r, region, ask, &name);
     let svg = svg.replacen(
         "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"Need against advice capacity in {name}, {first} to {last}\" "),
+        &format!(
+            "<svg role=\"img\" aria-label=\"Need against advice capacity in {name}, {first} to {last}{}\" ",
+            if gap_series(r, region).is_empty() { "" } else { ", and the gap between them" }
+        ),
         1,
     );
     let mut h = String::new();
@@ -572,14 +600,27 @@ fn page(r: &Results, region: &str, ask: Option<&AskEffect>, svg: &str) -> String
 }
 
 /// The last year's gap in words: its median and 5–95% range of runs, said
-/// as capacity short of need (or, when the median is below zero, as
-/// capacity to spare).
+/// as capacity short of need or, when the median is below zero, as
+/// capacity to spare; a range that crosses zero says so at both ends.
 fn gap_sentence(g: &Stat, last: &str) -> String {
-    let range = format!("5–95% of runs: {} to {}", about(g.p05), about(g.p95));
-    if g.p50 >= 0.0 {
-        format!(" In {last}, advice can serve about {} fewer cases than are needed ({range}).", about(g.p50))
+    let end = |x: f64| if x < 0.0 { format!("{} to spare", about(-x)) } else { format!("{} short", about(x)) };
+    let range = if g.p05 >= 0.0 {
+        format!("{} to {}", about(g.p05), about(g.p95))
+    } else if g.p95 <= 0.0 {
+        format!("{} to {}", about(-g.p95), about(-g.p05))
     } else {
-        format!(" In {last}, advice can serve about {} more cases than are needed ({range}).", about(-g.p50))
+        format!("from {} to {}", end(g.p05), end(g.p95))
+    };
+    if g.p50 >= 0.0 {
+        format!(
+            " In {last}, advice can serve about {} fewer cases than are needed (5–95% of runs: {range}).",
+            about(g.p50)
+        )
+    } else {
+        format!(
+            " In {last}, advice can serve about {} more cases than are needed (5–95% of runs: {range}).",
+            about(-g.p50)
+        )
     }
 }
 
@@ -669,8 +710,8 @@ fn notes(r: &Results, region: &str, ask: Option<&AskEffect>, name: &str) -> Vec<
             if gap_series(r, region).is_empty() {
                 ""
             } else {
-                " The gap (lower panel, and in words) is need less capacity within each run, so its range is narrower \
-                 than the bands' distance."
+                " The gap (lower panel, and in words) is need less capacity within each run, so its range is usually \
+                 narrower than the bands' distance."
             }
         ),
         "[2] Posts nobody took on when their funding ended (`posts_lost`), the median across runs at the end of the horizon; \

@@ -818,7 +818,7 @@ fn the_council_brief_is_pinned_escaped_and_self_contained() {
     let svg = read_text(&dir.join("brief.svg"));
     assert!(svg.contains("need: new cases a year") && svg.contains("funding ends (number of posts)"), "{svg:.200}");
     let ((w, h), ink, _) = png_size_and_ink(&read(&dir.join("brief.png")));
-    assert_eq!((w, h), (1000, 450), "two panels: need and capacity above, the gap below");
+    assert_eq!((w, h), (1000, 466), "two panels: need and capacity above, the gap below");
     assert!(ink > 0.05, "the picture looks blank");
     // A second brief replaces the first; a file fundscape did not write is refused.
     run_ok(&["brief", "r", "--region", "north-west"], tmp.path());
@@ -968,46 +968,102 @@ fn the_brief_refuses_what_it_cannot_answer() {
 
 /// The brief's gap (its lower panel and the first fact's sentence) is
 /// gap.csv's: the last year's median and 5–95% range, rounded to three
-/// figures, in the right direction. Results written before gap.csv still
-/// give a brief, with the upper panel alone and no gap sentence.
+/// figures, in the right direction, whether capacity falls short of need
+/// (tiny.toml's regions), exceeds it in every run (Wales with more other
+/// advice) or either way (Wales with a little less). Results written before
+/// gap.csv, or with a year missing from it, still give a brief, with the
+/// upper panel alone and no gap sentence.
 #[test]
 fn the_briefs_gap_is_gap_csvs_and_results_before_it_still_brief() {
     let tmp = council_tiny();
-    run_ok(&["run", "tiny.toml", "--out", "r", "--runs", "300", "--no-charts"], tmp.path());
-    let gap = read_text(&tmp.path().join("r/gap.csv"));
-    for region in ["north-west", "wales"] {
-        run_ok(&["brief", "r", "--region", region], tmp.path());
-        let row: Vec<f64> = gap
-            .lines()
-            .rev()
-            .find(|l| l.starts_with(&format!("{region},")))
-            .expect("the region's last year (rows run from the first year to the last)")
-            .split(',')
-            .skip(3)
-            .map(|x| x.parse().unwrap())
-            .collect();
-        // mean, sd, p05, p25, p50, p75, p95, mcse
-        let (p05, p50, p95) = (row[2], row[4], row[6]);
-        let html = read_text(&tmp.path().join(format!("r/brief-{region}/brief.html")));
-        let text = visible_text(&html);
-        let (way, rest) = text
-            .split_once("advice can serve about ")
-            .and_then(|(_, r)| r.split_once(" cases than are needed (5–95% of runs: "))
-            .map(|(x, r)| (x.to_string(), r.to_string()))
-            .expect("the gap sentence");
-        let (said, direction) = way.split_once(' ').expect("a number and a direction");
-        let (low, high) = rest.split_once(')').and_then(|(r, _)| r.split_once(" to ")).expect("the range");
-        let num = |s: &str| s.replace(',', "").parse::<f64>().unwrap();
-        let close = |a: f64, b: f64| (a - b).abs() <= 0.005 * b.abs() + 0.5;
-        assert_eq!(direction, if p50 >= 0.0 { "fewer" } else { "more" }, "{text}");
-        assert!(close(num(said), p50.abs()), "{said} against the median {p50}");
-        assert!(close(num(low), p05) && close(num(high), p95), "{low} to {high} against {p05} to {p95}");
-        let svg = read_text(&tmp.path().join(format!("r/brief-{region}/brief.svg")));
-        assert!(svg.contains("the gap within each run: need less capacity, cases a year"));
+    let tiny = read_text(&tmp.path().join("tiny.toml"));
+    let wales = "abandon_rate = { dist = \"beta\", alpha = 2, beta = 30 }";
+    let mut crossed = false;
+    for (variant, other_capacity) in [("tiny", None), ("spare", Some(4200)), ("either", Some(2650))] {
+        let file = format!("{variant}.toml");
+        let text = match other_capacity {
+            Some(c) => tiny.replace(wales, &format!("{wales}\nother_capacity = {c}")),
+            None => tiny.clone(),
+        };
+        std::fs::write(tmp.path().join(&file), text).unwrap();
+        run_ok(&["run", &file, "--out", variant, "--runs", "300", "--no-charts"], tmp.path());
+        let gap = read_text(&tmp.path().join(format!("{variant}/gap.csv")));
+        let regions: &[&str] = if other_capacity.is_some() { &["wales"] } else { &["north-west", "wales"] };
+        for &region in regions {
+            run_ok(&["brief", variant, "--region", region], tmp.path());
+            let row: Vec<f64> = gap
+                .lines()
+                .rev()
+                .find(|l| l.starts_with(&format!("{region},")))
+                .expect("the region's last year (rows run from the first year to the last)")
+                .split(',')
+                .skip(3)
+                .map(|x| x.parse().unwrap())
+                .collect();
+            // mean, sd, p05, p25, p50, p75, p95, mcse
+            let (p05, p50, p95) = (row[2], row[4], row[6]);
+            if other_capacity == Some(4200) {
+                assert!(p95 < 0.0, "capacity exceeds need in every run: {row:?}");
+            }
+            let html = read_text(&tmp.path().join(format!("{variant}/brief-{region}/brief.html")));
+            let text = visible_text(&html);
+            let (way, rest) = text
+                .split_once("advice can serve about ")
+                .and_then(|(_, r)| r.split_once(" cases than are needed (5–95% of runs: "))
+                .map(|(x, r)| (x.to_string(), r.to_string()))
+                .expect("the gap sentence");
+            let (said, direction) = way.split_once(' ').expect("a number and a direction");
+            let range = rest.split_once(')').expect("the range").0;
+            let num = |s: &str| s.replace(',', "").parse::<f64>().unwrap();
+            // Signed ends: "N short" is +N, "N to spare" is −N; a range that
+            // does not cross zero is in the direction of the sentence.
+            let signed = |end: &str| match end.strip_suffix(" to spare") {
+                Some(n) => -num(n),
+                None => num(end.strip_suffix(" short").expect("short or to spare")),
+            };
+            let (low, high) = match range.strip_prefix("from ") {
+                Some(ends) => {
+                    crossed = true;
+                    let (a, b) = ends
+                        .split_once(" short to ")
+                        .map(|(a, b)| (format!("{a} short"), b.to_string()))
+                        .or_else(|| {
+                            ends.split_once(" to spare to ").map(|(a, b)| (format!("{a} to spare"), b.to_string()))
+                        })
+                        .expect("two ends");
+                    (signed(&a), signed(&b))
+                }
+                None => {
+                    let (a, b) = range.split_once(" to ").expect("A to B");
+                    if direction == "more" {
+                        (-num(b), -num(a))
+                    } else {
+                        (num(a), num(b))
+                    }
+                }
+            };
+            let close = |a: f64, b: f64| (a - b).abs() <= 0.005 * b.abs() + 0.5;
+            assert_eq!(direction, if p50 >= 0.0 { "fewer" } else { "more" }, "{text}");
+            assert!(close(num(said), p50.abs()), "{said} against the median {p50}");
+            assert!(close(low, p05) && close(high, p95), "{range} against {p05} to {p95}");
+            assert_eq!(range.starts_with("from "), p05 < 0.0 && p95 > 0.0, "{range} against {p05} to {p95}");
+            let svg = read_text(&tmp.path().join(format!("{variant}/brief-{region}/brief.svg")));
+            assert!(svg.contains("the gap within each run: need less capacity, cases a year"));
+        }
     }
-    std::fs::remove_file(tmp.path().join("r/gap.csv")).unwrap();
-    run_ok(&["brief", "r", "--region", "north-west"], tmp.path());
-    let dir = tmp.path().join("r/brief-north-west");
+    assert!(crossed, "no region's range crossed zero: the third variant no longer tests that case");
+    // A year missing from gap.csv: the series is not drawn under wrong years.
+    let gap = read_text(&tmp.path().join("tiny/gap.csv"));
+    let without_first: String =
+        gap.lines().filter(|l| !l.starts_with("north-west,2025,")).map(|l| format!("{l}\n")).collect();
+    assert!(without_first.len() < gap.len());
+    std::fs::write(tmp.path().join("tiny/gap.csv"), without_first).unwrap();
+    run_ok(&["brief", "tiny", "--region", "north-west"], tmp.path());
+    let text = visible_text(&read_text(&tmp.path().join("tiny/brief-north-west/brief.html")));
+    assert!(!text.contains("advice can serve about"), "{text}");
+    std::fs::remove_file(tmp.path().join("tiny/gap.csv")).unwrap();
+    run_ok(&["brief", "tiny", "--region", "north-west"], tmp.path());
+    let dir = tmp.path().join("tiny/brief-north-west");
     let text = visible_text(&read_text(&dir.join("brief.html")));
     assert!(!text.contains("advice can serve about") && !text.contains("lower panel"), "{text}");
     let ((w, h), ink, _) = png_size_and_ink(&read(&dir.join("brief.png")));
